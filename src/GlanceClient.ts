@@ -1,0 +1,53 @@
+/**
+ * One layer that wires the whole client: settings, Keystone, the image endpoint, the HTTP
+ * core and every service, so a program provides a single layer.
+ *
+ * @since 0.1.0
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Layer from "effect/Layer"
+import * as CloudConfig from "./CloudConfig.js"
+import * as GlanceHttp from "./GlanceHttp.js"
+import * as ImageEndpoint from "./ImageEndpoint.js"
+import * as Images from "./Images.js"
+import * as Keystone from "./Keystone.js"
+
+/** Everything the client layer provides. */
+export type Services =
+  | CloudConfig.CloudConfig
+  | Keystone.Keystone
+  | ImageEndpoint.ImageEndpoint
+  | GlanceHttp.GlanceHttp
+  | Images.Images
+
+/** Failures of building the client: bad settings, refused credentials, an unreachable Keystone. */
+export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError
+
+/** The services on top of a `CloudConfig` layer. */
+export const layerFrom = <E, R>(
+  config: Layer.Layer<CloudConfig.CloudConfig, E, R>,
+  options: Omit<GlanceHttp.Options, "timeout"> = {}
+): Layer.Layer<Services, E | LayerError, R | HttpClient.HttpClient> => {
+  const keystone = Keystone.layerFromConfig
+  const endpoint = ImageEndpoint.layer.pipe(Layer.provide(keystone))
+  const http = GlanceHttp.layerConfig(options).pipe(Layer.provide(Layer.merge(endpoint, keystone)))
+  const services = Layer.mergeAll(Images.layer).pipe(Layer.provideMerge(http))
+  return services.pipe(
+    Layer.provideMerge(Layer.merge(endpoint, keystone)),
+    Layer.provideMerge(config)
+  )
+}
+
+/** The client for explicit settings. */
+export const layer = (
+  settings: CloudConfig.Settings,
+  options: Omit<GlanceHttp.Options, "timeout"> = {}
+): Layer.Layer<Services, LayerError, HttpClient.HttpClient> => layerFrom(CloudConfig.layer(settings), options)
+
+/** The client for settings from `overrides`, `OS_*` and clouds.yaml. */
+export const layerConfig = (
+  overrides: CloudConfig.Settings = {},
+  options: Omit<GlanceHttp.Options, "timeout"> = {}
+): Layer.Layer<Services, LayerError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  layerFrom(CloudConfig.layerConfig(overrides), options)

@@ -1,0 +1,142 @@
+/**
+ * The typed failures of the Image API: one class per HTTP status a caller can act on,
+ * transport failures, and the data-integrity failures of transfers.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+const responseFields = {
+  message: Schema.String,
+  status: Schema.Number,
+  method: Schema.String,
+  url: Schema.String,
+  requestId: Schema.optional(Schema.String)
+}
+
+/** Glance rejected the request as malformed (400). */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", responseFields) {}
+
+/** The token was refused (401), even after one re-authentication. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", responseFields) {}
+
+/** The caller is not allowed to do this (403). */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", responseFields) {}
+
+/** The image, member, task or metadata definition does not exist (404). */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", responseFields) {}
+
+/** The request conflicts with the resource's state, e.g. uploading to an active image (409). */
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", responseFields) {}
+
+/** A quota or size limit was exceeded (413). */
+export class Overlimit extends Schema.TaggedError<Overlimit>()("Overlimit", responseFields) {}
+
+/** The server does not accept the request's media type (415). */
+export class UnsupportedMediaType
+  extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", responseFields)
+{}
+
+/** The requested byte range cannot be served (416). */
+export class RangeNotSatisfiable
+  extends Schema.TaggedError<RangeNotSatisfiable>()("RangeNotSatisfiable", responseFields)
+{}
+
+/** The service is unavailable (503), after the retries for idempotent requests. */
+export class ServiceUnavailable
+  extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", responseFields)
+{}
+
+/** Any other non-success status. */
+export class HttpError extends Schema.TaggedError<HttpError>()("HttpError", responseFields) {}
+
+/** The request never got an answer: connection refused or reset, DNS failure, TLS failure or timeout. */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  message: Schema.String,
+  method: Schema.String,
+  url: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** A response arrived but its body is not what the Image API documents. */
+export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
+  message: Schema.String,
+  method: Schema.String,
+  url: Schema.String,
+  requestId: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** The downloaded bytes do not match the hash Glance recorded for the image. */
+export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("ChecksumMismatch", {
+  imageId: Schema.String,
+  algorithm: Schema.String,
+  expected: Schema.String,
+  actual: Schema.String
+}) {
+  get message() {
+    return `Image ${this.imageId} is corrupt: its ${this.algorithm} is ${this.actual} but Glance recorded ${this.expected}`
+  }
+}
+
+/** The image has no data to download (queued, or deleted from every store). */
+export class NoImageData extends Schema.TaggedError<NoImageData>()("NoImageData", {
+  imageId: Schema.String
+}) {
+  get message() {
+    return `Image ${this.imageId} has no data`
+  }
+}
+
+/** The cloud's Image API does not offer what was asked (a v2.x feature it does not list, a missing service). */
+export class NotSupported extends Schema.TaggedError<NotSupported>()("NotSupported", {
+  message: Schema.String
+}) {}
+
+/** Input rejected before any request was sent (an unknown disk format, a malformed id, …). */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  message: Schema.String
+}) {}
+
+/** Every failure of a request to the Image API. */
+export type ResponseError =
+  | BadRequest
+  | Unauthorized
+  | Forbidden
+  | NotFound
+  | Conflict
+  | Overlimit
+  | UnsupportedMediaType
+  | RangeNotSatisfiable
+  | ServiceUnavailable
+  | HttpError
+
+/** Every failure of a call to the Image API, transport and decoding included. */
+export type RequestFailure = ResponseError | TransportError | ResponseDecodeError
+
+const byStatus: Record<number, new(fields: ResponseFields) => ResponseError> = {
+  400: BadRequest,
+  401: Unauthorized,
+  403: Forbidden,
+  404: NotFound,
+  409: Conflict,
+  413: Overlimit,
+  415: UnsupportedMediaType,
+  416: RangeNotSatisfiable,
+  503: ServiceUnavailable
+}
+
+/** The fields every response error carries. */
+export interface ResponseFields {
+  readonly message: string
+  readonly status: number
+  readonly method: string
+  readonly url: string
+  readonly requestId?: string | undefined
+}
+
+/** Builds the typed error for a status, `HttpError` when the status has no class of its own. */
+export const fromStatus = (fields: ResponseFields): ResponseError => {
+  const Ctor = byStatus[fields.status] ?? HttpError
+  return new Ctor(fields)
+}

@@ -1,0 +1,163 @@
+/**
+ * Finds the Image API: an explicit image URL, or the `image` service of the Keystone
+ * catalog for the chosen interface and region; then the v2.x versions it lists.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { CloudConfig, ConfigError, type Interface } from "./CloudConfig.js"
+import { NotSupported, ResponseDecodeError, TransportError } from "./GlanceError.js"
+import { describeTransport } from "./internal/http.js"
+import { type CatalogEntry, Keystone, type KeystoneError } from "./Keystone.js"
+
+/** The Image API endpoint in use. */
+export interface Service {
+  /** The unversioned root URL, without a trailing slash; may carry a path prefix. */
+  readonly url: string
+  /** The region of the catalog entry, when it came from the catalog. */
+  readonly region: string | undefined
+  /** The v2.x versions the server lists (`["2.0", "2.1", …]`), fetched once on first use. */
+  readonly versions: Effect.Effect<ReadonlyArray<string>, VersionsError>
+  /** Fails with `NotSupported` unless the server lists `v<version>`, naming `feature`. */
+  readonly require: (version: string, feature: string) => Effect.Effect<void, VersionsError | NotSupported>
+}
+
+/** Failures of reading `GET /versions`. */
+export type VersionsError = TransportError | ResponseDecodeError | NotSupported
+
+/** The Image API endpoint. */
+export class ImageEndpoint extends Context.Tag("glanceclient/ImageEndpoint")<ImageEndpoint, Service>() {}
+
+/** Removes a trailing slash and a trailing version segment (`/v1`, `/v2`, `/v2.0`). */
+export const normalizeUrl = (url: string): string => url.replace(/\/+$/, "").replace(/\/v\d+(\.\d+)?$/, "")
+
+/** Picks the image endpoint of a catalog, as python-glanceclient does: the first when no region is given. */
+export const fromCatalog = (
+  catalog: ReadonlyArray<CatalogEntry>,
+  options: {
+    readonly interface?: Interface | undefined
+    readonly region?: string | undefined
+    readonly serviceType?: string | undefined
+  }
+): Effect.Effect<{ readonly url: string; readonly region: string | undefined }, ConfigError> => {
+  const type = options.serviceType ?? "image"
+  const iface = options.interface ?? "public"
+  const services = catalog.filter((s) => s.type === type)
+  if (services.length === 0) {
+    return Effect.fail(
+      new ConfigError({
+        message: `The service catalog has no "${type}" service (it has: ${
+          catalog.map((s) => s.type).join(", ") || "nothing"
+        })`
+      })
+    )
+  }
+  const endpoints = services.flatMap((s) => s.endpoints).filter((e) => e.interface === iface)
+  const regions = [...new Set(services.flatMap((s) => s.endpoints).map((e) => e.region ?? "(none)"))]
+  const chosen = options.region === undefined ? endpoints[0] : endpoints.find((e) => e.region === options.region)
+  if (!chosen) {
+    return Effect.fail(
+      new ConfigError({
+        message: options.region === undefined
+          ? `The "${type}" service has no ${iface} endpoint`
+          : `The "${type}" service has no ${iface} endpoint in region "${options.region}" (regions: ${
+            regions.join(", ")
+          })`
+      })
+    )
+  }
+  return Effect.succeed({ url: normalizeUrl(chosen.url), region: chosen.region })
+}
+
+const VersionsDocument = Schema.Struct({
+  versions: Schema.Array(Schema.Struct({ id: Schema.String, status: Schema.optional(Schema.String) }))
+})
+
+/** Reads `GET {root}/versions` and returns the v2.x ids it lists, without the `v`. */
+export const fetchVersions = (
+  http: HttpClient.HttpClient,
+  root: string
+): Effect.Effect<ReadonlyArray<string>, VersionsError> =>
+  Effect.gen(function*() {
+    const url = `${root}/versions`
+    const response = yield* http.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.acceptJson)).pipe(
+      Effect.mapError((e) =>
+        new TransportError({
+          message: `Cannot reach the Image API at ${url}: ${describeTransport(e)}`,
+          method: "GET",
+          url,
+          cause: e
+        })
+      )
+    )
+    if (response.status !== 200 && response.status !== 300) {
+      return yield* new NotSupported({ message: `${url} answered ${response.status}: is this an Image API endpoint?` })
+    }
+    const doc = yield* response.json.pipe(
+      Effect.flatMap(Schema.decodeUnknown(VersionsDocument)),
+      Effect.mapError((cause) =>
+        new ResponseDecodeError({ message: `${url} is not a versions document`, method: "GET", url, cause })
+      )
+    )
+    const v2 = doc.versions.map((v) => v.id.replace(/^v/, "")).filter((id) => id.startsWith("2."))
+    if (v2.length === 0) return yield* new NotSupported({ message: `The Image API at ${root} offers no v2 API` })
+    return v2.sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]))
+  }).pipe(Effect.withSpan("ImageEndpoint.versions"))
+
+/** Builds the endpoint from a URL, with lazily fetched versions. */
+export const fromUrl = (
+  url: string,
+  region: string | undefined
+): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const root = normalizeUrl(url)
+    const versions = yield* Effect.cached(fetchVersions(http, root))
+    const require = (version: string, feature: string) =>
+      Effect.flatMap(versions, (listed) =>
+        listed.includes(version)
+          ? Effect.void
+          : Effect.fail(
+            new NotSupported({
+              message: `${feature} needs Image API v${version}, which ${root} does not offer (it lists v${
+                listed.join(", v")
+              })`
+            })
+          ))
+    return ImageEndpoint.of({ url: root, region, versions, require })
+  })
+
+/** Resolves the endpoint: `imageUrl` from the settings, else the catalog of the Keystone session. */
+export const make: Effect.Effect<
+  Service,
+  KeystoneError | ConfigError,
+  CloudConfig | Keystone | HttpClient.HttpClient
+> = Effect.gen(function*() {
+  const settings = yield* CloudConfig
+  if (settings.imageUrl !== undefined) {
+    if (!/^https?:\/\//.test(settings.imageUrl)) {
+      return yield* new ConfigError({ message: `The image URL "${settings.imageUrl}" is not an http(s) URL` })
+    }
+    return yield* fromUrl(settings.imageUrl, settings.regionName)
+  }
+  const keystone = yield* Keystone
+  const session = yield* keystone.session
+  const chosen = yield* fromCatalog(session.catalog, { interface: settings.interface, region: settings.regionName })
+  return yield* fromUrl(chosen.url, chosen.region)
+}).pipe(Effect.withSpan("ImageEndpoint.make"))
+
+/** The endpoint from `CloudConfig` and the Keystone catalog. */
+export const layer: Layer.Layer<
+  ImageEndpoint,
+  KeystoneError | ConfigError,
+  CloudConfig | Keystone | HttpClient.HttpClient
+> = Layer.effect(ImageEndpoint, make)
+
+/** A fixed endpoint URL, no catalog needed. */
+export const layerUrl = (url: string): Layer.Layer<ImageEndpoint, never, HttpClient.HttpClient> =>
+  Layer.effect(ImageEndpoint, fromUrl(url, undefined))

@@ -1,0 +1,458 @@
+/**
+ * Logs in to OpenStack Identity (Keystone v3, or v2.0 for old clouds) and keeps a valid token:
+ * cached, re-issued shortly before it expires, and re-issued once after a 401.
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import { CloudConfig, ConfigError, type Settings } from "./CloudConfig.js"
+import { TransportError } from "./GlanceError.js"
+import { describeTransport, redactedHeaderNames } from "./internal/http.js"
+
+/** Keystone refused the credentials, or answered something that is not a token. */
+export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  url: Schema.String,
+  requestId: Schema.optional(Schema.String)
+}) {}
+
+/** Every failure of logging in. */
+export type KeystoneError = AuthenticationError | ConfigError | TransportError
+
+/** One endpoint of a service in the catalog. */
+export interface Endpoint {
+  readonly interface: "public" | "internal" | "admin"
+  readonly region: string | undefined
+  readonly url: string
+}
+
+/** One service of the catalog. */
+export interface CatalogEntry {
+  readonly type: string
+  readonly name: string | undefined
+  readonly endpoints: ReadonlyArray<Endpoint>
+}
+
+/** A token with what came with it. */
+export interface Session {
+  readonly token: Redacted.Redacted
+  /** Epoch milliseconds; undefined when the token came from the caller. */
+  readonly expiresAt: number | undefined
+  readonly catalog: ReadonlyArray<CatalogEntry>
+  readonly userId: string | undefined
+  readonly projectId: string | undefined
+  /** The identity API version the token was issued by. */
+  readonly identityVersion: "v2.0" | "v3" | "static"
+}
+
+/** A source of valid tokens. */
+export interface Service {
+  /** The current session; logs in when there is none or it is about to expire. */
+  readonly session: Effect.Effect<Session, KeystoneError>
+  /** Forgets the current token (after a 401) so the next `session` logs in again. */
+  readonly invalidate: (token: Redacted.Redacted) => Effect.Effect<void>
+}
+
+/** The Identity service client. */
+export class Keystone extends Context.Tag("glanceclient/Keystone")<Keystone, Service>() {}
+
+/** Tokens are re-issued when they have less than this left. */
+export const refreshMargin = 60_000
+
+const TokenV3 = Schema.Struct({
+  token: Schema.Struct({
+    expires_at: Schema.String,
+    user: Schema.optional(Schema.Struct({ id: Schema.String })),
+    project: Schema.optional(Schema.Struct({ id: Schema.String })),
+    catalog: Schema.optionalWith(
+      Schema.Array(Schema.Struct({
+        type: Schema.String,
+        name: Schema.optional(Schema.String),
+        endpoints: Schema.Array(Schema.Struct({
+          interface: Schema.String,
+          region_id: Schema.optional(Schema.NullOr(Schema.String)),
+          region: Schema.optional(Schema.NullOr(Schema.String)),
+          url: Schema.String
+        }))
+      })),
+      { default: () => [] }
+    )
+  })
+})
+
+const TokenV2 = Schema.Struct({
+  access: Schema.Struct({
+    token: Schema.Struct({
+      id: Schema.String,
+      expires: Schema.String,
+      tenant: Schema.optional(Schema.Struct({ id: Schema.String }))
+    }),
+    user: Schema.optional(Schema.Struct({ id: Schema.String })),
+    serviceCatalog: Schema.optionalWith(
+      Schema.Array(Schema.Struct({
+        type: Schema.String,
+        name: Schema.optional(Schema.String),
+        endpoints: Schema.Array(Schema.Struct({
+          region: Schema.optional(Schema.String),
+          publicURL: Schema.optional(Schema.String),
+          internalURL: Schema.optional(Schema.String),
+          adminURL: Schema.optional(Schema.String)
+        }))
+      })),
+      { default: () => [] }
+    )
+  })
+})
+
+const Versions = Schema.Struct({
+  versions: Schema.Struct({
+    values: Schema.Array(Schema.Struct({
+      id: Schema.String,
+      status: Schema.optional(Schema.String),
+      links: Schema.optionalWith(Schema.Array(Schema.Struct({ rel: Schema.String, href: Schema.String })), {
+        default: () => []
+      })
+    }))
+  })
+})
+
+const trimSlash = (url: string) => url.replace(/\/+$/, "")
+
+const interfaceOf = (s: string): Endpoint["interface"] =>
+  s.startsWith("internal") ? "internal" : s.startsWith("admin") ? "admin" : "public"
+
+/** Which Identity API an auth URL names by its path, if it does. */
+export const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
+  const path = trimSlash(new URL(authUrl).pathname)
+  if (/\/v3$/.test(path)) return "v3"
+  if (/\/v2\.0$/.test(path)) return "v2.0"
+  return undefined
+}
+
+/** The JSON body of a v3 `POST /auth/tokens` for these settings. */
+export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
+  Effect.gen(function*() {
+    const domain = (id: string | undefined, name: string | undefined) =>
+      id !== undefined ? { id } : { name: name ?? "Default" }
+    const scope = settings.projectId !== undefined
+      ? { project: { id: settings.projectId } }
+      : settings.projectName !== undefined
+      ? {
+        project: { name: settings.projectName, domain: domain(settings.projectDomainId, settings.projectDomainName) }
+      }
+      : undefined
+    const type = authTypeOf(settings)
+    if (type === "v3applicationcredential") {
+      const secret = settings.applicationCredentialSecret
+      if (secret === undefined) {
+        return yield* missing(
+          "an application credential secret",
+          "--os-application-credential-secret",
+          "OS_APPLICATION_CREDENTIAL_SECRET"
+        )
+      }
+      const credential = settings.applicationCredentialId !== undefined
+        ? { id: settings.applicationCredentialId, secret: Redacted.value(secret) }
+        : settings.applicationCredentialName !== undefined
+        ? {
+          name: settings.applicationCredentialName,
+          secret: Redacted.value(secret),
+          user: yield* userRef(settings, domain)
+        }
+        : yield* missing(
+          "an application credential id",
+          "--os-application-credential-id",
+          "OS_APPLICATION_CREDENTIAL_ID"
+        )
+      return {
+        auth: { identity: { methods: ["application_credential"], application_credential: credential } }
+      }
+    }
+    if (type === "token") {
+      return {
+        auth: {
+          identity: { methods: ["token"], token: { id: Redacted.value(settings.token!) } },
+          ...(scope ? { scope } : {})
+        }
+      }
+    }
+    if (settings.password === undefined) {
+      return yield* missing("a password", "--os-password", "OS_PASSWORD")
+    }
+    return {
+      auth: {
+        identity: {
+          methods: ["password"],
+          password: { user: { ...(yield* userRef(settings, domain)), password: Redacted.value(settings.password) } }
+        },
+        ...(scope ? { scope } : {})
+      }
+    }
+  })
+
+const userRef = (
+  settings: Settings,
+  domain: (id: string | undefined, name: string | undefined) => object
+): Effect.Effect<object, ConfigError> =>
+  settings.userId !== undefined
+    ? Effect.succeed({ id: settings.userId })
+    : settings.username !== undefined
+    ? Effect.succeed({ name: settings.username, domain: domain(settings.userDomainId, settings.userDomainName) })
+    : missing("a username or user id", "--os-username", "OS_USERNAME")
+
+/** The JSON body of a v2.0 `POST /tokens` for these settings. */
+export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
+  Effect.gen(function*() {
+    const tenant = settings.projectId !== undefined
+      ? { tenantId: settings.projectId }
+      : settings.projectName !== undefined
+      ? { tenantName: settings.projectName }
+      : {}
+    if (authTypeOf(settings) === "token") {
+      return { auth: { token: { id: Redacted.value(settings.token!) }, ...tenant } }
+    }
+    if (settings.username === undefined && settings.userId === undefined) {
+      return yield* missing("a username", "--os-username", "OS_USERNAME")
+    }
+    if (settings.password === undefined) return yield* missing("a password", "--os-password", "OS_PASSWORD")
+    return {
+      auth: {
+        passwordCredentials: {
+          ...(settings.username !== undefined ? { username: settings.username } : { userId: settings.userId }),
+          password: Redacted.value(settings.password)
+        },
+        ...tenant
+      }
+    }
+  })
+
+const missing = (what: string, flag: string, env: string) =>
+  Effect.fail(new ConfigError({ message: `You must provide ${what} via either ${flag} or env[${env}]` }))
+
+/** The kind of login these settings ask for. */
+export const authTypeOf = (settings: Settings): "password" | "token" | "v3applicationcredential" => {
+  const t = settings.authType?.toLowerCase()
+  if (t === "v3applicationcredential" || t === "application_credential") return "v3applicationcredential"
+  if (t === "token" || t === "v3token" || t === "v2token") return "token"
+  if (t === "password" || t === "v3password" || t === "v2password") return "password"
+  if (settings.applicationCredentialId !== undefined || settings.applicationCredentialName !== undefined) {
+    return "v3applicationcredential"
+  }
+  if (settings.password === undefined && settings.token !== undefined) return "token"
+  return "password"
+}
+
+/** Normalizes a v3 token response into a session. */
+export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Type): Session => ({
+  token,
+  expiresAt: Date.parse(body.token.expires_at),
+  userId: body.token.user?.id,
+  projectId: body.token.project?.id,
+  identityVersion: "v3",
+  catalog: body.token.catalog.map((s) => ({
+    type: s.type,
+    name: s.name,
+    endpoints: s.endpoints.map((e) => ({
+      interface: interfaceOf(e.interface),
+      region: e.region_id ?? e.region ?? undefined,
+      url: e.url
+    }))
+  }))
+})
+
+/** Normalizes a v2.0 token response into a session. */
+export const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
+  token: Redacted.make(body.access.token.id),
+  expiresAt: Date.parse(body.access.token.expires),
+  userId: body.access.user?.id,
+  projectId: body.access.token.tenant?.id,
+  identityVersion: "v2.0",
+  catalog: body.access.serviceCatalog.map((s) => ({
+    type: s.type,
+    name: s.name,
+    endpoints: s.endpoints.flatMap((e) =>
+      (["public", "internal", "admin"] as const).flatMap((i) => {
+        const url = e[`${i}URL`]
+        return url === undefined ? [] : [{ interface: i, region: e.region, url }]
+      })
+    )
+  }))
+})
+
+/** Logs in with the settings of `CloudConfig`, over the given `HttpClient`. */
+export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpClient> = Effect.gen(function*() {
+  const settings = yield* CloudConfig
+  const http = (yield* HttpClient.HttpClient).pipe(
+    HttpClient.mapRequest(HttpClientRequest.acceptJson),
+    HttpClient.mapRequest(HttpClientRequest.setHeader("user-agent", userAgent))
+  )
+
+  const send = (request: HttpClientRequest.HttpClientRequest) =>
+    http.execute(request).pipe(
+      Effect.catchAll((error) =>
+        Effect.fail(
+          new TransportError({
+            message: `Cannot reach the Identity service at ${request.url}: ${describeTransport(error)}`,
+            method: request.method,
+            url: request.url,
+            cause: error
+          })
+        )
+      ),
+      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
+    )
+
+  const refused = (response: HttpClientResponse.HttpClientResponse, url: string) =>
+    Effect.gen(function*() {
+      const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+      const requestId = response.headers["x-openstack-request-id"]
+      const detail = keystoneMessage(text)
+      const message = response.status === 401
+        ? `Invalid OpenStack Identity credentials${detail ? `: ${detail}` : "."}`
+        : `The Identity service at ${url} answered ${response.status}${detail ? `: ${detail}` : ""}`
+      return yield* new AuthenticationError({
+        message,
+        status: response.status,
+        url,
+        ...(requestId ? { requestId } : {})
+      })
+    })
+
+  const decodeFailure = (url: string) => (e: unknown) =>
+    new AuthenticationError({ message: `The Identity service at ${url} answered with an unexpected body: ${e}`, url })
+
+  const discover = Effect.gen(function*() {
+    const authUrl = settings.authUrl
+    if (authUrl === undefined) {
+      return yield* new ConfigError({
+        message: "You must provide an auth url via either --os-auth-url or env[OS_AUTH_URL], or a cloud via --os-cloud"
+      })
+    }
+    if (!/^https?:\/\//.test(authUrl)) {
+      return yield* new ConfigError({ message: `The auth URL "${authUrl}" is not an http(s) URL` })
+    }
+    const byPath = versionOfUrl(authUrl)
+    if (byPath) return { version: byPath, base: trimSlash(authUrl) }
+    const wanted = settings.identityApiVersion?.startsWith("2") ? "v2.0" : "v3"
+    const response = yield* send(HttpClientRequest.get(authUrl))
+    const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+    const doc = Schema.decodeUnknownOption(Schema.parseJson(Versions))(text)
+    const values = Option.match(doc, { onNone: () => [], onSome: (d) => d.versions.values })
+    const pick = values.find((v) => v.id.startsWith(wanted)) ?? values.find((v) => v.id.startsWith("v3")) ??
+      values.find((v) => v.id.startsWith("v2.0"))
+    if (!pick) {
+      return yield* new AuthenticationError({
+        message: `The auth URL ${authUrl} does not list an Identity v3 or v2.0 API`,
+        url: authUrl
+      })
+    }
+    const self = pick.links.find((l) => l.rel === "self")?.href
+    const version = pick.id.startsWith("v3") ? "v3" as const : "v2.0" as const
+    return { version, base: trimSlash(self ?? `${trimSlash(authUrl)}/${version}`) }
+  })
+
+  const login: Effect.Effect<Session, KeystoneError> = Effect.gen(function*() {
+    const { base, version } = yield* discover
+    const useV2 = version === "v2.0"
+    if (useV2) {
+      const url = `${base}/tokens`
+      const body = yield* v2AuthBody(settings)
+      const response = yield* send(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)))
+      if (response.status !== 200) return yield* refused(response, url)
+      const json = yield* response.json.pipe(Effect.mapError(decodeFailure(url)))
+      const decoded = yield* Schema.decodeUnknown(TokenV2)(json).pipe(Effect.mapError(decodeFailure(url)))
+      return sessionFromV2(decoded)
+    }
+    const url = `${base}/auth/tokens`
+    const body = yield* v3AuthBody(settings)
+    const response = yield* send(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)))
+    if (response.status !== 201 && response.status !== 200) return yield* refused(response, url)
+    const subject = response.headers["x-subject-token"]
+    if (!subject) {
+      return yield* new AuthenticationError({ message: `The Identity service at ${url} returned no token`, url })
+    }
+    const json = yield* response.json.pipe(Effect.mapError(decodeFailure(url)))
+    const decoded = yield* Schema.decodeUnknown(TokenV3)(json).pipe(Effect.mapError(decodeFailure(url)))
+    return sessionFromV3(Redacted.make(subject), decoded)
+  }).pipe(Effect.withSpan("Keystone.login"))
+
+  const ref = yield* SynchronizedRef.make(Option.none<Session>())
+
+  const session = SynchronizedRef.modifyEffect(ref, (current) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      if (Option.isSome(current)) {
+        const expires = current.value.expiresAt
+        if (expires === undefined || expires - now > refreshMargin) return [current.value, current] as const
+      }
+      const fresh = yield* login
+      return [fresh, Option.some(fresh)] as const
+    }))
+
+  const invalidate = (token: Redacted.Redacted) =>
+    SynchronizedRef.update(
+      ref,
+      (current) =>
+        Option.isSome(current) && Redacted.value(current.value.token) === Redacted.value(token)
+          ? Option.none()
+          : current
+    )
+
+  return Keystone.of({ session, invalidate })
+})
+
+/** Keystone logging in with the `CloudConfig` settings. */
+export const layer: Layer.Layer<Keystone, never, CloudConfig | HttpClient.HttpClient> = Layer.effect(Keystone, make)
+
+/**
+ * A fixed token, with no Identity service at all (the `--os-auth-token` + `--os-image-url` mode).
+ * A 401 then cannot be cured by logging in again.
+ */
+export const layerToken = (token: Redacted.Redacted): Layer.Layer<Keystone> =>
+  Layer.succeed(
+    Keystone,
+    Keystone.of({
+      session: Effect.succeed({
+        token,
+        expiresAt: undefined,
+        catalog: [],
+        userId: undefined,
+        projectId: undefined,
+        identityVersion: "static"
+      }),
+      invalidate: () => Effect.void
+    })
+  )
+
+/** Picks `layerToken` for a token plus an image URL, and `layer` otherwise. */
+export const layerFromConfig: Layer.Layer<Keystone, never, CloudConfig | HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.map(CloudConfig, (settings) =>
+    settings.token !== undefined && settings.imageUrl !== undefined
+      ? layerToken(settings.token)
+      : layer)
+)
+
+const keystoneMessage = (text: string): string | undefined => {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string } }
+    return parsed.error?.message
+  } catch {
+    const line = text.trim().split("\n").pop()
+    return line && line.length < 300 ? line : undefined
+  }
+}
+
+/** The User-Agent sent with every request. */
+export const userAgent = "glanceclient-ts/0.1.0"

@@ -1,0 +1,91 @@
+/** Helpers shared by the HTTP layers: redaction, transport error wording, error-body parsing. */
+
+/** Headers whose values never appear in logs, spans or errors. */
+export const redactedHeaderNames: ReadonlyArray<string> = ["x-auth-token", "x-subject-token"]
+
+const codes: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by peer",
+  EPIPE: "connection closed by peer",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_SOCKET: "connection closed by peer",
+  UND_ERR_CONNECT_TIMEOUT: "connect timed out",
+  UND_ERR_HEADERS_TIMEOUT: "timed out waiting for response headers",
+  UND_ERR_BODY_TIMEOUT: "timed out waiting for response data",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate does not match its host name",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed and not trusted (use --os-cacert)",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain is not trusted (use --os-cacert)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified (use --os-cacert)",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's TLS certificate issuer is not trusted (use --os-cacert)",
+  CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
+  EPROTO: "TLS handshake failed"
+}
+
+const causes = function*(error: unknown): Generator<unknown> {
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    yield current
+    current = (current as { cause?: unknown }).cause
+  }
+}
+
+/** One short phrase for why a request got no answer. */
+export const describeTransport = (error: unknown): string => {
+  for (const cause of causes(error)) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === "string" && codes[code]) return codes[code]
+    if ((cause as { _tag?: unknown })._tag === "TimeoutException") return "timed out"
+    if ((cause as { name?: unknown }).name === "TimeoutError") return "timed out"
+  }
+  for (const cause of causes(error)) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === "string") return code
+  }
+  const last = [...causes(error)].pop() as { message?: unknown } | undefined
+  return typeof last?.message === "string" && last.message.length > 0 ? last.message : "no response"
+}
+
+/** The human message inside one of Glance's (or a proxy's) error bodies. */
+export const errorBodyMessage = (text: string): string | undefined => {
+  const trimmed = text.trim()
+  if (trimmed.length === 0) return undefined
+  if (trimmed.startsWith("{")) {
+    try {
+      const json = JSON.parse(trimmed) as Record<string, unknown>
+      const pick = (o: unknown): string | undefined => {
+        if (typeof o !== "object" || o === null) return undefined
+        const r = o as Record<string, unknown>
+        if (typeof r.message === "string") return r.message
+        if (typeof r.explanation === "string") return r.explanation
+        if (typeof r.detail === "string") return r.detail
+        for (const v of Object.values(r)) {
+          const found = pick(v)
+          if (found) return found
+        }
+        return undefined
+      }
+      const found = pick(json)
+      if (found) return clean(found)
+    } catch {
+      // not JSON after all: fall through to text handling
+    }
+  }
+  const withoutTags = trimmed.replace(/<title>.*?<\/title>/is, "").replace(/<[^>]+>/g, "\n")
+  const lines = withoutTags.split("\n").map((l) => l.trim()).filter((l) => l.length > 0)
+  // Glance's plain-text bodies open with the status line ("404 Not Found"); skip it.
+  const body = lines.filter((l, i) => !(i === 0 && /^\d{3}\s/.test(l) && lines.length > 1))
+  const message = body.join(" ")
+  return message.length > 0 ? clean(message).slice(0, 500) : undefined
+}
+
+const clean = (s: string) => s.replace(/\s+/g, " ").trim()
+
+/** The URL without its query string, for error messages. */
+export const displayUrl = (url: string): string => {
+  const q = url.indexOf("?")
+  return q === -1 ? url : url.slice(0, q)
+}
