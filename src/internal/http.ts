@@ -69,7 +69,7 @@ export const errorBodyMessage = (text: string): string | undefined => {
         return undefined
       }
       const found = pick(json)
-      if (found) return clean(found)
+      if (found) return clean(found.replace(/<[^>]+>/g, " "))
     } catch {
       // not JSON after all: fall through to text handling
     }

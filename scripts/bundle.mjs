@@ -1,0 +1,18 @@
+// Bundles the `glance` executable into one minified, tree-shaken file for a fast start-up.
+import * as esbuild from "esbuild"
+
+await esbuild.build({
+  entryPoints: ["src/bin.ts"],
+  outfile: "dist/glance.js",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  minify: true,
+  sourcemap: "linked",
+  banner: {
+    js:
+      "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+  },
+  logLevel: "warning"
+})

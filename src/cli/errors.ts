@@ -1,0 +1,52 @@
+/**
+ * How `glance` reports a failure: one line on stderr, no stack trace, no secret; exit 2 for
+ * a usage mistake, 1 for everything else.
+ */
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Schema from "effect/Schema"
+
+/** A command-line mistake found by the command itself (exit 2, like a parse error). */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
+
+/** Some of several operations failed; each was reported already (exit 1). */
+export class PartialFailure
+  extends Schema.TaggedError<PartialFailure>()("PartialFailure", { message: Schema.String })
+{}
+
+const statusText: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Request Entity Too Large",
+  415: "Unsupported Media Type",
+  416: "Requested Range Not Satisfiable",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout"
+}
+
+/** The one line printed for a failure, and the exit code. */
+export const describe = (error: unknown): { readonly line: string; readonly exitCode: number } => {
+  if (ValidationError.isValidationError(error)) {
+    const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : String(error)
+    return { line: text.split("\n").filter((l) => l.trim().length > 0).join(" "), exitCode: 2 }
+  }
+  const e = error as { _tag?: string; message?: string; status?: number; requestId?: string }
+  if (e._tag === "UsageError") return { line: e.message ?? "usage error", exitCode: 2 }
+  if (e._tag === "Unauthorized" || (e._tag === "AuthenticationError" && e.status === 401)) {
+    return { line: "Invalid OpenStack Identity credentials.", exitCode: 1 }
+  }
+  if (typeof e.status === "number" && e._tag !== "AuthenticationError") {
+    const rid = e.requestId ? ` (request-id: ${e.requestId})` : ""
+    return {
+      line: `HTTP ${e.status} ${statusText[e.status] ?? ""}: ${e.message ?? ""}${rid}`.replace(/ +:/, ":"),
+      exitCode: 1
+    }
+  }
+  if (typeof e.message === "string" && e.message.length > 0) return { line: e.message, exitCode: 1 }
+  return { line: `Unexpected error: ${String(error)}`, exitCode: 1 }
+}

@@ -1,0 +1,474 @@
+/**
+ * The `image-*` commands, with python-glanceclient's names, flags and tables.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Chunk from "effect/Chunk"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as Images from "../Images.js"
+import { PartialFailure, UsageError } from "./errors.js"
+import { withClient } from "./globalOptions.js"
+import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
+import * as Progress from "./progress.js"
+
+const parseBool = (flag: string) => (value: string): Effect.Effect<boolean, UsageError> => {
+  const v = value.toLowerCase()
+  if (["1", "t", "true", "on", "y", "yes"].includes(v)) return Effect.succeed(true)
+  if (["0", "f", "false", "off", "n", "no"].includes(v)) return Effect.succeed(false)
+  return Effect.fail(new UsageError({ message: `${flag} expects True or False, not "${value}"` }))
+}
+
+const optionalText = (name: string, description: string) =>
+  Options.text(name).pipe(Options.withDescription(description), Options.optional)
+const optionalInt = (name: string, description: string) =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+const optionalBool = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withPseudoName("[True|False]"),
+    Options.withDescription(description),
+    Options.optional
+  )
+
+const imageId = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
+
+/** The image fields that `image-create` and `image-update` take as flags. */
+const fieldOptions = {
+  name: optionalText("name", "Descriptive name for the image."),
+  visibility: optionalText(
+    "visibility",
+    "Scope of image accessibility. Valid values: community, public, private, shared"
+  ),
+  protected: optionalBool("protected", "If true, image will not be deletable."),
+  hidden: optionalBool("hidden", "If true, image will not appear in default image list response."),
+  containerFormat: optionalText(
+    "container-format",
+    "Format of the container. Valid values: None, ami, ari, aki, bare, ovf, ova, docker, compressed"
+  ),
+  diskFormat: optionalText(
+    "disk-format",
+    "Format of the disk. Valid values: None, ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop"
+  ),
+  minDisk: optionalInt("min-disk", "Amount of disk space (in GB) required to boot image."),
+  minRam: optionalInt("min-ram", "Amount of ram (in MB) required to boot image."),
+  owner: optionalText("owner", "Owner of the image."),
+  kernelId: optionalText("kernel-id", "ID of image stored in Glance that should be used as the kernel."),
+  ramdiskId: optionalText("ramdisk-id", "ID of image stored in Glance that should be used as the ramdisk."),
+  instanceUuid: optionalText(
+    "instance-uuid",
+    "Metadata which can be used to record which instance this image is associated with."
+  ),
+  architecture: optionalText(
+    "architecture",
+    "Operating system architecture as specified in https://docs.openstack.org/python-glanceclient/latest/cli/property-keys.html"
+  ),
+  osDistro: optionalText("os-distro", "Common name of operating system distribution."),
+  osVersion: optionalText("os-version", "Operating system version as specified by the distributor."),
+  description: optionalText("description", "A human-readable string describing this image."),
+  property: Options.text("property").pipe(
+    Options.withPseudoName("<key=value>"),
+    Options.withDescription("Arbitrary property to associate with image. May be used multiple times."),
+    Options.repeated
+  )
+}
+
+type FieldOptions = Command.Command.ParseConfig<typeof fieldOptions>
+
+const keyValue = (flag: string) => (datum: string): Effect.Effect<readonly [string, string], UsageError> => {
+  const at = datum.indexOf("=")
+  return at <= 0
+    ? Effect.fail(new UsageError({ message: `${flag} expects <key=value>, not "${datum}"` }))
+    : Effect.succeed([datum.slice(0, at), datum.slice(at + 1)] as const)
+}
+
+const fieldsOf = (f: FieldOptions, tags: ReadonlyArray<string> | undefined) =>
+  Effect.gen(function*() {
+    const bool = (flag: string, value: Option.Option<string>) =>
+      Option.match(value, { onNone: () => Effect.succeed(undefined), onSome: parseBool(flag) })
+    const fields: Record<string, unknown> = {
+      name: opt(f.name),
+      visibility: opt(f.visibility),
+      protected: yield* bool("--protected", f.protected),
+      os_hidden: yield* bool("--hidden", f.hidden),
+      container_format: opt(f.containerFormat),
+      disk_format: opt(f.diskFormat),
+      min_disk: opt(f.minDisk),
+      min_ram: opt(f.minRam),
+      owner: opt(f.owner),
+      kernel_id: opt(f.kernelId),
+      ramdisk_id: opt(f.ramdiskId),
+      instance_uuid: opt(f.instanceUuid),
+      architecture: opt(f.architecture),
+      os_distro: opt(f.osDistro),
+      os_version: opt(f.osVersion),
+      description: opt(f.description),
+      tags
+    }
+    for (const datum of f.property) {
+      const [key, value] = yield* keyValue("--property")(datum)
+      fields[key] = value
+    }
+    return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
+  })
+
+const hidden = ["self", "access", "file", "schema"]
+
+/** The image as python-glanceclient's `print_image` shows it. */
+export const imageRecord = (image: Images.Image, humanReadable = false): Record<string, unknown> => {
+  const record: Record<string, unknown> = Object.fromEntries(Object.entries(image).filter(([k]) => !hidden.includes(k)))
+  if ("virtual_size" in record) record.virtual_size = record.virtual_size || "Not available"
+  if (humanReadable) record.size = humanSize(typeof image.size === "number" ? image.size : 0)
+  return record
+}
+
+/** python-glanceclient's `make_size_human_readable`. */
+export const humanSize = (size: number): string => {
+  const suffix = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB"]
+  let i = 0
+  let v = size
+  while (v >= 1024) {
+    i++
+    v /= 1024
+  }
+  return `${v.toFixed(1).replace(/0+$/, "").replace(/\.$/, "")}${suffix[i]}`
+}
+
+const printImage = (image: Images.Image, format: FormatOptions, humanReadable = false, maxWidth = 80) =>
+  printObject(imageRecord(image, humanReadable), format, maxWidth)
+
+/** Whether standard input carries data (a pipe or a redirected file, not a terminal or /dev/null). */
+export const stdinHasData = (): boolean => {
+  try {
+    const stat = Fs.fstatSync(0)
+    return stat.isFIFO() || stat.isFile() || stat.isSocket()
+  } catch {
+    return false
+  }
+}
+
+const stdinStream: Stream.Stream<Uint8Array, UsageError> = Stream.fromAsyncIterable(
+  process.stdin as AsyncIterable<Uint8Array>,
+  (e) => new UsageError({ message: `Cannot read standard input: ${String(e)}` })
+)
+
+/** The data source of an upload: `--file`, or standard input when it is piped. */
+const dataSource = (file: string | undefined, size: number | undefined) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    if (file !== undefined) {
+      if (stdinHasData() && !Fs.fstatSync(0).isFile()) {
+        // A pipe on stdin and --file: python-glanceclient silently prefers --file; say which one is used.
+      }
+      const info = yield* fs.stat(file).pipe(
+        Effect.mapError(() =>
+          new UsageError({ message: `File ${file} does not exist or user does not have read privileges to it` })
+        )
+      )
+      if (info.type === "Directory") {
+        return yield* new UsageError({ message: `${file} is a directory, not an image file` })
+      }
+      yield* fs.access(file, { readable: true }).pipe(
+        Effect.mapError(() =>
+          new UsageError({ message: `File ${file} does not exist or user does not have read privileges to it` })
+        )
+      )
+      const length = info.type === "File" ? Number(info.size) : size
+      return Option.some({
+        name: file,
+        size: length,
+        stream: fs.stream(file, { chunkSize: 1024 * 1024 }).pipe(
+          Stream.mapError((e) => new UsageError({ message: `Cannot read ${file}: ${e.message}` }))
+        )
+      })
+    }
+    if (!stdinHasData()) return Option.none()
+    const stat = Fs.fstatSync(0)
+    return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, stream: stdinStream })
+  })
+
+const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: Progress.Progress) =>
+  Stream.mapChunks(stream, (chunk) => {
+    progress.add(Chunk.reduce(chunk, 0, (n, b) => n + b.byteLength))
+    return chunk
+  })
+
+const upload = (
+  id: string,
+  source: { readonly size: number | undefined; readonly stream: Stream.Stream<Uint8Array, UsageError> },
+  options: { readonly progress: boolean; readonly store: string | undefined }
+) =>
+  Effect.gen(function*() {
+    const images = yield* Images.Images
+    const progress = Progress.make(options.progress, "Uploading", source.size)
+    yield* images.upload(id, withProgress(source.stream, progress), { size: source.size, store: options.store })
+    progress.done()
+  })
+
+const listColumns = (verbose: boolean, includeStores: boolean): Array<Column<Images.Image>> => [
+  { header: "ID", get: (i) => i.id },
+  { header: "Name", get: (i) => i.name },
+  ...(verbose
+    ? [
+      { header: "Disk_format", get: (i: Images.Image) => i.disk_format },
+      { header: "Container_format", get: (i: Images.Image) => i.container_format },
+      { header: "Size", get: (i: Images.Image) => i.size },
+      { header: "Status", get: (i: Images.Image) => i.status },
+      { header: "Owner", get: (i: Images.Image) => i.owner }
+    ]
+    : []),
+  ...(includeStores ? [{ header: "Stores", get: (i: Images.Image) => i.stores }] : [])
+]
+
+const sortKeys = ["name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at"]
+
+/** `image-list`. */
+export const imageList = Command.make("image-list", {
+  limit: optionalInt("limit", "Maximum number of images to get."),
+  pageSize: optionalInt("page-size", "Number of images to request in each paginated request."),
+  visibility: optionalText("visibility", "The visibility of the images to display."),
+  memberStatus: optionalText("member-status", "The status of images to display."),
+  owner: optionalText("owner", "Display images owned by <OWNER>."),
+  propertyFilter: Options.text("property-filter").pipe(
+    Options.withPseudoName("<KEY=VALUE>"),
+    Options.withDescription("Filter images by a user-defined image property."),
+    Options.repeated
+  ),
+  checksum: optionalText("checksum", "Displays images that match the MD5 checksum."),
+  hash: optionalText("hash", "Displays images that match the specified hash value."),
+  tag: Options.text("tag").pipe(Options.withDescription("Filter images by a user-defined tag."), Options.repeated),
+  sortKey: Options.choice("sort-key", sortKeys).pipe(
+    Options.withDescription("Sort image list by specified fields. May be used multiple times."),
+    Options.repeated
+  ),
+  sortDir: Options.choice("sort-dir", ["asc", "desc"]).pipe(
+    Options.withDescription("Sort image list in specified directions."),
+    Options.repeated
+  ),
+  sort: optionalText("sort", "Comma-separated list of sort keys and directions in the form of <key>[:<asc|desc>]."),
+  hidden: optionalBool("hidden", "Filters results by hidden status."),
+  includeStores: Options.boolean("include-stores").pipe(Options.withDescription("Print backend store id.")),
+  verbose: Options.boolean("verbose").pipe(Options.withDescription("Show more columns.")),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    if (a.limit._tag === "Some" && a.limit.value < 0) {
+      return yield* new UsageError({ message: `--limit must be zero or more, not ${a.limit.value}` })
+    }
+    if (a.pageSize._tag === "Some" && (a.pageSize.value < 1 || a.pageSize.value > 1000)) {
+      return yield* new UsageError({ message: `--page-size must be between 1 and 1000, not ${a.pageSize.value}` })
+    }
+    const filters: Record<string, string | ReadonlyArray<string>> = {}
+    const put = (key: string, value: string | undefined) => value !== undefined && (filters[key] = value)
+    put("visibility", opt(a.visibility))
+    put("member_status", opt(a.memberStatus))
+    put("owner", opt(a.owner))
+    put("checksum", opt(a.checksum))
+    put("os_hash_value", opt(a.hash))
+    if (a.hidden._tag === "Some") put("os_hidden", String(yield* parseBool("--hidden")(a.hidden.value)))
+    if (a.tag.length > 0) filters.tag = a.tag
+    for (const datum of a.propertyFilter) {
+      const [key, value] = yield* keyValue("--property-filter")(datum)
+      put(key, value)
+    }
+    const sort = opt(a.sort)
+    const defaultSort = sort === undefined && a.sortKey.length === 0 && a.sortDir.length === 0
+    const rows = yield* Stream.runCollect(images.list({
+      filters,
+      sort,
+      sortKey: defaultSort ? ["name"] : a.sortKey,
+      sortDir: defaultSort ? ["asc"] : (a.sortDir as ReadonlyArray<"asc" | "desc">),
+      pageSize: opt(a.pageSize),
+      limit: opt(a.limit)
+    }))
+    yield* printList(Chunk.toReadonlyArray(rows), listColumns(a.verbose, a.includeStores), a)
+  }))).pipe(Command.withDescription("List images you can access."))
+
+/** `image-show`. */
+export const imageShow = Command.make("image-show", {
+  id: imageId("ID of image to describe."),
+  humanReadable: Options.boolean("human-readable").pipe(
+    Options.withDescription("Print image size in a human-friendly format.")
+  ),
+  maxColumnWidth: Options.integer("max-column-width").pipe(
+    Options.withDescription("The max column width of the printed table."),
+    Options.withDefault(80)
+  ),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    const image = yield* images.get(a.id)
+    yield* printImage(image, a, a.humanReadable, a.maxColumnWidth)
+  }))).pipe(Command.withDescription("Describe a specific image."))
+
+const transferOptions = {
+  file: optionalText(
+    "file",
+    "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
+  ),
+  progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
+  store: Options.text("store").pipe(
+    Options.withDescription("Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
+    Options.optional
+  )
+}
+
+/** `image-create`: create the record, upload the data if any, show the image. */
+export const imageCreate = Command.make("image-create", {
+  ...fieldOptions,
+  id: optionalText("id", "An identifier for the image (a UUID)."),
+  tags: Options.text("tags").pipe(
+    Options.withDescription("List of strings related to the image (repeat, or give several after one --tags)."),
+    Options.repeated
+  ),
+  ...transferOptions,
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
+    if (a.id._tag === "Some") fields.id = a.id.value
+    const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
+    const source = yield* dataSource(opt(a.file), undefined)
+    if (store !== undefined && Option.isNone(source)) {
+      return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
+    }
+    if (Option.isSome(source) && (fields.disk_format === undefined || fields.container_format === undefined)) {
+      return yield* new UsageError({
+        message: `Must provide --container-format, --disk-format when using ${
+          source.value.name === "stdin" ? "stdin" : "--file"
+        }.`
+      })
+    }
+    const created = yield* images.create(fields)
+    if (Option.isNone(source)) return yield* printImage(created, a)
+    yield* upload(created.id, source.value, { progress: a.progress, store }).pipe(
+      Effect.tapError(() =>
+        images.delete(created.id).pipe(
+          Effect.zipRight(Console.error(`glance: the upload failed, so image ${created.id} was deleted`)),
+          Effect.catchAll(() =>
+            Console.error(`glance: the upload failed and image ${created.id} could not be deleted: it is left queued`)
+          )
+        )
+      )
+    )
+    yield* printImage(yield* images.get(created.id), a)
+  }))).pipe(Command.withDescription("Create a new image."))
+
+/** `image-update`. */
+export const imageUpdate = Command.make("image-update", {
+  id: imageId("ID of image to update."),
+  ...fieldOptions,
+  removeProperty: Options.text("remove-property").pipe(
+    Options.withPseudoName("key"),
+    Options.withDescription("Name of arbitrary property to remove from the image."),
+    Options.repeated
+  ),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    const set = yield* fieldsOf(a, undefined)
+    const image = yield* images.update(a.id, { set, remove: a.removeProperty })
+    yield* printImage(image, a)
+  }))).pipe(Command.withDescription("Update an existing image."))
+
+/** `image-upload`. */
+export const imageUpload = Command.make("image-upload", {
+  id: imageId("ID of image to upload data to."),
+  ...transferOptions,
+  size: optionalInt("size", "Size in bytes of image to be uploaded, when it cannot be inferred (stdin).")
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const size = opt(a.size)
+    if (size !== undefined && size < 0) {
+      return yield* new UsageError({ message: `--size must be zero or more, not ${size}` })
+    }
+    const source = yield* dataSource(opt(a.file), size)
+    if (Option.isNone(source)) {
+      return yield* new UsageError({ message: "No data to upload: give --file or pipe the data to standard input" })
+    }
+    yield* upload(a.id, source.value, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE })
+  }))).pipe(Command.withDescription("Upload data for a specific image."))
+
+/** `image-download`: to `--file` (atomically) or to a redirected standard output. */
+export const imageDownload = Command.make("image-download", {
+  id: imageId("ID of image to download."),
+  file: optionalText(
+    "file",
+    "Local file to save downloaded image data to. If this is not specified and there is no redirection the image data will not be saved."
+  ),
+  progress: Options.boolean("progress").pipe(Options.withDescription("Show download progress bar.")),
+  allowMd5Fallback: Options.boolean("allow-md5-fallback").pipe(
+    Options.withDescription(
+      "Verify with the legacy MD5 checksum when os_hash_algo is not available here. Defaults to env[OS_IMAGE_ALLOW_MD5_FALLBACK]."
+    )
+  )
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const file = opt(a.file)
+    if (file === undefined && process.stdout.isTTY) {
+      return yield* new UsageError({
+        message: "No redirection or local file specified for downloaded image data. " +
+          "Please specify a local file with --file to save downloaded image or redirect output to another source."
+      })
+    }
+    const images = yield* Images.Images
+    const fs = yield* FileSystem.FileSystem
+    const image = a.progress ? Option.some(yield* images.get(a.id)) : Option.none()
+    const size = Option.getOrUndefined(Option.flatMap(image, (i) => Option.fromNullable(i.size)))
+    const progress = Progress.make(a.progress, "Downloading", size)
+    const options = { allowMd5Fallback: a.allowMd5Fallback || process.env.OS_IMAGE_ALLOW_MD5_FALLBACK !== undefined }
+    if (file !== undefined) {
+      yield* Images.writeAtomically(fs, file, images.download(a.id, options), progress.add)
+    } else {
+      yield* writeStdout(withProgress(images.download(a.id, options), progress))
+    }
+    progress.done()
+  }))).pipe(Command.withDescription("Download a specific image."))
+
+/** Writes a stream to standard output in large writes, waiting for it to drain. */
+const writeStdout = <E>(stream: Stream.Stream<Uint8Array, E>) =>
+  Stream.runForEachChunk(stream, (chunk) =>
+    Effect.async<void>((resume) => {
+      const parts = Chunk.toReadonlyArray(chunk)
+      const buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts as Array<Uint8Array>)
+      if (process.stdout.write(buffer)) resume(Effect.void)
+      else process.stdout.once("drain", () => resume(Effect.void))
+    }))
+
+/** `image-delete`: deletes each image, reports each failure, exits 1 if any failed. */
+export const imageDelete = Command.make("image-delete", {
+  ids: Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription("ID of image(s) to delete."), Args.atLeast(1))
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    let failed = 0
+    for (const id of a.ids) {
+      const result = yield* Effect.either(images.delete(id))
+      if (result._tag === "Left") {
+        failed++
+        yield* Console.error(`Unable to delete image '${id}' because ${result.left.message}`)
+      }
+    }
+    if (failed > 0) {
+      return yield* new PartialFailure({ message: `Failed to delete ${failed} of ${a.ids.length} image(s)` })
+    }
+  }))).pipe(Command.withDescription("Delete specified image."))
+
+/** All image commands. */
+export const imageCommands = [
+  imageList,
+  imageShow,
+  imageCreate,
+  imageUpdate,
+  imageUpload,
+  imageDownload,
+  imageDelete
+] as const
