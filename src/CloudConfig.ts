@@ -196,7 +196,10 @@ const readYaml = Effect.fnUntraced(function*(fs: FileSystem.FileSystem, path: st
   )
   const parsed = yield* Effect.try({
     try: () => Yaml.parse(text) as unknown,
-    catch: (e) => new ConfigError({ message: `${path} is not valid YAML: ${(e as Error).message.split("\n")[0]}` })
+    catch: (e) =>
+      new ConfigError({
+        message: `${path} is not valid YAML: ${(e as Error).message.split("\n")[0]!.replace(/:$/, "")}`
+      })
   })
   if (parsed !== null && parsed !== undefined && typeof parsed !== "object") {
     return yield* new ConfigError({ message: `${path} does not hold a mapping of clouds` })

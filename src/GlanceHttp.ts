@@ -25,7 +25,13 @@ import {
   TransportError
 } from "./GlanceError.js"
 import { ImageEndpoint, type Service as Endpoint } from "./ImageEndpoint.js"
-import { describeTransport, displayUrl, errorBodyMessage, redactedHeaderNames } from "./internal/http.js"
+import {
+  describeTransport,
+  displayUrl,
+  errorBodyMessage,
+  redactedHeaderNames,
+  withoutRequest
+} from "./internal/http.js"
 import { Keystone, type KeystoneError, userAgent } from "./Keystone.js"
 
 /** Every failure of an Image API call, logging in included. */
@@ -124,9 +130,11 @@ export const make = (
     const retryCap = Duration.toMillis(options.retryCap ?? "30 seconds")
     const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
 
+    const absolute = HttpClientRequest.prependUrl(endpoint.url)
+
     const prepare = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted) =>
       request.pipe(
-        HttpClientRequest.prependUrl(endpoint.url),
+        absolute,
         HttpClientRequest.setHeader("x-auth-token", Redacted.value(token)),
         HttpClientRequest.setHeader("user-agent", userAgent),
         (r) => r.headers["accept"] === undefined ? HttpClientRequest.acceptJson(r) : r
@@ -141,7 +149,7 @@ export const make = (
               message: `Cannot reach the Image API at ${displayUrl(prepared.url)}: ${describeTransport(error)}`,
               method: prepared.method,
               url: displayUrl(prepared.url),
-              cause: error
+              cause: withoutRequest(error)
             })
           )
         )
@@ -195,14 +203,14 @@ export const make = (
             yield* keystone.invalidate(session.token)
             const again = yield* keystone.session
             if (Redacted.value(again.token) !== Redacted.value(session.token)) return yield* loop(attempt, true)
-            return yield* errorFromResponse(request, response).pipe(Effect.flatMap(Effect.fail))
+            return yield* errorFromResponse(absolute(request), response).pipe(Effect.flatMap(Effect.fail))
           }
           if (retryStatuses.has(response.status) && replayable && attempt < retries) {
             yield* response.text.pipe(Effect.ignore)
             yield* backoff(attempt, retryAfter(response))
             return yield* loop(attempt + 1, reauthenticated)
           }
-          const error = yield* errorFromResponse(request, response)
+          const error = yield* errorFromResponse(absolute(request), response)
           return yield* Effect.fail(
             attempt > 0 && retryStatuses.has(response.status)
               ? fromStatus({ ...error, message: `${error.message} (after ${attempt + 1} attempts)` })
@@ -223,13 +231,14 @@ export const make = (
           Effect.flatMap(Schema.decodeUnknown(schema)),
           Effect.mapError((cause) => {
             const requestId = requestIdOf(response)
+            const url = displayUrl(endpoint.url + request.url)
             return new ResponseDecodeError({
-              message: `${request.method} ${request.url} answered a body that is not what the Image API documents: ${
+              message: `${request.method} ${url} answered a body that is not what the Image API documents: ${
                 cause._tag === "ParseError" ? cause.message.split("\n").slice(0, 6).join(" ") : cause.message
               }`,
               method: request.method,
-              url: request.url,
-              cause,
+              url,
+              cause: withoutRequest(cause),
               ...(requestId ? { requestId } : {})
             })
           })
@@ -245,7 +254,7 @@ export const make = (
           message: `The download from ${url} broke off: ${describeTransport(cause)}`,
           method: request.method,
           url,
-          cause
+          cause: withoutRequest(cause)
         })
       const body = Stream.mapError(response.stream, broken)
       return timeout === undefined ? body : body.pipe(

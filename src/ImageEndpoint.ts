@@ -9,7 +9,9 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as SynchronizedRef from "effect/SynchronizedRef"
 import { CloudConfig, ConfigError, type Interface } from "./CloudConfig.js"
 import { NotSupported, ResponseDecodeError, TransportError } from "./GlanceError.js"
 import { describeTransport } from "./internal/http.js"
@@ -21,7 +23,7 @@ export interface Service {
   readonly url: string
   /** The region of the catalog entry, when it came from the catalog. */
   readonly region: string | undefined
-  /** The v2.x versions the server lists (`["2.0", "2.1", …]`), fetched once on first use. */
+  /** The v2.x versions the server lists (`["2.0", "2.1", …]`), fetched on first use and kept once read. */
   readonly versions: Effect.Effect<ReadonlyArray<string>, VersionsError>
   /** Fails with `NotSupported` unless the server lists `v<version>`, naming `feature`. */
   readonly require: (version: string, feature: string) => Effect.Effect<void, VersionsError | NotSupported>
@@ -117,7 +119,13 @@ export const fromUrl = (
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const root = normalizeUrl(url)
-    const versions = yield* Effect.cached(fetchVersions(http, root))
+    // Remember only a success: a transient failure of `/versions` must not fail every later call.
+    const known = yield* SynchronizedRef.make(Option.none<ReadonlyArray<string>>())
+    const versions = SynchronizedRef.modifyEffect(known, (current) =>
+      Option.match(current, {
+        onSome: (listed) => Effect.succeed([listed, current] as const),
+        onNone: () => Effect.map(fetchVersions(http, root), (listed) => [listed, Option.some(listed)] as const)
+      }))
     const require = (version: string, feature: string) =>
       Effect.flatMap(versions, (listed) =>
         listed.includes(version)

@@ -15,6 +15,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ChecksumMismatch, InvalidInput, NoImageData } from "./GlanceError.js"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import * as Bytes from "./internal/bytes.js"
 import * as Digest from "./internal/digest.js"
 
 /** An image as Glance returns it: the core fields typed, every custom property kept. */
@@ -259,7 +260,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
       )
       const response = yield* http.execute(request)
       if (response.status === 204) return yield* new NoImageData({ imageId: id })
-      const body = http.bodyStream(request, response)
+      const body = http.bodyStream(request, response).pipe(Bytes.coalesce())
       const expected = image
         ? expectedHash(image, response.headers["content-md5"], options.allowMd5Fallback ?? false)
         : undefined
@@ -276,7 +277,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
             new ChecksumMismatch({ imageId: id, algorithm: expected.algorithm, expected: expected.value, actual })
           ))
       return body.pipe(
-        Stream.mapChunksEffect((chunk) => Effect.as(digest.update(Chunk.toReadonlyArray(chunk)), chunk)),
+        Stream.mapEffect(digest.pass, { concurrency: 4 }),
         Stream.concat(Stream.execute(check))
       )
     })).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
@@ -346,15 +347,15 @@ export const writeAtomically = <E, R>(
   const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.part-${process.pid}-${Date.now().toString(36)}`
   const write = Effect.scoped(Effect.gen(function*() {
     const file = yield* fs.open(temp, { flag: "w", mode: 0o644 })
-    yield* Stream.runForEachChunk(body, (chunk) =>
+    // The buffer lets the network run ahead of the disk by a few blocks, so the two overlap.
+    const blocks = body.pipe(Bytes.coalesce(), Stream.bufferChunks({ capacity: 8 }))
+    yield* Stream.runForEachChunk(blocks, (chunk) =>
       Effect.suspend(() => {
+        if (Chunk.isEmpty(chunk)) return Effect.void
         const parts = Chunk.toReadonlyArray(chunk)
-        let n = 0
-        for (const b of parts) n += b.byteLength
-        onProgress?.(n)
+        onProgress?.(Bytes.byteLength(chunk))
         return parts.length === 1 ? file.writeAll(parts[0]!) : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
       }))
-    yield* file.sync
   }))
   return write.pipe(
     Effect.zipRight(fs.rename(temp, path)),

@@ -18,7 +18,7 @@ import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { CloudConfig, ConfigError, type Settings } from "./CloudConfig.js"
 import { TransportError } from "./GlanceError.js"
-import { describeTransport, redactedHeaderNames } from "./internal/http.js"
+import { describeTransport, redactedHeaderNames, withoutRequest } from "./internal/http.js"
 
 /** Keystone refused the credentials, or answered something that is not a token. */
 export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
@@ -181,9 +181,10 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
       }
     }
     if (type === "token") {
+      if (settings.token === undefined) return yield* missingToken
       return {
         auth: {
-          identity: { methods: ["token"], token: { id: Redacted.value(settings.token!) } },
+          identity: { methods: ["token"], token: { id: Redacted.value(settings.token) } },
           ...(scope ? { scope } : {})
         }
       }
@@ -221,7 +222,8 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
       ? { tenantName: settings.projectName }
       : {}
     if (authTypeOf(settings) === "token") {
-      return { auth: { token: { id: Redacted.value(settings.token!) }, ...tenant } }
+      if (settings.token === undefined) return yield* missingToken
+      return { auth: { token: { id: Redacted.value(settings.token) }, ...tenant } }
     }
     if (settings.username === undefined && settings.userId === undefined) {
       return yield* missing("a username", "--os-username", "OS_USERNAME")
@@ -240,6 +242,8 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
 
 const missing = (what: string, flag: string, env: string) =>
   Effect.fail(new ConfigError({ message: `You must provide ${what} via either ${flag} or env[${env}]` }))
+
+const missingToken = missing("a token", "--os-auth-token", "OS_AUTH_TOKEN")
 
 /** The kind of login these settings ask for. */
 export const authTypeOf = (settings: Settings): "password" | "token" | "v3applicationcredential" => {
@@ -307,7 +311,7 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
             message: `Cannot reach the Identity service at ${request.url}: ${describeTransport(error)}`,
             method: request.method,
             url: request.url,
-            cause: error
+            cause: withoutRequest(error)
           })
         )
       ),

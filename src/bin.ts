@@ -5,10 +5,12 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Cause from "effect/Cause"
+import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
+import * as Undici from "undici"
 import { describe } from "./cli/errors.js"
 import { PlatformHttp } from "./cli/globalOptions.js"
 import { run } from "./cli/main.js"
@@ -23,29 +25,55 @@ const readPem = (path: string | undefined, what: string) => {
   }
 }
 
+/** The HTTP client of the CLI: undici, whose request bodies stream with backpressure. */
 const httpFor = (settings: Settings) =>
   Layer.suspend(() => {
     try {
       const ca = readPem(settings.cacert, "CA bundle (--os-cacert)")
       const cert = readPem(settings.cert, "client certificate (--os-cert)")
       const key = readPem(settings.key, "client key (--os-key)")
-      return NodeHttpClient.layerWithoutAgent.pipe(
-        Layer.provide(NodeHttpClient.makeAgentLayer({
-          keepAlive: true,
-          rejectUnauthorized: settings.insecure !== true,
-          ...(ca ? { ca } : {}),
-          ...(cert ? { cert } : {}),
-          ...(key ? { key } : {})
-        }))
+      const timeout = (settings.timeout ?? 600) * 1000
+      const dispatcher = Layer.scoped(
+        NodeHttpClient.Dispatcher,
+        Effect.acquireRelease(
+          Effect.sync(() =>
+            new Undici.Agent({
+              connectTimeout: timeout,
+              headersTimeout: timeout,
+              bodyTimeout: timeout,
+              connect: {
+                rejectUnauthorized: settings.insecure !== true,
+                ...(ca ? { ca } : {}),
+                ...(cert ? { cert } : {}),
+                ...(key ? { key } : {})
+              }
+            })
+          ),
+          (agent) => Effect.promise(() => agent.destroy())
+        )
       )
+      return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(Layer.provide(dispatcher))
     } catch (e) {
       return Layer.fail(e as ConfigError)
     }
   })
 
-const main = run(process.argv.slice(2)).pipe(
-  Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
-)
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "")
+
+/** The console, with error output (where @effect/cli reports parse errors) folded into one line. */
+const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console, (base) => ({
+  ...base,
+  error: (...args: ReadonlyArray<unknown>) =>
+    base.error(
+      stripAnsi(args.map(String).join(" ")).split("\n").map((l) => l.trim()).filter((l) => l.length > 0).join(" ")
+    )
+}))
+
+const main = Effect.flatMap(oneLineErrors, (console) =>
+  run(process.argv.slice(2)).pipe(
+    Effect.withConsole(console),
+    Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
+  ))
 
 Effect.runPromiseExit(main).then((exit) => {
   if (Exit.isSuccess(exit)) {
@@ -56,7 +84,10 @@ Effect.runPromiseExit(main).then((exit) => {
   if (failure._tag === "Some") {
     const { exitCode, line } = describe(failure.value)
     // @effect/cli has printed its own message for a parse error already.
-    if ((failure.value as { _tag?: string })._tag === undefined || exitCode !== 2 || !isCliError(failure.value)) {
+    if (
+      line.length > 0 &&
+      ((failure.value as { _tag?: string })._tag === undefined || exitCode !== 2 || !isCliError(failure.value))
+    ) {
       process.stderr.write(`${line}\n`)
     }
     process.exitCode = exitCode

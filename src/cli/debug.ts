@@ -4,6 +4,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
@@ -34,7 +35,8 @@ const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
 
 /** The curl command equivalent to a request, with secrets hidden. */
 export const curlOf = (request: HttpClientRequest.HttpClientRequest): string => {
-  const parts = ["curl -g -i -X", request.method, quote(request.url)]
+  const query = UrlParams.toString(request.urlParams)
+  const parts = ["curl -g -i -X", request.method, quote(query.length > 0 ? `${request.url}?${query}` : request.url)]
   for (const [name, value] of Object.entries(request.headers)) {
     parts.push("-H", quote(`${name}: ${secretHeaders.has(name.toLowerCase()) ? fingerprint(value) : value}`))
   }

@@ -9,6 +9,11 @@ import * as Schema from "effect/Schema"
 /** A command-line mistake found by the command itself (exit 2, like a parse error). */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 
+/** A local file could not be read or written (exit 1). */
+export class LocalFileError
+  extends Schema.TaggedError<LocalFileError>()("LocalFileError", { message: Schema.String })
+{}
+
 /** Some of several operations failed; each was reported already (exit 1). */
 export class PartialFailure
   extends Schema.TaggedError<PartialFailure>()("PartialFailure", { message: Schema.String })
@@ -37,6 +42,8 @@ export const describe = (error: unknown): { readonly line: string; readonly exit
   }
   const e = error as { _tag?: string; message?: string; status?: number; requestId?: string }
   if (e._tag === "UsageError") return { line: e.message ?? "usage error", exitCode: 2 }
+  // Each failure was printed already; an empty message adds no line.
+  if (e._tag === "PartialFailure") return { line: e.message ?? "", exitCode: 1 }
   if (e._tag === "Unauthorized" || (e._tag === "AuthenticationError" && e.status === 401)) {
     return { line: "Invalid OpenStack Identity credentials.", exitCode: 1 }
   }

@@ -12,8 +12,8 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Images from "../Images.js"
-import { PartialFailure, UsageError } from "./errors.js"
-import { withClient } from "./globalOptions.js"
+import { describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
+import { glance, withClient } from "./globalOptions.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 
@@ -286,7 +286,9 @@ export const imageList = Command.make("image-list", {
       pageSize: opt(a.pageSize),
       limit: opt(a.limit)
     }))
-    yield* printList(Chunk.toReadonlyArray(rows), listColumns(a.verbose, a.includeStores), a)
+    // python-glanceclient's `--verbose` is the global one (`glance --verbose image-list`); take both spellings.
+    const verbose = a.verbose || (yield* glance).verbose
+    yield* printList(Chunk.toReadonlyArray(rows), listColumns(verbose, a.includeStores), a)
   }))).pipe(Command.withDescription("List images you can access."))
 
 /** `image-show`. */
@@ -340,10 +342,13 @@ export const imageCreate = Command.make("image-create", {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
     }
     if (Option.isSome(source) && (fields.disk_format === undefined || fields.container_format === undefined)) {
+      // python-glanceclient names only the missing flags.
+      const missing = [
+        ...(fields.disk_format === undefined ? ["--disk-format"] : []),
+        ...(fields.container_format === undefined ? ["--container-format"] : [])
+      ]
       return yield* new UsageError({
-        message: `Must provide --container-format, --disk-format when using ${
-          source.value.name === "stdin" ? "stdin" : "--file"
-        }.`
+        message: `Must provide ${missing.join(", ")} when using ${source.value.name === "stdin" ? "stdin" : "--file"}.`
       })
     }
     const created = yield* images.create(fields)
@@ -375,7 +380,12 @@ export const imageUpdate = Command.make("image-update", {
   withClient(Effect.gen(function*() {
     const images = yield* Images.Images
     const set = yield* fieldsOf(a, undefined)
-    const image = yield* images.update(a.id, { set, remove: a.removeProperty })
+    // As python-glanceclient: remove only properties the image has and that are not being set.
+    const remove = a.removeProperty.length === 0 ? [] : yield* Effect.map(
+      images.get(a.id),
+      (current) => [...new Set(a.removeProperty)].filter((key) => key in current && !(key in set))
+    )
+    const image = yield* images.update(a.id, { set, remove })
     yield* printImage(image, a)
   }))).pipe(Command.withDescription("Update an existing image."))
 
@@ -426,12 +436,27 @@ export const imageDownload = Command.make("image-download", {
     const progress = Progress.make(a.progress, "Downloading", size)
     const options = { allowMd5Fallback: a.allowMd5Fallback || process.env.OS_IMAGE_ALLOW_MD5_FALLBACK !== undefined }
     if (file !== undefined) {
-      yield* Images.writeAtomically(fs, file, images.download(a.id, options), progress.add)
+      yield* Images.writeAtomically(fs, file, images.download(a.id, options), progress.add).pipe(
+        // Name the file asked for, not the temporary file beside it.
+        Effect.catchTag("SystemError", (e) =>
+          Effect.fail(
+            new LocalFileError({
+              message: `Cannot write ${file}: ${systemReason[e.reason] ?? e.description?.split(",")[0] ?? e.reason}`
+            })
+          ))
+      )
     } else {
       yield* writeStdout(withProgress(images.download(a.id, options), progress))
     }
     progress.done()
   }))).pipe(Command.withDescription("Download a specific image."))
+
+const systemReason: Record<string, string> = {
+  NotFound: "no such file or directory",
+  PermissionDenied: "permission denied",
+  AlreadyExists: "it already exists",
+  BadResource: "it is not a regular file"
+}
 
 /** Writes a stream to standard output in large writes, waiting for it to drain. */
 const writeStdout = <E>(stream: Stream.Stream<Uint8Array, E>) =>
@@ -442,6 +467,21 @@ const writeStdout = <E>(stream: Stream.Stream<Uint8Array, E>) =>
       if (process.stdout.write(buffer)) resume(Effect.void)
       else process.stdout.once("drain", () => resume(Effect.void))
     }))
+
+/** python-glanceclient's line for an image that could not be deleted. */
+const deleteFailure = (id: string, error: { readonly _tag: string }): string => {
+  switch (error._tag) {
+    case "Forbidden":
+      return `You are not permitted to delete the image '${id}'.`
+    case "NotFound":
+    case "InvalidInput":
+      return `No image with an ID of '${id}' exists.`
+    case "Conflict":
+      return `Unable to delete image '${id}' because it is in use.`
+    default:
+      return `'${describe(error).line}': Unable to delete image '${id}'`
+  }
+}
 
 /** `image-delete`: deletes each image, reports each failure, exits 1 if any failed. */
 export const imageDelete = Command.make("image-delete", {
@@ -454,12 +494,11 @@ export const imageDelete = Command.make("image-delete", {
       const result = yield* Effect.either(images.delete(id))
       if (result._tag === "Left") {
         failed++
-        yield* Console.error(`Unable to delete image '${id}' because ${result.left.message}`)
+        yield* Console.error(deleteFailure(id, result.left))
       }
     }
-    if (failed > 0) {
-      return yield* new PartialFailure({ message: `Failed to delete ${failed} of ${a.ids.length} image(s)` })
-    }
+    // python-glanceclient exits 1 after the per-image lines, with no summary line.
+    if (failed > 0) return yield* new PartialFailure({ message: "" })
   }))).pipe(Command.withDescription("Delete specified image."))
 
 /** All image commands. */

@@ -66,41 +66,48 @@ export const pyStr = (value: unknown): string => {
   return String(value)
 }
 
-/** Wraps text to `width` like Python's textwrap, breaking long words. */
-export const wrap = (text: string, width: number): Array<string> => {
-  const out: Array<string> = []
-  for (const paragraph of text.split("\n")) {
-    if (paragraph.length <= width) {
-      out.push(paragraph)
-      continue
+// Python's textwrap.TextWrapper (3.11) word splitting, as prettytable's `max_width` uses it:
+// breaks at whitespace and after the hyphens of hyphenated words.
+const wordChar = String.raw`[\p{L}\p{N}_]`
+const letter = String.raw`[\p{L}_]`
+const wordPunct = String.raw`(?:${wordChar}|[!"'&.,?])`
+const wordSep = new RegExp(
+  String
+    .raw`( +|(?<=${wordPunct})-{2,}(?=${wordChar})|[^ ]+?(?:-(?:(?<=${letter}{2}-)|(?<=${letter}-${letter}-))(?=${letter}-?${letter})|(?= |$)|(?<=${wordPunct})(?=-{2,}${wordChar})))`,
+  "u"
+)
+
+/** Python's `textwrap.wrap(text, width)` (break_long_words and break_on_hyphens on, whitespace dropped at line ends). */
+const textwrap = (text: string, width: number): Array<string> => {
+  const munged = text.replace(/\t/g, "        ").replace(/[\n\v\f\r]/g, " ")
+  const chunks = munged.split(wordSep).filter((c) => c.length > 0).reverse()
+  const lines: Array<string> = []
+  while (chunks.length > 0) {
+    const line: Array<string> = []
+    let length = 0
+    if (chunks.at(-1)!.trim() === "" && lines.length > 0) chunks.pop()
+    while (chunks.length > 0 && length + chunks.at(-1)!.length <= width) {
+      length += chunks.at(-1)!.length
+      line.push(chunks.pop()!)
     }
-    let line = ""
-    for (const word of paragraph.split(/\s+/).filter((w) => w.length > 0)) {
-      let w = word
-      while (w.length > width) {
-        if (line.length > 0) {
-          const room = width - line.length - 1
-          if (room > 0) {
-            out.push(`${line} ${w.slice(0, room)}`)
-            w = w.slice(room)
-          } else out.push(line)
-          line = ""
-          continue
-        }
-        out.push(w.slice(0, width))
-        w = w.slice(width)
-      }
-      if (line.length === 0) line = w
-      else if (line.length + 1 + w.length <= width) line += ` ${w}`
-      else {
-        out.push(line)
-        line = w
-      }
+    if (chunks.length > 0 && chunks.at(-1)!.length > width) {
+      const room = width < 1 ? 1 : width - length
+      const chunk = chunks.at(-1)!
+      let end = room
+      const hyphen = chunk.lastIndexOf("-", room - 1)
+      if (chunk.length > room && hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = hyphen + 1
+      line.push(chunk.slice(0, end))
+      chunks[chunks.length - 1] = chunk.slice(end)
     }
-    out.push(line)
+    if (line.length > 0 && line.at(-1)!.trim() === "") line.pop()
+    if (line.length > 0) lines.push(line.join(""))
   }
-  return out
+  return lines
 }
+
+/** Wraps each line of a cell longer than `width` as prettytable does (Python's textwrap.fill). */
+export const wrap = (text: string, width: number): Array<string> =>
+  text.split("\n").flatMap((line) => (line.length <= width ? [line] : textwrap(line, width)))
 
 /** A prettytable-style table: left-aligned, one space of padding, `+---+` rules. */
 export const table = (

@@ -84,6 +84,13 @@ export const errorBodyMessage = (text: string): string | undefined => {
 
 const clean = (s: string) => s.replace(/\s+/g, " ").trim()
 
+/**
+ * What to keep as the `cause` of an HTTP client failure: its own cause, without the request
+ * it carries, whose headers (`x-auth-token`) and JSON body (a password) print in clear.
+ */
+export const withoutRequest = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && "request" in error ? (error as { cause?: unknown }).cause : error
+
 /** The URL without its query string, for error messages. */
 export const displayUrl = (url: string): string => {
   const q = url.indexOf("?")

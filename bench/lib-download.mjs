@@ -1,0 +1,20 @@
+// A user's program: the library's verified download stream, run into the platform's file sink.
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { GlanceClient, Images } from "../dist/src/index.js"
+
+const [id, path] = process.argv.slice(2)
+const program = Effect.gen(function*() {
+  const images = yield* Images.Images
+  const fs = yield* FileSystem.FileSystem
+  yield* Stream.run(images.download(id), fs.sink(path))
+})
+await Effect.runPromise(program.pipe(
+  Effect.provide(
+    GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(NodeHttpClient.layerUndici, NodeFileSystem.layer)))
+  )
+))

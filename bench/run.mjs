@@ -1,0 +1,326 @@
+#!/usr/bin/env node
+// Side-by-side benchmark against the lab: our `glance` and library vs python-glanceclient and
+// curl, alternating, several repetitions each, medians and ratios from the same run.
+// Writes bench/RESULTS.md. Needs the lab (bash scripts/lab/start.sh) and a build (npm run build).
+//
+//   npm run bench                       # all scenarios, 3 repetitions
+//   npm run bench -- --reps 5 --only download,upload
+//   npm run bench -- --size-mib 256     # a smaller image for a quick run
+import { execFileSync, spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+const root = Path.resolve(import.meta.dirname, "..")
+const args = process.argv.slice(2)
+const flag = (name, dflt) => {
+  const i = args.indexOf(`--${name}`)
+  return i === -1 ? dflt : args[i + 1]
+}
+const reps = Number(flag("reps", "3"))
+const sizeMiB = Number(flag("size-mib", "1024"))
+const only = flag("only", "download,upload,list,paginate").split(",")
+const labDir = process.env.LAB_DIR ?? "/tmp/openstack-lab"
+const work = Path.join(process.env.BENCH_DIR ?? Path.join(Os.tmpdir(), "glance-bench"))
+Fs.mkdirSync(work, { recursive: true })
+
+const readEnv = (file) =>
+  Object.fromEntries(
+    Fs.readFileSync(file, "utf8").split("\n").map((l) => /^(?:export\s+)?([A-Z_0-9]+)=(.*)$/.exec(l.trim())).filter(
+      Boolean
+    ).map((m) => [m[1], m[2]])
+  )
+const demo = readEnv(Path.join(labDir, "demo-openrc"))
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OS_")))
+const glanceUrl = "http://127.0.0.1:9292"
+const ours = Path.join(root, "dist/glance.js")
+if (!Fs.existsSync(ours)) execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" })
+
+const freshHome = () => Fs.mkdtempSync(Path.join(work, "home-"))
+
+/** Runs a command under /usr/bin/time; returns wall, cpu and peak RSS. */
+const measure = (cmd, argv, env = {}, input) => {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", cmd, ...argv], {
+    env: { ...baseEnv, ...env },
+    input: input ?? "",
+    maxBuffer: 1 << 26
+  })
+  const lines = r.stderr.toString().trim().split("\n")
+  const [wall, user, sys, rssKb] = lines.pop().split(" ").map(Number)
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${argv.join(" ")} failed (${r.status}): ${lines.slice(-3).join(" | ")}`)
+  }
+  return { wall, cpu: user + sys, rss: rssKb / 1024, stdout: r.stdout.toString() }
+}
+
+const token = () => {
+  const r = spawnSync("curl", [
+    "-si",
+    "-X",
+    "POST",
+    `${demo.OS_AUTH_URL}/auth/tokens`,
+    "-H",
+    "content-type: application/json",
+    "-d",
+    JSON.stringify({
+      auth: {
+        identity: {
+          methods: ["password"],
+          password: { user: { name: "demo", domain: { name: "Default" }, password: demo.OS_PASSWORD } }
+        },
+        scope: { project: { name: "demo", domain: { name: "Default" } } }
+      }
+    })
+  ])
+  return /x-subject-token:\s*(\S+)/i.exec(r.stdout.toString())[1]
+}
+const tok = token()
+const api = (method, path, body, headers = {}) => {
+  const r = spawnSync("curl", [
+    "-s",
+    "-X",
+    method,
+    `${glanceUrl}${path}`,
+    "-H",
+    `x-auth-token: ${tok}`,
+    "-H",
+    "content-type: application/json",
+    ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+    ...(body ? ["-d", JSON.stringify(body)] : [])
+  ], { maxBuffer: 1 << 26 })
+  const text = r.stdout.toString()
+  return text ? JSON.parse(text) : undefined
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** Alternates the contenders `reps` times; returns medians per contender. */
+const alternate = (contenders) => {
+  const samples = Object.fromEntries(contenders.map((c) => [c.name, []]))
+  for (let i = 0; i < reps; i++) {
+    for (const c of contenders) {
+      c.before?.()
+      samples[c.name].push(c.run())
+      c.after?.()
+    }
+  }
+  return contenders.map((c) => ({
+    name: c.name,
+    wall: median(samples[c.name].map((s) => s.wall)),
+    cpu: median(samples[c.name].map((s) => s.cpu)),
+    rss: Math.max(...samples[c.name].map((s) => s.rss)),
+    n: samples[c.name].length
+  }))
+}
+
+const sections = []
+const table = (title, rows, reference, note = "") => {
+  const ref = rows.find((r) => r.name === reference)
+  const lines = [
+    `### ${title}`,
+    "",
+    ...(note ? [note, ""] : []),
+    "| contender | wall median (s) | × " + reference + " | CPU median (s) | peak RSS (MiB) | runs |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.name} | ${r.wall.toFixed(2)} | ${(r.wall / ref.wall).toFixed(2)} | ${r.cpu.toFixed(2)} | ${
+        r.rss.toFixed(0)
+      } | ${r.n} |`
+    ),
+    ""
+  ]
+  sections.push(lines.join("\n"))
+  console.log(lines.join("\n"))
+}
+
+// ---------------------------------------------------------------- data
+const size = sizeMiB * 1024 * 1024
+const source = Path.join(work, `image-${sizeMiB}m.img`)
+if (!Fs.existsSync(source) || Fs.statSync(source).size !== size) {
+  console.log(`writing ${sizeMiB} MiB of random data to ${source}`)
+  execFileSync("head", ["-c", String(size), "/dev/urandom"], { stdio: ["ignore", Fs.openSync(source, "w"), "inherit"] })
+}
+const benchName = `bench-download-${sizeMiB}m`
+let image = api("GET", `/v2/images?name=${benchName}&status=active`).images[0]
+if (!image) {
+  console.log(`uploading ${benchName} once with curl`)
+  image = api("POST", "/v2/images", { name: benchName, disk_format: "raw", container_format: "bare" })
+  execFileSync("curl", [
+    "-s",
+    "-T",
+    source,
+    "-X",
+    "PUT",
+    `${glanceUrl}/v2/images/${image.id}/file`,
+    "-H",
+    `x-auth-token: ${tok}`,
+    "-H",
+    "content-type: application/octet-stream"
+  ])
+}
+const out = (name) => Path.join(work, `out-${name}.img`)
+const rmOut = (name) => () => Fs.rmSync(out(name), { force: true })
+const envDemo = { ...demo }
+
+// ---------------------------------------------------------------- download
+if (only.includes("download")) {
+  // Warm Glance's cache (measure warm, as the issue asks).
+  measure("curl", ["-s", "-o", out("warm"), `${glanceUrl}/v2/images/${image.id}/file`, "-H", `x-auth-token: ${tok}`])
+  Fs.rmSync(out("warm"), { force: true })
+  const rows = alternate([
+    {
+      name: "curl -o (no verification)",
+      run: () =>
+        measure("curl", [
+          "-s",
+          "-o",
+          out("curl"),
+          `${glanceUrl}/v2/images/${image.id}/file`,
+          "-H",
+          `x-auth-token: ${tok}`
+        ]),
+      after: rmOut("curl")
+    },
+    {
+      name: "python-glanceclient image-download",
+      run: () =>
+        measure("glance", ["image-download", image.id, "--file", out("py")], { ...envDemo, HOME: freshHome() }),
+      after: rmOut("py")
+    },
+    {
+      name: "ours: glance image-download",
+      run: () => measure("node", [ours, "image-download", image.id, "--file", out("ours")], envDemo),
+      after: rmOut("ours")
+    },
+    {
+      name: "ours: library Stream.run into FileSystem.sink",
+      run: () => measure("node", [Path.join(root, "bench/lib-download.mjs"), image.id, out("lib")], envDemo),
+      after: rmOut("lib")
+    }
+  ])
+  table(
+    `Download ${sizeMiB} MiB to a file, verified (warm cache)`,
+    rows,
+    "curl -o (no verification)",
+    "Both glance clients verify the sha512 of the image; curl does not."
+  )
+}
+
+// ---------------------------------------------------------------- upload
+if (only.includes("upload")) {
+  const created = []
+  const fresh = () => {
+    const i = api("POST", "/v2/images", { name: "bench-upload", disk_format: "raw", container_format: "bare" })
+    created.push(i.id)
+    return i.id
+  }
+  const rows = alternate([
+    {
+      name: "curl -T",
+      run: () =>
+        measure("curl", [
+          "-s",
+          "-T",
+          source,
+          "-X",
+          "PUT",
+          `${glanceUrl}/v2/images/${fresh()}/file`,
+          "-H",
+          `x-auth-token: ${tok}`,
+          "-H",
+          "content-type: application/octet-stream"
+        ])
+    },
+    {
+      name: "python-glanceclient image-upload",
+      run: () => measure("glance", ["image-upload", "--file", source, fresh()], { ...envDemo, HOME: freshHome() })
+    },
+    {
+      name: "ours: glance image-upload",
+      run: () => measure("node", [ours, "image-upload", "--file", source, fresh()], envDemo)
+    }
+  ])
+  for (const id of created) api("DELETE", `/v2/images/${id}`)
+  table(`Upload ${sizeMiB} MiB from a file`, rows, "curl -T")
+}
+
+// ---------------------------------------------------------------- image-list
+if (only.includes("list")) {
+  const tokenEnv = { ...baseEnv, OS_AUTH_TOKEN: tok, OS_IMAGE_URL: glanceUrl }
+  const rows = alternate([
+    {
+      name: "python-glanceclient image-list (token + URL)",
+      run: () => measure("glance", ["image-list"], { ...tokenEnv, HOME: freshHome() })
+    },
+    { name: "ours: glance image-list (token + URL)", run: () => measure("node", [ours, "image-list"], tokenEnv) }
+  ])
+  table("`glance image-list`, token + image URL", rows, "python-glanceclient image-list (token + URL)")
+  const rows2 = alternate([
+    {
+      name: "python-glanceclient image-list (password)",
+      run: () => measure("glance", ["image-list"], { ...envDemo, HOME: freshHome() })
+    },
+    { name: "ours: glance image-list (password)", run: () => measure("node", [ours, "image-list"], envDemo) }
+  ])
+  table("`glance image-list`, password auth", rows2, "python-glanceclient image-list (password)")
+}
+
+// ---------------------------------------------------------------- pagination
+if (only.includes("paginate")) {
+  const want = 2000
+  const have = () => {
+    let n = 0
+    let next = "/v2/images?limit=1000&tag=bench-page"
+    while (next) {
+      const page = api("GET", next)
+      n += page.images.length
+      next = page.next
+    }
+    return n
+  }
+  const count = have()
+  if (count < want) {
+    console.log(`seeding ${want - count} image records tagged bench-page (once)`)
+    for (let i = count; i < want; i++) api("POST", "/v2/images", { name: `bench-page-${i}`, tags: ["bench-page"] })
+  }
+  const rows = alternate([
+    {
+      name: "python-glanceclient API (images.list, page 20)",
+      run: () => measure("python3", [Path.join(root, "bench/py-paginate.py")], envDemo)
+    },
+    {
+      name: "ours: library Images.list (page 20)",
+      run: () => measure("node", [Path.join(root, "bench/lib-paginate.mjs")], envDemo)
+    }
+  ])
+  table(
+    `Listing ${want} images through pagination (library call)`,
+    rows,
+    "python-glanceclient API (images.list, page 20)"
+  )
+}
+
+// ---------------------------------------------------------------- report
+const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root }).stdout.toString().trim()
+const cpu = Os.cpus()[0]?.model ?? "unknown"
+const report = [
+  "# Benchmark results",
+  "",
+  `- date: ${new Date().toISOString()}`,
+  `- commit: ${commit}`,
+  `- machine: ${Os.cpus().length} × ${cpu}, ${
+    (Os.totalmem() / 2 ** 30).toFixed(0)
+  } GiB, ${Os.platform()} ${Os.release()}, node ${process.version}`,
+  `- lab: Keystone + Glance 25 on loopback (scripts/lab/start.sh), user demo`,
+  `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}\``,
+  `- method: contenders alternate, ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time`,
+  "",
+  ...sections
+].join("\n")
+const notesFile = Path.join(root, "bench/NOTES.md")
+const notes = Fs.existsSync(notesFile) ? `\n${Fs.readFileSync(notesFile, "utf8")}` : ""
+Fs.writeFileSync(Path.join(root, "bench/RESULTS.md"), report + notes)
+console.log("wrote bench/RESULTS.md")

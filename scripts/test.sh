@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install, format check, type check, build, start the OpenStack
+# lab (Keystone + Glance on loopback, see scripts/lab/start.sh), then run the whole
+# test suite (unit and integration).  Exits with the test runner's status.
+set -euo pipefail
+cd "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+section() { printf '\n==================== %s ====================\n' "$*"; }
+
+section "npm ci"
+npm ci
+
+section "format check (npm run fmt:check)"
+npm run fmt:check
+
+section "type check (npm run check)"
+npm run check
+
+section "build (npm run build)"
+npm run build
+
+section "OpenStack lab (scripts/lab/start.sh)"
+bash scripts/lab/start.sh
+
+section "tests (vitest run: unit + integration)"
+status=0
+CI=true npx vitest run || status=$?
+
+section "done: tests exited with status $status"
+exit "$status"

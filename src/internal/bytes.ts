@@ -1,0 +1,59 @@
+/**
+ * Batching of byte streams: the body path works on blocks of about a mebibyte, not on the
+ * socket's 16-64 KiB reads, so every per-element cost (an Effect, a hash message, a write
+ * system call) is paid a few hundred times per gibibyte instead of tens of thousands.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Stream from "effect/Stream"
+
+/** The size of the blocks the body path works on. */
+export const blockSize = 1024 * 1024
+
+/** Whether a block owns its whole buffer, so it can be transferred to a worker and back. */
+export const ownsBuffer = (bytes: Uint8Array): boolean =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
+
+const concat = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (parts.length === 1 && ownsBuffer(parts[0]!)) return parts[0]!
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
+  return out
+}
+
+/** Re-chunks a byte stream into blocks of at least `min` bytes (the last may be smaller). */
+export const coalesce =
+  (min: number = blockSize) => <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Uint8Array, E, R> =>
+    Stream.suspend(() => {
+      let parts: Array<Uint8Array> = []
+      let size = 0
+      const take = () => {
+        const block = concat(parts, size)
+        parts = []
+        size = 0
+        return block
+      }
+      return self.pipe(
+        Stream.mapChunks((chunk) => {
+          const out: Array<Uint8Array> = []
+          for (const bytes of chunk) {
+            if (bytes.byteLength === 0) continue
+            parts.push(bytes)
+            size += bytes.byteLength
+            if (size >= min) out.push(take())
+          }
+          return Chunk.unsafeFromArray(out)
+        }),
+        Stream.concat(Stream.suspend(() => (size > 0 ? Stream.make(take()) : Stream.empty)))
+      )
+    })
+
+/** The total length of a batch of byte arrays. */
+export const byteLength = (chunk: Chunk.Chunk<Uint8Array>): number => {
+  let n = 0
+  for (const b of chunk) n += b.byteLength
+  return n
+}

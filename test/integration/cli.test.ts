@@ -1,0 +1,817 @@
+/**
+ * The `glance` command against the lab: every image command as demo and as admin, its
+ * tables compared with python-glanceclient's, the `-f`/`-c` formats, bad input, and a
+ * 200 MiB round trip. Every image created here is deleted in `afterAll`, even on failure.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { spawn, spawnSync } from "node:child_process"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Yaml from "yaml"
+import {
+  cleanEnv,
+  glance,
+  glanceBin,
+  type LabUser,
+  openrc,
+  pythonGlance,
+  requireLab,
+  type RunResult,
+  uniqueName
+} from "../support/lab.js"
+
+const up = requireLab()
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Images created by this file, by the user who owns them; all deleted in afterAll. */
+const created: Record<LabUser, Set<string>> = { demo: new Set(), admin: new Set(), other: new Set() }
+
+const tempDirs: Array<string> = []
+const tempDir = () => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-cli-it-"))
+  tempDirs.push(dir)
+  return dir
+}
+
+afterAll(() => {
+  for (const user of ["demo", "admin", "other"] as const) {
+    const ids = [...created[user]]
+    if (ids.length === 0) continue
+    const r = glance(user, ["image-delete", ...ids])
+    // Images a test deleted already answer 404: only other failures are worth a word.
+    const left = r.stderr.split("\n").filter((l) =>
+      l.trim().length > 0 && !/No image|not found|Failed to delete/i.test(l)
+    )
+    if (left.length > 0) console.warn(`cleanup of ${user}'s images: ${left.join("; ")}`)
+  }
+  for (const dir of tempDirs) Fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** Runs our `glance` with standard input on /dev/null (no image data), like an interactive run. */
+const glanceNoStdin = (user: LabUser, args: ReadonlyArray<string>): RunResult => {
+  const result = spawnSync(process.execPath, [glanceBin, ...args], {
+    env: { ...cleanEnv(), ...openrc(user) },
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
+}
+
+/** Runs our `glance` without blocking the test worker (for long transfers). */
+const glanceAsync = (user: LabUser, args: ReadonlyArray<string>): Promise<RunResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [glanceBin, ...args], {
+      env: { ...cleanEnv(), ...openrc(user) },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const out: Array<Buffer> = []
+    const err: Array<Buffer> = []
+    child.stdout.on("data", (b: Buffer) => out.push(b))
+    child.stderr.on("data", (b: Buffer) => err.push(b))
+    child.on("error", reject)
+    child.on("close", (code) =>
+      resolve({
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        status: code ?? -1
+      }))
+  })
+
+const ok = (r: RunResult, what = "command"): RunResult => {
+  assert.strictEqual(r.status, 0, `${what} failed: ${r.stderr}`)
+  return r
+}
+
+/** Non-blank stderr lines. */
+const errorLines = (r: RunResult) => r.stderr.split("\n").filter((l) => l.trim().length > 0)
+
+/** Asserts a failure with the given exit status and exactly one line on stderr; returns the line. */
+const oneLineFailure = (r: RunResult, status: number | ReadonlyArray<number> = 1): string => {
+  const allowed = typeof status === "number" ? [status] : status
+  assert.include(allowed, r.status, `exit status ${r.status}; stderr: ${r.stderr}`)
+  const lines = errorLines(r)
+  assert.lengthOf(lines, 1, `one line on stderr, got: ${JSON.stringify(r.stderr)}`)
+  assert.notMatch(r.stderr, /^\s+at /m, "no stack trace")
+  return lines[0]!
+}
+
+const cellsOf = (line: string) => line.split("|").slice(1, -1).map((c) => c.trim())
+
+/** A prettytable: its header and rows (a row whose first cell is blank continues the one above). */
+const parseTable = (stdout: string): { headers: Array<string>; rows: Array<Array<string>> } => {
+  const lines = stdout.split("\n").filter((l) => l.startsWith("|"))
+  if (lines.length === 0) return { headers: [], rows: [] }
+  const headers = cellsOf(lines[0]!)
+  const rows: Array<Array<string>> = []
+  for (const line of lines.slice(1)) {
+    const cells = cellsOf(line)
+    const previous = rows.at(-1)
+    if (cells[0] === "" && previous !== undefined) {
+      cells.forEach((c, i) => (previous[i] = c === "" ? previous[i]! : `${previous[i]}\n${c}`))
+    } else rows.push(cells)
+  }
+  return { headers, rows }
+}
+
+/** An image-show table as a map of property to value. */
+const parseShow = (stdout: string): Map<string, string> => {
+  const { headers, rows } = parseTable(stdout)
+  assert.deepStrictEqual(headers, ["Property", "Value"], `a Property | Value table, got: ${stdout}`)
+  return new Map(rows.map(([k, v]) => [k!, v!]))
+}
+
+/** Runs a command that prints an image and returns its properties; records the image for cleanup. */
+const imageOf = (user: LabUser, r: RunResult): Map<string, string> => {
+  ok(r)
+  const image = parseShow(r.stdout)
+  const id = image.get("id")
+  assert.isDefined(id)
+  created[user].add(id!)
+  return image
+}
+
+const md5 = (data: Buffer) => Crypto.createHash("md5").update(data).digest("hex")
+const sha512 = (data: Buffer) => Crypto.createHash("sha512").update(data).digest("hex")
+/** The os_hash_value cell, which the table wraps over two lines. */
+const unwrap = (cell: string | undefined) => (cell ?? "").replace(/\n/g, "")
+
+/** Hashes a file as a stream. */
+const hashFile = (path: string, algorithm = "sha256") =>
+  new Promise<string>((resolve, reject) => {
+    const hash = Crypto.createHash(algorithm)
+    Fs.createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })
+      .on("data", (chunk) => hash.update(chunk))
+      .on("error", reject)
+      .on("end", () => resolve(hash.digest("hex")))
+  })
+
+/** Writes `size` bytes of pseudo-random data in 1 MiB chunks. */
+const writeRandomFile = async (path: string, size: number) => {
+  const out = Fs.createWriteStream(path)
+  const chunk = 1024 * 1024
+  for (let written = 0; written < size; written += chunk) {
+    const block = Crypto.randomBytes(Math.min(chunk, size - written))
+    if (!out.write(block)) await new Promise<void>((resolve) => out.once("drain", () => resolve()))
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
+}
+
+const timestamps = new Set(["created_at", "updated_at"])
+
+// ---------------------------------------------------------------------------------------------
+// Every image command, as demo and as admin
+
+for (const user of ["demo", "admin"] as const) {
+  describe.skipIf(!up)(`glance image-* as ${user}`, () => {
+    const tag = uniqueName(`it-cli-${user}`)
+    const data = Crypto.randomBytes(1024 * 1024 + 4321)
+    let dir = ""
+    let dataFile = ""
+    /** The image made from --file, with a property and tags; shared by several tests. */
+    let fileImage = new Map<string, string>()
+
+    beforeAll(() => {
+      if (!up) return
+      dir = tempDir()
+      dataFile = Path.join(dir, "data.bin")
+      Fs.writeFileSync(dataFile, data)
+      fileImage = imageOf(
+        user,
+        glance(user, [
+          "image-create",
+          "--name",
+          uniqueName("it-cli-file"),
+          "--disk-format",
+          "raw",
+          "--container-format",
+          "bare",
+          "--file",
+          dataFile,
+          "--property",
+          "it_kind=file",
+          "--property",
+          `it_tag=${tag}`,
+          "--tags",
+          tag,
+          "extra-tag",
+          "--min-ram",
+          "64"
+        ])
+      )
+    })
+
+    it("image-create --file: active, with the data's size and hashes, properties and tags", () => {
+      assert.strictEqual(fileImage.get("status"), "active")
+      assert.strictEqual(fileImage.get("size"), String(data.length))
+      assert.strictEqual(fileImage.get("checksum"), md5(data))
+      assert.strictEqual(fileImage.get("os_hash_algo"), "sha512")
+      assert.strictEqual(unwrap(fileImage.get("os_hash_value")), sha512(data))
+      assert.strictEqual(fileImage.get("it_kind"), "file")
+      assert.strictEqual(fileImage.get("min_ram"), "64")
+      assert.strictEqual(fileImage.get("disk_format"), "raw")
+      assert.sameMembers(JSON.parse(fileImage.get("tags")!) as Array<string>, [tag, "extra-tag"])
+      assert.notInclude([...fileImage.keys()], "self")
+      assert.notInclude([...fileImage.keys()], "file")
+      assert.notInclude([...fileImage.keys()], "schema")
+    })
+
+    it("image-create with the data piped on standard input", () => {
+      const piped = Crypto.randomBytes(200_000)
+      const image = imageOf(
+        user,
+        glance(user, [
+          "image-create",
+          "--name",
+          uniqueName("it-cli-stdin"),
+          "--disk-format",
+          "qcow2",
+          "--container-format",
+          "bare",
+          "--property",
+          `it_tag=${tag}`
+        ], { input: piped })
+      )
+      assert.strictEqual(image.get("status"), "active")
+      assert.strictEqual(image.get("size"), String(piped.length))
+      assert.strictEqual(image.get("checksum"), md5(piped))
+      assert.strictEqual(image.get("disk_format"), "qcow2")
+    })
+
+    it("image-create without data: queued; image-upload --file then makes it active", () => {
+      const name = uniqueName("it-cli-queued")
+      const image = imageOf(user, glanceNoStdin(user, ["image-create", "--name", name, "--property", `it_tag=${tag}`]))
+      assert.strictEqual(image.get("status"), "queued")
+      assert.strictEqual(image.get("size"), "None")
+      assert.strictEqual(image.get("virtual_size"), "Not available")
+      assert.strictEqual(image.get("disk_format"), "None")
+      const id = image.get("id")!
+      // Formats first (Glance needs them before data), then the data.
+      ok(glance(user, ["image-update", id, "--disk-format", "raw", "--container-format", "bare"]))
+      const upload = ok(glance(user, ["image-upload", id, "--file", dataFile]))
+      assert.strictEqual(upload.stdout, "")
+      const shown = parseShow(ok(glance(user, ["image-show", id])).stdout)
+      assert.strictEqual(shown.get("status"), "active")
+      assert.strictEqual(shown.get("size"), String(data.length))
+      assert.strictEqual(shown.get("checksum"), md5(data))
+    })
+
+    it("image-upload from standard input to a queued image", () => {
+      const image = imageOf(
+        user,
+        glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-upstdin"), "--disk-format", "raw"])
+      )
+      const id = image.get("id")!
+      ok(glance(user, ["image-update", id, "--container-format", "bare"]))
+      const piped = Crypto.randomBytes(77_777)
+      ok(glance(user, ["image-upload", id], { input: piped }))
+      const shown = parseShow(ok(glance(user, ["image-show", id])).stdout)
+      assert.strictEqual(shown.get("status"), "active")
+      assert.strictEqual(shown.get("checksum"), md5(piped))
+    })
+
+    it("image-upload with no data at all: a clear line, the image stays queued", () => {
+      const image = imageOf(user, glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-nodata")]))
+      const line = oneLineFailure(glanceNoStdin(user, ["image-upload", image.get("id")!]), [1, 2])
+      assert.match(line, /--file|standard input|stdin/)
+      assert.strictEqual(parseShow(ok(glance(user, ["image-show", image.get("id")!])).stdout).get("status"), "queued")
+    })
+
+    it("image-show prints the same image as image-create did", () => {
+      const shown = parseShow(ok(glance(user, ["image-show", fileImage.get("id")!])).stdout)
+      for (const [k, v] of fileImage) if (k !== "updated_at") assert.strictEqual(shown.get(k), v, k)
+      const human = parseShow(ok(glance(user, ["image-show", "--human-readable", fileImage.get("id")!])).stdout)
+      assert.strictEqual(human.get("size"), "1MB")
+    })
+
+    it("image-update --name, --property, --remove-property", () => {
+      const image = imageOf(
+        user,
+        glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-upd"), "--property", "gone=soon"])
+      )
+      const id = image.get("id")!
+      assert.strictEqual(image.get("gone"), "soon")
+      const newName = uniqueName("it-cli-renamed")
+      const updated = parseShow(
+        ok(glance(user, [
+          "image-update",
+          id,
+          "--name",
+          newName,
+          "--property",
+          "k=v",
+          "--property",
+          "with_equals=a=b",
+          "--remove-property",
+          "gone",
+          "--min-disk",
+          "2"
+        ])).stdout
+      )
+      assert.strictEqual(updated.get("name"), newName)
+      assert.strictEqual(updated.get("k"), "v")
+      assert.strictEqual(updated.get("with_equals"), "a=b")
+      assert.strictEqual(updated.get("min_disk"), "2")
+      assert.isFalse(updated.has("gone"))
+      const shown = parseShow(ok(glance(user, ["image-show", id])).stdout)
+      assert.strictEqual(shown.get("name"), newName)
+      assert.isFalse(shown.has("gone"))
+      // Removing a property the image does not have is a no-op (as python-glanceclient), and
+      // a property both set and removed is set.
+      const again = parseShow(
+        ok(glance(user, ["image-update", id, "--remove-property", "never-there", "--remove-property", "k"])).stdout
+      )
+      assert.isFalse(again.has("k"))
+      assert.strictEqual(again.get("with_equals"), "a=b")
+      const both = parseShow(
+        ok(glance(user, ["image-update", id, "--property", "k=w", "--remove-property", "k"])).stdout
+      )
+      assert.strictEqual(both.get("k"), "w")
+      // No change at all: the image as it is.
+      assert.strictEqual(parseShow(ok(glance(user, ["image-update", id])).stdout).get("name"), newName)
+    })
+
+    describe("image-list", () => {
+      const names = ["it-c", "it-a", "it-b"].map((p) => `${p}-${tag}`)
+      const ids = new Map<string, string>()
+      const listTag = `${tag}-list`
+
+      beforeAll(() => {
+        if (!up) return
+        for (const name of names) {
+          const image = imageOf(
+            user,
+            glanceNoStdin(user, [
+              "image-create",
+              "--name",
+              name,
+              "--tags",
+              listTag,
+              "--property",
+              `it_list=${listTag}`,
+              ...(name.startsWith("it-b") ? ["--property", "it_pick=yes"] : [])
+            ])
+          )
+          ids.set(name, image.get("id")!)
+        }
+      })
+
+      it("default: ID | Name, sorted by name, includes our images", () => {
+        const r = ok(glance(user, ["image-list"]))
+        const { headers, rows } = parseTable(r.stdout)
+        assert.deepStrictEqual(headers, ["ID", "Name"])
+        const listedNames = rows.map((row) => row[1]!)
+        for (const name of names) assert.include(listedNames, name)
+        const ours = listedNames.filter((n) => names.includes(n))
+        assert.deepStrictEqual(ours, [...names].sort())
+        for (const row of rows) if (names.includes(row[1]!)) assert.strictEqual(row[0], ids.get(row[1]!))
+      })
+
+      it("--tag filters", () => {
+        const { rows } = parseTable(ok(glance(user, ["image-list", "--tag", listTag])).stdout)
+        assert.deepStrictEqual(rows.map((r) => r[1]), [...names].sort())
+        const none = ok(glance(user, ["image-list", "--tag", `${listTag}-nothing`]))
+        assert.deepStrictEqual(parseTable(none.stdout).rows, [])
+        assert.deepStrictEqual(parseTable(none.stdout).headers, ["ID", "Name"])
+      })
+
+      it("--property-filter filters (and combines with --tag)", () => {
+        const { rows } = parseTable(ok(glance(user, ["image-list", "--property-filter", `it_list=${listTag}`])).stdout)
+        assert.deepStrictEqual(rows.map((r) => r[1]), [...names].sort())
+        const picked = parseTable(
+          ok(glance(user, ["image-list", "--property-filter", "it_pick=yes", "--tag", listTag])).stdout
+        )
+        assert.deepStrictEqual(picked.rows, [[ids.get(names[2]!)!, names[2]!]])
+      })
+
+      it("--verbose (after the command, or global as python-glanceclient has it)", () => {
+        for (const args of [["image-list", "--verbose"], ["--verbose", "image-list"]]) {
+          const { headers, rows } = parseTable(ok(glance(user, [...args, "--tag", listTag])).stdout)
+          assert.deepStrictEqual(headers, ["ID", "Name", "Disk_format", "Container_format", "Size", "Status", "Owner"])
+          assert.lengthOf(rows, 3)
+          for (const row of rows) {
+            assert.strictEqual(row[5], "queued")
+            assert.strictEqual(row[4], "", "no size is a blank cell")
+            assert.match(row[6]!, /^[0-9a-f]{32}$/)
+          }
+        }
+      })
+
+      it("--limit", () => {
+        assert.lengthOf(parseTable(ok(glance(user, ["image-list", "--tag", listTag, "--limit", "2"])).stdout).rows, 2)
+        assert.lengthOf(parseTable(ok(glance(user, ["image-list", "--limit", "1"])).stdout).rows, 1)
+        assert.lengthOf(
+          parseTable(ok(glance(user, ["image-list", "--tag", listTag, "--limit", "2", "--page-size", "1"])).stdout)
+            .rows,
+          2
+        )
+      })
+
+      it("--sort-key / --sort-dir / --sort", () => {
+        const sorted = [...names].sort()
+        const byName = (args: ReadonlyArray<string>) =>
+          parseTable(ok(glance(user, ["image-list", "--tag", listTag, ...args])).stdout).rows.map((r) => r[1])
+        assert.deepStrictEqual(byName(["--sort-key", "name", "--sort-dir", "asc"]), sorted)
+        assert.deepStrictEqual(byName(["--sort-key", "name", "--sort-dir", "desc"]), [...sorted].reverse())
+        assert.deepStrictEqual(byName(["--sort", "name:desc"]), [...sorted].reverse())
+        // --sort-key alone: Glance's default direction (desc), as python-glanceclient sends it.
+        assert.deepStrictEqual(byName(["--sort-key", "name"]), [...sorted].reverse())
+        const bad = glance(user, ["image-list", "--sort-key", "nonsense"])
+        assert.strictEqual(bad.status, 2)
+        assert.lengthOf(errorLines(bad), 1)
+      })
+
+      it("is the same table as python-glanceclient's (default and --verbose)", () => {
+        for (const verbose of [false, true]) {
+          const args = [...(verbose ? ["--verbose"] : []), "image-list", "--tag", listTag]
+          const ours = ok(glance(user, args))
+          const theirs = ok(pythonGlance(user, args), "python glance")
+          assert.deepStrictEqual(parseTable(ours.stdout), parseTable(theirs.stdout))
+          assert.strictEqual(ours.stdout.trimEnd(), theirs.stdout.trimEnd())
+        }
+        const filtered = ["image-list", "--property-filter", "it_pick=yes", "--sort-key", "name"]
+        assert.deepStrictEqual(
+          parseTable(ok(glance(user, filtered)).stdout),
+          parseTable(ok(pythonGlance(user, filtered), "python glance").stdout)
+        )
+      })
+    })
+
+    it("image-show is the same table as python-glanceclient's", () => {
+      const id = fileImage.get("id")!
+      for (const extra of [[], ["--human-readable"], ["--max-column-width", "40"]]) {
+        const ours = parseTable(ok(glance(user, ["image-show", ...extra, id])).stdout)
+        const theirs = parseTable(ok(pythonGlance(user, ["image-show", ...extra, id]), "python glance").stdout)
+        assert.deepStrictEqual(ours.headers, theirs.headers)
+        assert.deepStrictEqual(ours.rows.map((r) => r[0]).sort(), theirs.rows.map((r) => r[0]).sort())
+        assert.deepStrictEqual(ours.rows.map((r) => r[0]), theirs.rows.map((r) => r[0]), "same order")
+        const theirMap = new Map(theirs.rows.map(([k, v]) => [k!, v!]))
+        for (const [k, v] of ours.rows) if (!timestamps.has(k!)) assert.strictEqual(v, theirMap.get(k!), k)
+      }
+    })
+
+    it("image-create of a queued image prints the same properties as python-glanceclient's", () => {
+      const ours = imageOf(user, glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-cmp")]))
+      // python-glanceclient reads any non-terminal stdin as image data, and pythonGlance() pipes one:
+      // compare our image-create output with its image-show of the same image.
+      const theirs = parseShow(ok(pythonGlance(user, ["image-show", ours.get("id")!]), "python glance").stdout)
+      assert.deepStrictEqual([...ours.keys()].sort(), [...theirs.keys()].sort())
+      for (const [k, v] of ours) if (!timestamps.has(k)) assert.strictEqual(v, theirs.get(k), k)
+    })
+
+    it("image-download --file writes the exact bytes", () => {
+      const out = Path.join(dir, "download.bin")
+      const r = ok(glance(user, ["image-download", fileImage.get("id")!, "--file", out]))
+      assert.strictEqual(r.stdout, "")
+      assert.isTrue(Fs.readFileSync(out).equals(data))
+      // Again over an existing file: replaced, not appended to.
+      ok(glance(user, ["image-download", fileImage.get("id")!, "--file", out]))
+      assert.isTrue(Fs.readFileSync(out).equals(data))
+      assert.deepStrictEqual(Fs.readdirSync(dir).filter((f) => f.includes(".part")), [])
+    })
+
+    it("image-download to a redirected standard output writes the exact bytes", () => {
+      const result = spawnSync(process.execPath, [glanceBin, "image-download", fileImage.get("id")!], {
+        env: { ...cleanEnv(), ...openrc(user) },
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 * 1024 * 1024
+      })
+      assert.strictEqual(result.status, 0, result.stderr.toString())
+      assert.isTrue(result.stdout.equals(data))
+      assert.strictEqual(result.stderr.toString(), "")
+    })
+
+    it("image-download --progress to a file (stderr not a terminal: no bar)", () => {
+      const out = Path.join(dir, "progress.bin")
+      const r = ok(glance(user, ["image-download", "--progress", fileImage.get("id")!, "--file", out]))
+      assert.isTrue(Fs.readFileSync(out).equals(data))
+      assert.strictEqual(r.stderr, "")
+    })
+
+    it("image-delete of several ids, one missing: exit 1, a message for it, the others deleted", () => {
+      const a = imageOf(user, glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-del")])).get("id")!
+      const b = imageOf(user, glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-del")])).get("id")!
+      const missing = Crypto.randomUUID()
+      const r = glance(user, ["image-delete", a, missing, b])
+      assert.strictEqual(r.stdout, "")
+      // python-glanceclient's line, and nothing more.
+      assert.strictEqual(oneLineFailure(r), `No image with an ID of '${missing}' exists.`)
+      for (const id of [a, b]) {
+        const shown = glance(user, ["image-show", id])
+        assert.strictEqual(shown.status, 1)
+        assert.include(shown.stderr, "404")
+        created[user].delete(id)
+      }
+      // All present: exit 0, silent.
+      const c = imageOf(user, glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-del")])).get("id")!
+      const clean = ok(glance(user, ["image-delete", c]))
+      assert.strictEqual(clean.stdout + clean.stderr, "")
+      created[user].delete(c)
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output formats
+
+describe.skipIf(!up)("glance -f / -c", () => {
+  const tag = uniqueName("it-cli-fmt")
+  let image = new Map<string, string>()
+
+  beforeAll(() => {
+    if (!up) return
+    image = imageOf(
+      "demo",
+      glanceNoStdin("demo", [
+        "image-create",
+        "--name",
+        uniqueName("it-cli-fmt"),
+        "--tags",
+        tag,
+        "--property",
+        "colour=blue",
+        "--min-ram",
+        "128"
+      ])
+    )
+  })
+
+  it("image-show -f json parses to the image", () => {
+    const json = JSON.parse(ok(glance("demo", ["image-show", image.get("id")!, "-f", "json"])).stdout) as Record<
+      string,
+      unknown
+    >
+    assert.strictEqual(json.id, image.get("id"))
+    assert.strictEqual(json.name, image.get("name"))
+    assert.strictEqual(json.status, "queued")
+    assert.strictEqual(json.min_ram, 128)
+    assert.strictEqual(json.colour, "blue")
+    assert.deepStrictEqual(json.tags, [tag])
+    assert.isNull(json.size ?? null)
+    assert.notProperty(json, "self")
+  })
+
+  it("image-show -f json -c picks columns; -f value -c prints bare values", () => {
+    const id = image.get("id")!
+    const picked = JSON.parse(ok(glance("demo", ["image-show", id, "-f", "json", "-c", "name", "-c", "colour"])).stdout)
+    assert.deepStrictEqual(picked, { name: image.get("name"), colour: "blue" })
+    assert.strictEqual(ok(glance("demo", ["image-show", id, "-f", "value", "-c", "id"])).stdout, `${id}\n`)
+    assert.strictEqual(
+      ok(glance("demo", ["image-show", id, "-f", "value", "-c", "status", "-c", "min_ram"])).stdout,
+      "queued\n128\n"
+    )
+    const table = parseTable(ok(glance("demo", ["image-show", id, "-c", "name", "-c", "colour"])).stdout)
+    assert.deepStrictEqual(table.rows, [["name", image.get("name")!], ["colour", "blue"]])
+  })
+
+  it("image-show -f yaml and -f shell", () => {
+    const id = image.get("id")!
+    const yaml = Yaml.parse(ok(glance("demo", ["image-show", id, "-f", "yaml"])).stdout) as Record<string, unknown>
+    assert.strictEqual(yaml.id, id)
+    assert.deepStrictEqual(yaml.tags, [tag])
+    const shell = ok(glance("demo", ["image-show", id, "-f", "shell", "-c", "id", "-c", "name"])).stdout
+    assert.strictEqual(shell, `id="${id}"\nname="${image.get("name")}"\n`)
+  })
+
+  it("image-create -f value -c id prints just the new id", () => {
+    const r = ok(
+      glanceNoStdin("demo", ["image-create", "--name", uniqueName("it-cli-fmt-id"), "-f", "value", "-c", "id"])
+    )
+    const id = r.stdout.trim()
+    assert.match(id, /^[0-9a-f-]{36}$/)
+    created.demo.add(id)
+    assert.strictEqual(r.stdout, `${id}\n`)
+  })
+
+  it("image-list -f json / -f value / -c", () => {
+    const rows = JSON.parse(ok(glance("demo", ["image-list", "--tag", tag, "-f", "json"])).stdout) as Array<
+      Record<string, unknown>
+    >
+    assert.deepStrictEqual(rows, [{ ID: image.get("id"), Name: image.get("name") }])
+    const verbose = JSON.parse(ok(glance("demo", ["--verbose", "image-list", "--tag", tag, "-f", "json"])).stdout)
+    assert.deepStrictEqual(Object.keys(verbose[0]), [
+      "ID",
+      "Name",
+      "Disk_format",
+      "Container_format",
+      "Size",
+      "Status",
+      "Owner"
+    ])
+    assert.strictEqual(verbose[0].Status, "queued")
+    assert.strictEqual(
+      ok(glance("demo", ["image-list", "--tag", tag, "-f", "value"])).stdout,
+      `${image.get("id")} ${image.get("name")}\n`
+    )
+    assert.strictEqual(
+      ok(glance("demo", ["image-list", "--tag", tag, "-f", "value", "-c", "ID"])).stdout,
+      `${image.get("id")}\n`
+    )
+    const table = parseTable(ok(glance("demo", ["image-list", "--tag", tag, "-c", "Name"])).stdout)
+    assert.deepStrictEqual(table, { headers: ["Name"], rows: [[image.get("name")!]] })
+    assert.strictEqual(ok(glance("demo", ["image-list", "--tag", `${tag}-none`, "-f", "value"])).stdout, "")
+    assert.deepStrictEqual(
+      JSON.parse(ok(glance("demo", ["image-list", "--tag", `${tag}-none`, "-f", "json"])).stdout),
+      []
+    )
+  })
+
+  it("-c of a column that does not exist: exit 1, one line naming it", () => {
+    const line = oneLineFailure(glance("demo", ["image-show", image.get("id")!, "-c", "nonsense"]))
+    assert.include(line, "nonsense")
+    assert.include(oneLineFailure(glance("demo", ["image-list", "-c", "Nonsense"])), "Nonsense")
+  })
+
+  it("-f of an unknown format: exit 2, one line", () => {
+    oneLineFailure(glance("demo", ["image-show", image.get("id")!, "-f", "xml"]), 2)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+
+describe.skipIf(!up)("glance with bad input", () => {
+  it("an unknown flag: exit 2, one line", () => {
+    for (
+      const args of [
+        ["image-list", "--bogus"],
+        ["--bogus", "image-list"],
+        ["image-show", "--bogus", "x"],
+        ["image-list", "--limit", "many"],
+        ["image-show"],
+        ["image-nonsense"]
+      ]
+    ) {
+      const r = glance("demo", args)
+      assert.strictEqual(r.stdout, "", args.join(" "))
+      oneLineFailure(r, 2)
+    }
+    assert.include(oneLineFailure(glance("demo", ["image-list", "--bogus"]), 2), "--bogus")
+  })
+
+  it("--property without '=': exit 2, one line, and no image created", () => {
+    const name = uniqueName("it-cli-badprop")
+    const line = oneLineFailure(glanceNoStdin("demo", ["image-create", "--name", name, "--property", "novalue"]), 2)
+    assert.include(line, "novalue")
+    assert.include(line, "--property")
+    const listed = ok(glance("demo", ["image-list", "--property-filter", `name=${name}`, "-f", "value"]))
+    assert.strictEqual(listed.stdout, "")
+    assert.include(oneLineFailure(glance("demo", ["image-list", "--property-filter", "novalue"]), [1, 2]), "novalue")
+  })
+
+  it("image-update --property without '=': exit 2, the image unchanged", () => {
+    const image = imageOf("demo", glanceNoStdin("demo", ["image-create", "--name", uniqueName("it-cli-badupd")]))
+    oneLineFailure(glance("demo", ["image-update", image.get("id")!, "--name", "changed", "--property", "x"]), 2)
+    assert.strictEqual(
+      parseShow(ok(glance("demo", ["image-show", image.get("id")!])).stdout).get("name"),
+      image.get("name")
+    )
+  })
+
+  it("image-create --file of a missing file: a clear line and NO image created", () => {
+    const name = uniqueName("it-cli-nofile")
+    const missing = Path.join(tempDir(), "not-there.img")
+    const r = glance("demo", [
+      "image-create",
+      "--name",
+      name,
+      "--disk-format",
+      "raw",
+      "--container-format",
+      "bare",
+      "--file",
+      missing
+    ])
+    assert.include(oneLineFailure(r, [1, 2]), missing)
+    assert.strictEqual(r.stdout, "")
+    const listed = ok(glance("demo", ["image-list", "--property-filter", `name=${name}`, "-f", "value"]))
+    assert.strictEqual(listed.stdout, "")
+  })
+
+  it("image-create --file without formats: a line naming the missing flags, no image created", () => {
+    const name = uniqueName("it-cli-noformat")
+    const file = Path.join(tempDir(), "x.img")
+    Fs.writeFileSync(file, "x")
+    const line = oneLineFailure(
+      glance("demo", ["image-create", "--name", name, "--container-format", "bare", "--file", file]),
+      [1, 2]
+    )
+    assert.include(line, "--disk-format")
+    assert.notInclude(line, "--container-format")
+    const listed = ok(glance("demo", ["image-list", "--property-filter", `name=${name}`, "-f", "value"]))
+    assert.strictEqual(listed.stdout, "")
+  })
+
+  it("image-show of a malformed id or a missing image: exit 1, one clear line", () => {
+    for (const id of ["not-a-uuid", Crypto.randomUUID()]) {
+      const r = glance("demo", ["image-show", id])
+      assert.strictEqual(r.stdout, "")
+      assert.include(oneLineFailure(r), id)
+    }
+    // A path in place of an id reaches no other resource.
+    const r = glance("demo", ["image-show", "../../etc/passwd"])
+    assert.strictEqual(r.stdout, "")
+    oneLineFailure(r)
+  })
+
+  it("image-download --file into a directory that does not exist: exit 1, one line, no temp file", () => {
+    const image = imageOf(
+      "demo",
+      glance("demo", [
+        "image-create",
+        "--name",
+        uniqueName("it-cli-dl"),
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare"
+      ], {
+        input: Buffer.from("some image data")
+      })
+    )
+    const dir = tempDir()
+    const target = Path.join(dir, "missing-dir", "out.img")
+    const line = oneLineFailure(glance("demo", ["image-download", image.get("id")!, "--file", target]))
+    assert.include(line, target)
+    assert.notInclude(line, ".part")
+    assert.deepStrictEqual(Fs.readdirSync(dir), [])
+    // --file naming an existing directory: refused, and nothing left beside it.
+    const sub = Path.join(dir, "sub")
+    Fs.mkdirSync(sub)
+    oneLineFailure(glance("demo", ["image-download", image.get("id")!, "--file", sub]))
+    assert.deepStrictEqual(Fs.readdirSync(dir), ["sub"])
+    assert.deepStrictEqual(Fs.readdirSync(sub), [])
+  })
+
+  it("image-download of an image without data: exit 1, one line, no file", () => {
+    const image = imageOf("demo", glanceNoStdin("demo", ["image-create", "--name", uniqueName("it-cli-nodl")]))
+    const dir = tempDir()
+    const target = Path.join(dir, "out.img")
+    const line = oneLineFailure(glance("demo", ["image-download", image.get("id")!, "--file", target]))
+    assert.include(line, "no data")
+    assert.deepStrictEqual(Fs.readdirSync(dir), [])
+  })
+
+  it("another project's private image is not found for demo", () => {
+    const image = imageOf(
+      "admin",
+      glanceNoStdin("admin", ["image-create", "--name", uniqueName("it-cli-private"), "--visibility", "private"])
+    )
+    const line = oneLineFailure(glance("demo", ["image-show", image.get("id")!]))
+    assert.include(line, "404")
+    assert.strictEqual(
+      oneLineFailure(glance("demo", ["image-delete", image.get("id")!])),
+      `No image with an ID of '${image.get("id")}' exists.`
+    )
+    ok(glance("admin", ["image-show", image.get("id")!]))
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// A large round trip
+
+describe.skipIf(!up)("glance 200 MiB round trip", () => {
+  it("image-create --file, image-download --file, identical bytes", { timeout: 180_000 }, async () => {
+    const dir = tempDir()
+    const source = Path.join(dir, "big.bin")
+    const back = Path.join(dir, "big.back")
+    const size = 200 * 1024 * 1024
+    let id: string | undefined
+    try {
+      await writeRandomFile(source, size)
+      assert.strictEqual(Fs.statSync(source).size, size)
+      const image = imageOf(
+        "demo",
+        await glanceAsync("demo", [
+          "image-create",
+          "--name",
+          uniqueName("it-cli-200m"),
+          "--disk-format",
+          "raw",
+          "--container-format",
+          "bare",
+          "--file",
+          source
+        ])
+      )
+      id = image.get("id")!
+      assert.strictEqual(image.get("status"), "active")
+      assert.strictEqual(image.get("size"), String(size))
+      const sourceSha512 = await hashFile(source, "sha512")
+      assert.strictEqual(unwrap(image.get("os_hash_value")), sourceSha512)
+      ok(await glanceAsync("demo", ["image-download", id, "--file", back]))
+      assert.strictEqual(Fs.statSync(back).size, size)
+      assert.strictEqual(await hashFile(back), await hashFile(source))
+      ok(await glanceAsync("demo", ["image-delete", id]))
+      created.demo.delete(id)
+    } finally {
+      if (id !== undefined && created.demo.has(id)) await glanceAsync("demo", ["image-delete", id])
+      created.demo.delete(id ?? "")
+      Fs.rmSync(source, { force: true })
+      Fs.rmSync(back, { force: true })
+    }
+  })
+})

@@ -1,0 +1,292 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as Crypto from "node:crypto"
+import * as GlanceHttp from "../../src/GlanceHttp.js"
+import * as ImageEndpoint from "../../src/ImageEndpoint.js"
+import * as Images from "../../src/Images.js"
+import * as Keystone from "../../src/Keystone.js"
+import { type FakeServer, fakeServer, json, type Received, type Reply, requestLines } from "./fakeHttp.js"
+
+const id = "1bea47ed-f6a9-463b-b423-14b9cca9ad27"
+
+/** Runs `f` with the images service over `server`, the Image API being at `http://cloud/image` (a path prefix). */
+const withImages = <A, E>(server: FakeServer, f: (images: Images.Service) => Effect.Effect<A, E>) =>
+  Effect.flatMap(Images.Images, f).pipe(
+    Effect.provide(
+      Images.layer.pipe(
+        Layer.provide(GlanceHttp.layer()),
+        Layer.provide(
+          Layer.merge(Keystone.layerToken(Redacted.make("tok")), ImageEndpoint.layerUrl("http://cloud/image"))
+        ),
+        Layer.provide(server.layer)
+      )
+    )
+  )
+
+const image = (imageId: string, extra: Record<string, unknown> = {}) => ({
+  id: imageId,
+  name: `image ${imageId}`,
+  status: "active",
+  visibility: "public",
+  tags: [],
+  ...extra
+})
+
+const collect = <E>(stream: Stream.Stream<Uint8Array, E>) =>
+  Effect.map(Stream.runCollect(stream), (chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks)))
+
+const hash = (algorithm: string, data: Uint8Array) => Crypto.createHash(algorithm).update(data).digest("hex")
+
+describe("Images", () => {
+  describe("list", () => {
+    it.effect("follows next against the path-prefixed endpoint and stops when there is none", () =>
+      Effect.gen(function*() {
+        const server = fakeServer((request) => {
+          const marker = request.url.searchParams.get("marker")
+          return marker === null
+            ? json(200, { images: [image("a1"), image("a2")], next: "/v2/images?marker=a2", first: "/v2/images" })
+            : marker === "a2"
+            ? json(200, { images: [image("a3")], next: "/v2/images?marker=a3&limit=20" })
+            : json(200, { images: [image("a4")] })
+        })
+        const listed = yield* withImages(server, (images) => Stream.runCollect(images.list()))
+        assert.deepStrictEqual(Chunk.toReadonlyArray(listed).map((i) => i.id), ["a1", "a2", "a3", "a4"])
+        assert.deepStrictEqual(server.received.map((r) => r.url.href), [
+          "http://cloud/image/v2/images?limit=20",
+          "http://cloud/image/v2/images?marker=a2",
+          "http://cloud/image/v2/images?marker=a3&limit=20"
+        ])
+      }))
+
+    it.effect("stops on an empty page even when it has a next link", () =>
+      Effect.gen(function*() {
+        const server = fakeServer((request) =>
+          request.url.searchParams.has("marker")
+            ? json(200, { images: [], next: "/v2/images?marker=again" })
+            : json(200, { images: [image("a1")], next: "/v2/images?marker=a1" })
+        )
+        const listed = yield* withImages(server, (images) => Stream.runCollect(images.list()))
+        assert.strictEqual(Chunk.size(listed), 1)
+        assert.strictEqual(server.received.length, 2)
+      }))
+
+    it.effect("limit caps the total and the page size, and no page past it is fetched", () =>
+      Effect.gen(function*() {
+        const server = fakeServer((request) => {
+          const marker = request.url.searchParams.get("marker")
+          const n = marker === null ? 0 : Number(marker)
+          return json(200, { images: [image(`${n + 1}`), image(`${n + 2}`)], next: `/v2/images?marker=${n + 2}` })
+        })
+        const listed = yield* withImages(server, (images) => Stream.runCollect(images.list({ limit: 3 })))
+        assert.deepStrictEqual(Chunk.toReadonlyArray(listed).map((i) => i.id), ["1", "2", "3"])
+        assert.deepStrictEqual(requestLines(server), ["GET /image/v2/images?limit=3", "GET /image/v2/images?marker=2"])
+      }))
+
+    it.effect("encodes filters, repeated tags and sort parameters", () =>
+      Effect.gen(function*() {
+        const server = fakeServer(() => json(200, { images: [] }))
+        yield* withImages(server, (images) =>
+          Stream.runDrain(images.list({
+            filters: { tag: ["db", "prod env"], status: "active", size_min: 1024, os_hidden: true, name: "in:a,b" },
+            sortKey: ["name", "created_at"],
+            sortDir: ["asc", "desc"],
+            pageSize: 50
+          })))
+        const params = server.received[0]!.url.searchParams
+        assert.deepStrictEqual(params.getAll("tag"), ["db", "prod env"])
+        assert.strictEqual(params.get("status"), "active")
+        assert.strictEqual(params.get("size_min"), "1024")
+        assert.strictEqual(params.get("os_hidden"), "true")
+        assert.strictEqual(params.get("name"), "in:a,b")
+        assert.deepStrictEqual(params.getAll("sort_key"), ["name", "created_at"])
+        assert.deepStrictEqual(params.getAll("sort_dir"), ["asc", "desc"])
+        assert.strictEqual(params.get("limit"), "50")
+        assert.include(server.received[0]!.url.search, "tag=prod+env")
+      }))
+
+    it("listParams puts sort in one parameter", () => {
+      assert.deepStrictEqual(Images.listParams({ sort: "name:asc,status" }), [["limit", "20"], [
+        "sort",
+        "name:asc,status"
+      ]])
+    })
+  })
+
+  describe("update", () => {
+    it.effect("sends one JSON-patch request of the v2.1 media type", () =>
+      Effect.gen(function*() {
+        const server = fakeServer(() => json(200, image(id, { name: "renamed" })))
+        const updated = yield* withImages(server, (images) =>
+          images.update(id, { set: { name: "renamed", hw_disk_bus: "scsi" }, remove: ["old_prop"] }))
+        assert.strictEqual(updated.name, "renamed")
+        const [request] = server.received
+        assert.strictEqual(request!.method, "PATCH")
+        assert.strictEqual(request!.url.href, `http://cloud/image/v2/images/${id}`)
+        assert.strictEqual(request!.headers["content-type"], "application/openstack-images-v2.1-json-patch")
+        assert.deepStrictEqual(request!.json, [
+          { op: "add", path: "/name", value: "renamed" },
+          { op: "add", path: "/hw_disk_bus", value: "scsi" },
+          { op: "remove", path: "/old_prop" }
+        ])
+      }))
+  })
+
+  describe("download", () => {
+    const data = new Uint8Array(200_000).map((_, i) => (i * 31 + 7) % 256)
+    const corrupted = Uint8Array.from(data, (b, i) => (i === 123_456 ? b ^ 0x01 : b))
+
+    /** Glance serving `record` as the image and `bytes` (or 204 when undefined) as its data. */
+    const serving = (record: Record<string, unknown>, bytes: Uint8Array | undefined) =>
+      fakeServer((request: Received): Reply => {
+        if (request.url.pathname === `/image/v2/images/${id}`) return json(200, record)
+        if (request.url.pathname === `/image/v2/images/${id}/file`) {
+          return bytes === undefined
+            ? { status: 204 }
+            : {
+              status: 200,
+              headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) },
+              body: bytes
+            }
+        }
+        return json(404, { message: "No such thing" })
+      })
+
+    const sha512Image = image(id, {
+      size: data.length,
+      checksum: hash("md5", data),
+      os_hash_algo: "sha512",
+      os_hash_value: hash("sha512", data)
+    })
+
+    it.effect("passes bytes whose sha512 matches os_hash_value", () =>
+      Effect.gen(function*() {
+        const server = serving(sha512Image, data)
+        const bytes = yield* withImages(server, (images) => collect(images.download(id)))
+        assert.isTrue(bytes.equals(data))
+        assert.deepStrictEqual(requestLines(server), [`GET /image/v2/images/${id}`, `GET /image/v2/images/${id}/file`])
+        assert.strictEqual(server.received[1]!.headers["accept"], "application/octet-stream")
+      }))
+
+    it.effect("fails with ChecksumMismatch, carrying both hashes, when one byte is corrupt", () =>
+      Effect.gen(function*() {
+        const error = yield* withImages(
+          serving(sha512Image, corrupted),
+          (images) => Effect.flip(collect(images.download(id)))
+        )
+        assert.strictEqual(error._tag, "ChecksumMismatch")
+        if (error._tag === "ChecksumMismatch") {
+          assert.strictEqual(error.imageId, id)
+          assert.strictEqual(error.algorithm, "sha512")
+          assert.strictEqual(error.expected, hash("sha512", data))
+          assert.strictEqual(error.actual, hash("sha512", corrupted))
+          assert.include(error.message, error.expected)
+          assert.include(error.message, error.actual)
+        }
+      }))
+
+    it.effect("a 204 is NoImageData", () =>
+      Effect.gen(function*() {
+        const error = yield* withImages(
+          serving(image(id, { status: "queued" }), undefined),
+          (images) => Effect.flip(collect(images.download(id)))
+        )
+        assert.strictEqual(error._tag, "NoImageData")
+        assert.strictEqual(error.message, `Image ${id} has no data`)
+      }))
+
+    it.effect("falls back to the md5 checksum when there is no os_hash_value", () =>
+      Effect.gen(function*() {
+        const md5Only = image(id, { size: data.length, checksum: hash("md5", data), os_hash_value: null })
+        const good = yield* withImages(serving(md5Only, data), (images) => collect(images.download(id)))
+        assert.isTrue(good.equals(data))
+        const error = yield* withImages(serving(md5Only, corrupted), (images) =>
+          Effect.flip(collect(images.download(id))))
+        assert.strictEqual(error._tag, "ChecksumMismatch")
+        if (error._tag === "ChecksumMismatch") {
+          assert.strictEqual(error.algorithm, "md5")
+          assert.strictEqual(error.expected, hash("md5", data))
+          assert.strictEqual(error.actual, hash("md5", corrupted))
+        }
+      }))
+
+    it.effect("verify: false skips the image record and the check", () =>
+      Effect.gen(function*() {
+        const server = serving(sha512Image, corrupted)
+        const bytes = yield* withImages(server, (images) => collect(images.download(id, { verify: false })))
+        assert.isTrue(bytes.equals(corrupted))
+        assert.deepStrictEqual(requestLines(server), [`GET /image/v2/images/${id}/file`])
+      }))
+  })
+
+  describe("expectedHash", () => {
+    const base = { id, status: "active" }
+
+    it("prefers os_hash_value, lower-cased, with the node name of the algorithm", () => {
+      assert.deepStrictEqual(
+        Images.expectedHash(
+          { ...base, checksum: "m", os_hash_algo: "SHA-512", os_hash_value: "ABCDEF" },
+          undefined,
+          false
+        ),
+        { algorithm: "sha512", value: "abcdef" }
+      )
+    })
+
+    it("uses the md5 checksum, or Content-MD5, when there is no os_hash_value", () => {
+      assert.deepStrictEqual(Images.expectedHash({ ...base, checksum: "AA" }, "bb", false), {
+        algorithm: "md5",
+        value: "aa"
+      })
+      assert.deepStrictEqual(Images.expectedHash({ ...base, os_hash_algo: "sha512" }, "BB", false), {
+        algorithm: "md5",
+        value: "bb"
+      })
+      assert.isUndefined(Images.expectedHash(base, undefined, false))
+    })
+
+    it("an algorithm unknown here falls back to md5 only when allowed", () => {
+      const odd = { ...base, checksum: "cc", os_hash_algo: "whirlpool-9000", os_hash_value: "ff" }
+      assert.isUndefined(Images.expectedHash(odd, undefined, false))
+      assert.deepStrictEqual(Images.expectedHash(odd, undefined, true), { algorithm: "md5", value: "cc" })
+    })
+  })
+
+  describe("upload", () => {
+    const parts = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5]), new Uint8Array([6])]
+
+    it.effect("streams the body with Content-Length when the size is given", () =>
+      Effect.gen(function*() {
+        const server = fakeServer(() => ({ status: 204 }))
+        yield* withImages(server, (images) => images.upload(id, Stream.fromIterable(parts), { size: 6 }))
+        const [request] = server.received
+        assert.strictEqual(request!.method, "PUT")
+        assert.strictEqual(request!.url.href, `http://cloud/image/v2/images/${id}/file`)
+        assert.strictEqual(request!.headers["content-length"], "6")
+        assert.strictEqual(request!.headers["content-type"], "application/octet-stream")
+        assert.strictEqual(request!.headers["x-auth-token"], "tok")
+        assert.deepStrictEqual([...request!.bytes!], [1, 2, 3, 4, 5, 6])
+      }))
+
+    it.effect("sends no Content-Length when the size is unknown", () =>
+      Effect.gen(function*() {
+        const server = fakeServer(() => ({ status: 204 }))
+        yield* withImages(server, (images) => images.upload(id, Stream.fromIterable(parts)))
+        assert.isUndefined(server.received[0]!.headers["content-length"])
+        assert.deepStrictEqual([...server.received[0]!.bytes!], [1, 2, 3, 4, 5, 6])
+      }))
+
+    it.effect("an upload is not retried on 503", () =>
+      Effect.gen(function*() {
+        const server = fakeServer(() => ({ status: 503, body: "503 Service Unavailable\n\nBusy\n\n" }))
+        const error = yield* withImages(server, (images) =>
+          Effect.flip(images.upload(id, Stream.fromIterable(parts), { size: 6 })))
+        assert.strictEqual(error._tag, "ServiceUnavailable")
+        assert.strictEqual(error.message, "Busy")
+        assert.strictEqual(server.received.length, 1)
+      }))
+  })
+})
