@@ -25,6 +25,7 @@ import {
   TransportError
 } from "./GlanceError.js"
 import { ImageEndpoint, type Service as Endpoint } from "./ImageEndpoint.js"
+import * as Bytes from "./internal/bytes.js"
 import {
   describeTransport,
   displayUrl,
@@ -32,6 +33,7 @@ import {
   redactedHeaderNames,
   withoutRequest
 } from "./internal/http.js"
+import * as NodeBody from "./internal/nodeBody.js"
 import { Keystone, type KeystoneError, userAgent } from "./Keystone.js"
 
 /** Every failure of an Image API call, logging in included. */
@@ -71,10 +73,14 @@ export interface Service {
   readonly send: (
     request: HttpClientRequest.HttpClientRequest
   ) => Effect.Effect<HttpClientResponse.HttpClientResponse, GlanceHttpError>
-  /** The response body as a stream, failing with a `TransportError` when it stalls past the timeout or breaks. */
+  /**
+   * The response body as a stream of blocks of about a mebibyte, failing with a `TransportError`
+   * when it stalls past the timeout or breaks. With a `pool`, blocks come from it.
+   */
   readonly bodyStream: (
     request: HttpClientRequest.HttpClientRequest,
-    response: HttpClientResponse.HttpClientResponse
+    response: HttpClientResponse.HttpClientResponse,
+    options?: { readonly pool?: Bytes.BlockPool | undefined }
   ) => Stream.Stream<Uint8Array, TransportError>
 }
 
@@ -154,7 +160,8 @@ export const make = (
           )
         )
       )
-      return timeout === undefined ? sent : sent.pipe(
+      // A streamed body (an upload) has no deadline as a whole: the platform's idle timeouts apply.
+      return timeout === undefined || request.body._tag === "Stream" ? sent : sent.pipe(
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>
@@ -246,7 +253,8 @@ export const make = (
 
     const bodyStream = (
       request: HttpClientRequest.HttpClientRequest,
-      response: HttpClientResponse.HttpClientResponse
+      response: HttpClientResponse.HttpClientResponse,
+      options: { readonly pool?: Bytes.BlockPool | undefined } = {}
     ): Stream.Stream<Uint8Array, TransportError> => {
       const url = displayUrl(endpoint.url + request.url)
       const broken = (cause: unknown) =>
@@ -256,18 +264,26 @@ export const make = (
           url,
           cause: withoutRequest(cause)
         })
-      const body = Stream.mapError(response.stream, broken)
-      return timeout === undefined ? body : body.pipe(
-        Stream.timeoutFail(
-          () =>
-            new TransportError({
-              message: `The download from ${url} stalled: no data for ${Duration.format(timeout)}`,
-              method: request.method,
-              url
-            }),
-          timeout
+      const stalled = () =>
+        new TransportError({
+          message: `The download from ${url} stalled: no data for ${Duration.format(timeout!)}`,
+          method: request.method,
+          url
+        })
+      const readable = NodeBody.nodeReadableOf(response)
+      if (readable !== undefined) {
+        return NodeBody.fromNodeReadable(
+          readable,
+          (failure) => (failure._tag === "Stalled" ? stalled() : broken(failure.cause)),
+          {
+            idleTimeout: timeout === undefined ? undefined : Duration.toMillis(timeout),
+            owner: response,
+            pool: options.pool
+          }
         )
-      )
+      }
+      const body = Stream.mapError(response.stream, broken).pipe(Bytes.coalesce())
+      return timeout === undefined ? body : body.pipe(Stream.timeoutFail(stalled, timeout))
     }
 
     return GlanceHttp.of({ endpoint, execute, json, send, bodyStream })

@@ -15,6 +15,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ChecksumMismatch, InvalidInput, NoImageData } from "./GlanceError.js"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import type { BlockPool } from "./internal/bytes.js"
 import * as Bytes from "./internal/bytes.js"
 import * as Digest from "./internal/digest.js"
 
@@ -112,7 +113,15 @@ export interface DownloadOptions {
   readonly verify?: boolean | undefined
   /** Fall back to the md5 `checksum` when `os_hash_algo` is not available here. */
   readonly allowMd5Fallback?: boolean | undefined
+  /**
+   * Fill the stream's blocks from this pool instead of allocating each one; the consumer hands
+   * every block back with `pool.release(block)` once done with it (as `downloadToFile` does).
+   */
+  readonly blockPool?: BlockPool | undefined
 }
+
+/** Reusable blocks for `DownloadOptions.blockPool`. */
+export { BlockPool } from "./internal/bytes.js"
 
 /** Every failure of a download. */
 export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData
@@ -260,7 +269,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
       )
       const response = yield* http.execute(request)
       if (response.status === 204) return yield* new NoImageData({ imageId: id })
-      const body = http.bodyStream(request, response).pipe(Bytes.coalesce())
+      const body = http.bodyStream(request, response, { pool: options.blockPool })
       const expected = image
         ? expectedHash(image, response.headers["content-md5"], options.allowMd5Fallback ?? false)
         : undefined
@@ -277,7 +286,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
             new ChecksumMismatch({ imageId: id, algorithm: expected.algorithm, expected: expected.value, actual })
           ))
       return body.pipe(
-        Stream.mapEffect(digest.pass, { concurrency: 4 }),
+        Stream.mapEffect(digest.pass, { concurrency: 3 }),
         Stream.concat(Stream.execute(check))
       )
     })).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
@@ -333,7 +342,14 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
 ) {
   const fs = yield* FileSystem.FileSystem
   const images = yield* Images
-  return yield* writeAtomically(fs, path, images.download(id, options), options.onProgress)
+  const pool = new Bytes.BlockPool()
+  return yield* writeAtomically(
+    fs,
+    path,
+    images.download(id, { ...options, blockPool: pool }),
+    options.onProgress,
+    pool
+  )
 })
 
 /** Writes a stream to `path` through a temporary file beside it, renamed into place on success. */
@@ -341,20 +357,26 @@ export const writeAtomically = <E, R>(
   fs: FileSystem.FileSystem,
   path: string,
   body: Stream.Stream<Uint8Array, E, R>,
-  onProgress?: (bytes: number) => void
+  onProgress?: (bytes: number) => void,
+  pool?: Bytes.BlockPool
 ) => {
   const slash = path.lastIndexOf("/")
   const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.part-${process.pid}-${Date.now().toString(36)}`
   const write = Effect.scoped(Effect.gen(function*() {
     const file = yield* fs.open(temp, { flag: "w", mode: 0o644 })
     // The buffer lets the network run ahead of the disk by a few blocks, so the two overlap.
-    const blocks = body.pipe(Bytes.coalesce(), Stream.bufferChunks({ capacity: 8 }))
+    const blocks = body.pipe(Bytes.coalesce(), Stream.bufferChunks({ capacity: 4 }))
     yield* Stream.runForEachChunk(blocks, (chunk) =>
       Effect.suspend(() => {
         if (Chunk.isEmpty(chunk)) return Effect.void
         const parts = Chunk.toReadonlyArray(chunk)
         onProgress?.(Bytes.byteLength(chunk))
-        return parts.length === 1 ? file.writeAll(parts[0]!) : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
+        const written = parts.length === 1
+          ? file.writeAll(parts[0]!)
+          : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
+        return pool === undefined ? written : Effect.tap(written, () => {
+          for (const block of parts) pool.release(block)
+        })
       }))
   }))
   return write.pipe(

@@ -3,60 +3,33 @@
  * failure into one line on stderr and an exit code.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Cause from "effect/Cause"
 import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
-import * as Undici from "undici"
 import { describe } from "./cli/errors.js"
 import { PlatformHttp } from "./cli/globalOptions.js"
 import { run } from "./cli/main.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
+import * as NodeGlanceHttp from "./node/httpClient.js"
 
-const readPem = (path: string | undefined, what: string) => {
-  if (path === undefined) return undefined
-  try {
-    return Fs.readFileSync(path)
-  } catch (e) {
-    throw new ConfigError({ message: `Cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}` })
-  }
-}
-
-/** The HTTP client of the CLI: undici, whose request bodies stream with backpressure. */
-const httpFor = (settings: Settings) =>
-  Layer.suspend(() => {
-    try {
-      const ca = readPem(settings.cacert, "CA bundle (--os-cacert)")
-      const cert = readPem(settings.cert, "client certificate (--os-cert)")
-      const key = readPem(settings.key, "client key (--os-key)")
-      const timeout = (settings.timeout ?? 600) * 1000
-      const dispatcher = Layer.scoped(
-        NodeHttpClient.Dispatcher,
-        Effect.acquireRelease(
-          Effect.sync(() =>
-            new Undici.Agent({
-              connectTimeout: timeout,
-              headersTimeout: timeout,
-              bodyTimeout: timeout,
-              connect: {
-                rejectUnauthorized: settings.insecure !== true,
-                ...(ca ? { ca } : {}),
-                ...(cert ? { cert } : {}),
-                ...(key ? { key } : {})
-              }
-            })
-          ),
-          (agent) => Effect.promise(() => agent.destroy())
-        )
-      )
-      return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(Layer.provide(dispatcher))
-    } catch (e) {
-      return Layer.fail(e as ConfigError)
-    }
+const readPem = (path: string | undefined, what: string) =>
+  path === undefined ? Effect.succeed(undefined) : Effect.try({
+    try: () => Fs.readFileSync(path),
+    catch: (e) =>
+      new ConfigError({ message: `Cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` })
   })
+
+/** The CLI's HTTP client for the settings' TLS options (see src/node/httpClient.ts). */
+const httpFor = (settings: Settings) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const ca = yield* readPem(settings.cacert, "CA bundle (--os-cacert)")
+    const cert = yield* readPem(settings.cert, "client certificate (--os-cert)")
+    const key = yield* readPem(settings.key, "client key (--os-key)")
+    return NodeGlanceHttp.layer({ rejectUnauthorized: settings.insecure !== true, ca, cert, key })
+  }))
 
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "")
 

@@ -436,7 +436,9 @@ export const imageDownload = Command.make("image-download", {
     const progress = Progress.make(a.progress, "Downloading", size)
     const options = { allowMd5Fallback: a.allowMd5Fallback || process.env.OS_IMAGE_ALLOW_MD5_FALLBACK !== undefined }
     if (file !== undefined) {
-      yield* Images.writeAtomically(fs, file, images.download(a.id, options), progress.add).pipe(
+      const pool = new Images.BlockPool()
+      const body = images.download(a.id, { ...options, blockPool: pool })
+      yield* Images.writeAtomically(fs, file, body, progress.add, pool).pipe(
         // Name the file asked for, not the temporary file beside it.
         Effect.catchTag("SystemError", (e) =>
           Effect.fail(
