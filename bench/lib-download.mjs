@@ -15,6 +15,6 @@ const program = Effect.gen(function*() {
 })
 await Effect.runPromise(program.pipe(
   Effect.provide(
-    GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(NodeHttpClient.layerUndici, NodeFileSystem.layer)))
+    GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(NodeHttpClient.layer, NodeFileSystem.layer)))
   )
 ))
