@@ -289,7 +289,7 @@ if (only.includes("paginate")) {
   const rows = alternate([
     {
       name: "python-glanceclient API (images.list, page 20)",
-      run: () => measure("python3", [Path.join(root, "bench/py-paginate.py")], envDemo)
+      run: () => measure("/usr/bin/python3", [Path.join(root, "bench/py-paginate.py")], envDemo)
     },
     {
       name: "ours: library Images.list (page 20)",

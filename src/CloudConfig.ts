@@ -315,7 +315,18 @@ export const resolve = Effect.fn("CloudConfig.resolve")(function*(overrides: Set
   const fromFile: Settings = cloudName === undefined
     ? {}
     : yield* fromCloudsYaml(cloudName, { configFile, secureFile, home })
-  const merged: Settings = { ...fromFile, ...clean(envSettings), ...clean(overrides) }
+  // A project (or user) named by a higher layer replaces the file's id for it, and the other way round.
+  const higher = { ...clean(envSettings), ...clean(overrides) }
+  const base: Record<string, unknown> = { ...fromFile }
+  const pairs: ReadonlyArray<readonly [keyof Settings, keyof Settings]> = [
+    ["projectName", "projectId"],
+    ["username", "userId"]
+  ]
+  for (const [name, id] of pairs) {
+    if (higher[name] !== undefined && higher[id] === undefined) delete base[id]
+    if (higher[id] !== undefined && higher[name] === undefined) delete base[name]
+  }
+  const merged: Settings = { ...(base as Settings), ...higher }
   const warnings = [...(fromFile.warnings ?? []), ...(overrides.warnings ?? [])]
   return clean({ ...merged, cloud: cloudName, warnings: warnings.length > 0 ? warnings : undefined })
 })

@@ -98,6 +98,28 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   message: Schema.String
 }) {}
 
+/** An image will not reach the status awaited: it was killed, its import failed, or the wait timed out. */
+export class ImageFailed extends Schema.TaggedError<ImageFailed>()("ImageFailed", {
+  message: Schema.String,
+  imageId: Schema.String,
+  /** The status the image was last seen in. */
+  status: Schema.String,
+  reason: Schema.Literal("killed", "import-failed", "timeout")
+}) {}
+
+/**
+ * Making a new image failed after its record was created (uploading, staging, importing);
+ * the record was deleted again, or is left behind when deleting it failed too.
+ */
+export class ImageNotCreated extends Schema.TaggedError<ImageNotCreated>()("ImageNotCreated", {
+  message: Schema.String,
+  imageId: Schema.String,
+  /** Whether the half-made image was deleted. */
+  deleted: Schema.Boolean,
+  /** The failure of the step that went wrong. */
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
 /** Every failure of a request to the Image API. */
 export type ResponseError =
   | BadRequest

@@ -268,7 +268,11 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
         HttpClientRequest.setHeader("accept", "application/octet-stream")
       )
       const response = yield* http.execute(request)
-      if (response.status === 204) return yield* new NoImageData({ imageId: id })
+      if (response.status === 204) {
+        // Let the connection go back to the pool (or close) before failing.
+        yield* Effect.ignore(response.text)
+        return yield* new NoImageData({ imageId: id })
+      }
       const body = http.bodyStream(request, response, { pool: options.blockPool })
       const expected = image
         ? expectedHash(image, response.headers["content-md5"], options.allowMd5Fallback ?? false)

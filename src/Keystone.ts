@@ -344,7 +344,7 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
         message: "You must provide an auth url via either --os-auth-url or env[OS_AUTH_URL], or a cloud via --os-cloud"
       })
     }
-    if (!/^https?:\/\//.test(authUrl)) {
+    if (!/^https?:\/\/[^/]/.test(authUrl) || !URL.canParse(authUrl)) {
       return yield* new ConfigError({ message: `The auth URL "${authUrl}" is not an http(s) URL` })
     }
     const byPath = versionOfUrl(authUrl)

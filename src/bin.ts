@@ -49,6 +49,8 @@ const main = Effect.flatMap(oneLineErrors, (console) =>
   ))
 
 Effect.runPromiseExit(main).then((exit) => {
+  // Nothing may keep a finished command alive (an idle keep-alive socket, say).
+  setTimeout(() => process.exit(), 250).unref()
   if (Exit.isSuccess(exit)) {
     process.exitCode = 0
     return

@@ -94,15 +94,9 @@ export const layer = (tls: TlsOptions): Layer.Layer<HttpClient.HttpClient> =>
         ...(tls.cert ? { cert: tls.cert } : {}),
         ...(tls.key ? { key: tls.key } : {})
       }
-      const agents = yield* Effect.acquireRelease(
-        Effect.sync(() => ({ http: new Http.Agent(options), https: new Https.Agent(options) })),
-        (a) =>
-          Effect.sync(() => {
-            a.http.destroy()
-            a.https.destroy()
-          })
-      )
-      const plain = yield* NodeHttpClient.make.pipe(Effect.provide(NodeHttpClient.makeAgentLayer(options)))
+      // One pair of keep-alive agents for both paths, destroyed when the layer's scope closes.
+      const agents = yield* NodeHttpClient.makeAgent(options)
+      const plain = yield* NodeHttpClient.make.pipe(Effect.provideService(NodeHttpClient.HttpAgent, agents))
       const streamed = HttpClient.make((request, url, signal) => sendStreamed(agents, request, url, signal))
       return HttpClient.make((request) => (request.body._tag === "Stream" ? streamed : plain).execute(request))
     })

@@ -3,7 +3,7 @@
  * tables compared with python-glanceclient's, the `-f`/`-c` formats, bad input, and a
  * 200 MiB round trip. Every image created here is deleted in `afterAll`, even on failure.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
@@ -36,6 +36,10 @@ const tempDir = () => {
   tempDirs.push(dir)
   return dir
 }
+
+// The commands run synchronously; give the worker's event loop a turn between tests so that
+// vitest's own messages are answered (a long sync stretch makes its RPC time out).
+beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 afterAll(() => {
   for (const user of ["demo", "admin", "other"] as const) {

@@ -13,6 +13,9 @@ import { type FakeServer, fakeServer, json, refused, type Reply } from "./fakeHt
 
 const token = "tok-SECRET-1"
 
+/** For tests that would wait forever on the TestClock if the code under test slept: fail in seconds, not a minute. */
+const failFast = 5_000
+
 /** A GlanceHttp over `server`, rooted at `http://cloud/image`, with a fixed token unless a Keystone is given. */
 const withHttp = <A, E>(
   server: FakeServer,
@@ -167,20 +170,24 @@ describe("GlanceHttp", () => {
         assert.strictEqual(error.message, "DELETE http://cloud/image/v2/images/x answered 500")
       }))
 
-    it.effect("a transport failure is a TransportError naming the URL, without the token", () =>
-      Effect.gen(function*() {
-        const error = yield* withHttp(
-          fakeServer(() => refused),
-          (http) => Effect.flip(http.execute(HttpClientRequest.post("/v2/images"))),
-          { retries: 5 }
-        )
-        assert.strictEqual(error._tag, "TransportError")
-        assert.strictEqual(
-          error.message,
-          "Cannot reach the Image API at http://cloud/image/v2/images: connection refused"
-        )
-        assert.isFalse(isLeaky(error))
-      }))
+    it.effect(
+      "a transport failure is a TransportError naming the URL, without the token",
+      () =>
+        Effect.gen(function*() {
+          const error = yield* withHttp(
+            fakeServer(() => refused),
+            (http) => Effect.flip(http.execute(HttpClientRequest.post("/v2/images"))),
+            { retries: 5 }
+          )
+          assert.strictEqual(error._tag, "TransportError")
+          assert.strictEqual(
+            error.message,
+            "Cannot reach the Image API at http://cloud/image/v2/images: connection refused"
+          )
+          assert.isFalse(isLeaky(error))
+        }),
+      failFast
+    )
   })
 
   describe("retries", () => {
@@ -230,7 +237,7 @@ describe("GlanceHttp", () => {
         assert.strictEqual(server.received.length, 1)
         assert.strictEqual(error._tag, "ServiceUnavailable")
         assert.strictEqual(error.message, "Try later")
-      }))
+      }), failFast)
 
     it.effect("Retry-After is honoured", () =>
       Effect.gen(function*() {
@@ -342,5 +349,5 @@ describe("GlanceHttp", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "TransportError")
       assert.strictEqual(error.message, "The Image API at http://cloud/image/v2/images did not answer within 3s")
-    }))
+    }), failFast)
 })
