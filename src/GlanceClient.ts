@@ -7,11 +7,17 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Layer from "effect/Layer"
+import * as Cache from "./Cache.js"
 import * as CloudConfig from "./CloudConfig.js"
 import * as GlanceHttp from "./GlanceHttp.js"
 import * as ImageEndpoint from "./ImageEndpoint.js"
 import * as Images from "./Images.js"
+import * as Info from "./Info.js"
 import * as Keystone from "./Keystone.js"
+import * as Members from "./Members.js"
+import * as Metadefs from "./Metadefs.js"
+import * as Schemas from "./Schemas.js"
+import * as Tasks from "./Tasks.js"
 
 /** Everything the client layer provides. */
 export type Services =
@@ -20,6 +26,12 @@ export type Services =
   | ImageEndpoint.ImageEndpoint
   | GlanceHttp.GlanceHttp
   | Images.Images
+  | Members.Members
+  | Schemas.Schemas
+  | Tasks.Tasks
+  | Info.Info
+  | Cache.Cache
+  | Metadefs.Metadefs
 
 /** Failures of building the client: bad settings, refused credentials, an unreachable Keystone. */
 export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError
@@ -32,7 +44,15 @@ export const layerFrom = <E, R>(
   const keystone = Keystone.layerFromConfig
   const endpoint = ImageEndpoint.layer.pipe(Layer.provide(keystone))
   const http = GlanceHttp.layerConfig(options).pipe(Layer.provide(Layer.merge(endpoint, keystone)))
-  const services = Layer.mergeAll(Images.layer).pipe(Layer.provideMerge(http))
+  const services = Layer.mergeAll(
+    Images.layer,
+    Members.layer,
+    Schemas.layer,
+    Tasks.layer,
+    Info.layer,
+    Cache.layer,
+    Metadefs.layer
+  ).pipe(Layer.provideMerge(http))
   return services.pipe(
     Layer.provideMerge(Layer.merge(endpoint, keystone)),
     Layer.provideMerge(config)

@@ -8,16 +8,26 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { ChecksumMismatch, InvalidInput, NoImageData } from "./GlanceError.js"
+import {
+  ChecksumMismatch,
+  ImageFailed,
+  ImageNotCreated,
+  InvalidInput,
+  NoImageData,
+  NotSupported
+} from "./GlanceError.js"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
 import type { BlockPool } from "./internal/bytes.js"
 import * as Bytes from "./internal/bytes.js"
 import * as Digest from "./internal/digest.js"
+import { Task } from "./Tasks.js"
 
 /** An image as Glance returns it: the core fields typed, every custom property kept. */
 export const Image = Schema.Struct(
@@ -93,7 +103,7 @@ export interface ListOptions {
   readonly sortKey?: ReadonlyArray<string> | undefined
   /** Repeated `sort_dir`. */
   readonly sortDir?: ReadonlyArray<"asc" | "desc"> | undefined
-  /** Images per request (default 20, as python-glanceclient). */
+  /** Images per request (default 200, as python-glanceclient). */
   readonly pageSize?: number | undefined
   /** The most images to return in all. */
   readonly limit?: number | undefined
@@ -126,6 +136,123 @@ export { BlockPool } from "./internal/bytes.js"
 /** Every failure of a download. */
 export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData
 
+/** The import methods of `POST /v2/images/{id}/import`. */
+export type ImportMethod = "glance-direct" | "web-download" | "copy-image" | "glance-download"
+
+/** How to import image data (v2.6). */
+export interface ImportOptions {
+  /** Staged data (`glance-direct`), a URL (`web-download`), another store, or another region. */
+  readonly method: ImportMethod
+  /** The URL `web-download` fetches. */
+  readonly uri?: string | undefined
+  /** The region whose Image API holds the source image (`glance-download`). */
+  readonly remoteRegion?: string | undefined
+  /** The source image (`glance-download`). */
+  readonly remoteImageId?: string | undefined
+  /** The catalog interface of the remote Image API (`glance-download`, Glance's default `public`). */
+  readonly remoteServiceInterface?: string | undefined
+  /** The stores to import into (multistore, v2.8). */
+  readonly stores?: ReadonlyArray<string> | undefined
+  /** Import into every store (multistore, v2.8). */
+  readonly allStores?: boolean | undefined
+  /** Whether one store failing fails the whole import (Glance's default: true). */
+  readonly allStoresMustSucceed?: boolean | undefined
+}
+
+/** How to stage data for a `glance-direct` import. */
+export interface StageOptions {
+  /** The body's length; sent as `Content-Length` when known. */
+  readonly size?: number | undefined
+}
+
+/** What `waitFor` waits for, and how long. */
+export interface WaitOptions {
+  /** The status, or any of the statuses, to reach (default `active`). */
+  readonly status?: string | ReadonlyArray<string> | undefined
+  /** Stores the image's data must be in too (a `copy-image` import), multistore clouds. */
+  readonly stores?: ReadonlyArray<string> | undefined
+  /** How long to wait in all (default 10 minutes). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** The time between two looks at the image (default 2 seconds). */
+  readonly interval?: Duration.DurationInput | undefined
+}
+
+/** How to create an image through the import workflow. */
+export interface CreateViaImportOptions<E> extends ImportOptions {
+  /** The data to stage first, for `glance-direct`. */
+  readonly body?: Stream.Stream<Uint8Array, E> | undefined
+  /** The body's length. */
+  readonly size?: number | undefined
+  /** Wait for the import to end too (`true` for the `waitFor` defaults); a failed or timed-out import then deletes the image. */
+  readonly wait?: boolean | Omit<WaitOptions, "status"> | undefined
+}
+
+/** Where a store keeps an image's data, as clouds with `show_multiple_locations` show it. */
+export const Location = Schema.Struct(
+  {
+    url: Schema.String,
+    metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+  },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
+/** Where a store keeps an image's data. */
+export type Location = typeof Location.Type
+
+const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
+
+const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
+
+const ImportMethods = Schema.Struct({ "import-methods": Schema.Struct({ value: Schema.Array(Schema.String) }) })
+
+/** Every failure of an operation that needs a v2.x feature or checks its input first. */
+export type OperationError = GlanceHttpError | NotSupported | InvalidInput
+
+/** Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after. */
+export type CreateViaImportError = OperationError | ImageNotCreated
+
+/** The body of an import request, or why the options cannot make one. */
+export const importBody = (options: ImportOptions): Either.Either<Record<string, unknown>, InvalidInput> => {
+  const invalid = (message: string) => Either.left(new InvalidInput({ message }))
+  const method: Record<string, unknown> = { name: options.method }
+  switch (options.method) {
+    case "web-download":
+      if (options.uri === undefined) return invalid("The web-download import needs a URI to fetch")
+      method.uri = options.uri
+      break
+    case "glance-download":
+      if (options.remoteRegion === undefined || options.remoteImageId === undefined) {
+        return invalid("The glance-download import needs the remote region and the remote image id")
+      }
+      method.glance_region = options.remoteRegion
+      method.glance_image_id = options.remoteImageId
+      if (options.remoteServiceInterface !== undefined) {
+        method.glance_service_interface = options.remoteServiceInterface
+      }
+      break
+  }
+  if (options.method !== "web-download" && options.uri !== undefined) {
+    return invalid(`The ${options.method} import takes no URI (only web-download does)`)
+  }
+  if (options.stores !== undefined && options.allStores === true) {
+    return invalid("Give either stores or allStores, not both")
+  }
+  const body: Record<string, unknown> = { method }
+  if (options.stores !== undefined) body.stores = options.stores
+  if (options.allStores !== undefined) body.all_stores = options.allStores
+  if (options.allStoresMustSucceed !== undefined) body.all_stores_must_succeed = options.allStoresMustSucceed
+  return Either.right(body)
+}
+
+/** The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`). */
+export const storeList = (value: unknown): Array<string> =>
+  typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
+
+const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+    ? (error as { message: string }).message
+    : String(error)
+
 /** The images operations. */
 export interface Service {
   /** All images matching the options, page by page as the stream is read. */
@@ -148,6 +275,59 @@ export interface Service {
   ) => Effect.Effect<void, GlanceHttpError | E>
   /** The image's data, verified as it flows; fails at the end with `ChecksumMismatch` when corrupt. */
   readonly download: (id: string, options?: DownloadOptions) => Stream.Stream<Uint8Array, DownloadError>
+  /** Stages data for a `glance-direct` import; the image goes `uploading` (v2.6). */
+  readonly stage: <E>(
+    id: string,
+    body: Stream.Stream<Uint8Array, E>,
+    options?: StageOptions
+  ) => Effect.Effect<void, GlanceHttpError | NotSupported | E>
+  /** Starts an import (Glance answers 202 and works in the background: `waitFor` the result). */
+  readonly importImage: (id: string, options: ImportOptions) => Effect.Effect<void, OperationError>
+  /** Makes an active image's data unavailable (admin by default, v2.3). */
+  readonly deactivate: (id: string) => Effect.Effect<void, GlanceHttpError | NotSupported>
+  /** Makes a deactivated image's data available again (admin by default, v2.3). */
+  readonly reactivate: (id: string) => Effect.Effect<void, GlanceHttpError | NotSupported>
+  /** Adds a tag to an image. */
+  readonly addTag: (id: string, tag: string) => Effect.Effect<void, GlanceHttpError>
+  /** Removes a tag from an image. */
+  readonly removeTag: (id: string, tag: string) => Effect.Effect<void, GlanceHttpError>
+  /** The tasks that worked on an image, its imports included (v2.12). */
+  readonly tasks: (id: string) => Effect.Effect<ReadonlyArray<Task>, GlanceHttpError | NotSupported>
+  /** Adds a location; `NotSupported` when the cloud does not show locations. */
+  readonly addLocation: (
+    id: string,
+    url: string,
+    metadata?: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<Image, OperationError>
+  /** Removes locations by URL; `NotSupported` when the cloud does not show locations. */
+  readonly deleteLocations: (id: string, urls: ReadonlyArray<string>) => Effect.Effect<Image, OperationError>
+  /** Replaces the metadata of a location; `NotSupported` when the cloud does not show locations. */
+  readonly updateLocation: (
+    id: string,
+    url: string,
+    metadata: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<Image, OperationError>
+  /** Deletes an image's data from one store, keeping it in the others (v2.10). */
+  readonly deleteFromStore: (id: string, store: string) => Effect.Effect<void, GlanceHttpError | NotSupported>
+  /**
+   * Looks at an image until it reaches a status (and stores); fails with `ImageFailed` as soon
+   * as it is `killed` or its import failed, or when the timeout passes.
+   */
+  readonly waitFor: (id: string, options?: WaitOptions) => Effect.Effect<Image, GlanceHttpError | ImageFailed>
+  /** Creates an image and uploads its data; when the upload fails the new image is deleted again. */
+  readonly createAndUpload: <E>(
+    fields: CreateFields,
+    body: Stream.Stream<Uint8Array, E>,
+    options?: UploadOptions
+  ) => Effect.Effect<Image, GlanceHttpError | ImageNotCreated>
+  /**
+   * Creates an image and imports its data (staging `body` first for `glance-direct`); when a
+   * step after the creation fails, the new image is deleted again.
+   */
+  readonly createViaImport: <E>(
+    fields: CreateFields,
+    options: CreateViaImportOptions<E>
+  ) => Effect.Effect<Image, CreateViaImportError>
 }
 
 /** The images operations of the Image API. */
@@ -165,7 +345,7 @@ export const validateId = (id: string): Effect.Effect<string, InvalidInput> =>
 export const listParams = (options: ListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
-    String(Math.min(options.pageSize ?? 20, options.limit ?? Infinity))
+    String(Math.min(options.pageSize ?? 200, options.limit ?? Infinity))
   ]]
   for (const [key, value] of Object.entries(options.filters ?? {})) {
     if (Array.isArray(value)) { for (const v of value) params.push([key, String(v)]) }
@@ -295,7 +475,303 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
       )
     })).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
 
-  return Images.of({ list, get, create, update, patch, delete: del, upload, download })
+  const imageUrl = (id: string) => `/v2/images/${encodeURIComponent(id)}`
+
+  const stage = <E>(id: string, body: Stream.Stream<Uint8Array, E>, options: StageOptions = {}) =>
+    Effect.gen(function*() {
+      yield* http.endpoint.require("2.6", "Staging image data")
+      let failure: Option.Option<E> = Option.none()
+      // Remember the body's own failure: the HTTP client only sees it as a broken request.
+      const tracked = Stream.tapError(body, (e) => Effect.sync(() => (failure = Option.some(e))))
+      const request = HttpClientRequest.put(`${imageUrl(id)}/stage`).pipe(
+        HttpClientRequest.bodyStream(tracked, {
+          contentType: "application/octet-stream",
+          ...(options.size !== undefined ? { contentLength: options.size } : {})
+        })
+      )
+      yield* http.send(request).pipe(
+        Effect.catchAll((e): Effect.Effect<never, GlanceHttpError | E> =>
+          Option.isSome(failure) ? Effect.fail(failure.value) : Effect.fail(e)
+        )
+      )
+    }).pipe(Effect.withSpan("Images.stage", { attributes: { "image.id": id } }))
+
+  const importImage = Effect.fn("Images.importImage")(function*(id: string, options: ImportOptions) {
+    const body = yield* importBody(options)
+    yield* http.endpoint.require("2.6", "Image import")
+    if (options.stores !== undefined || options.allStores !== undefined) {
+      yield* http.endpoint.require("2.8", "Importing into chosen stores")
+    }
+    yield* http.send(HttpClientRequest.post(`${imageUrl(id)}/import`).pipe(HttpClientRequest.bodyUnsafeJson(body)))
+  })
+
+  const deactivate = Effect.fn("Images.deactivate")(function*(id: string) {
+    yield* http.endpoint.require("2.3", "Deactivating images")
+    yield* http.send(HttpClientRequest.post(`${imageUrl(id)}/actions/deactivate`))
+  })
+
+  const reactivate = Effect.fn("Images.reactivate")(function*(id: string) {
+    yield* http.endpoint.require("2.3", "Reactivating images")
+    yield* http.send(HttpClientRequest.post(`${imageUrl(id)}/actions/reactivate`))
+  })
+
+  const addTag = Effect.fn("Images.addTag")(function*(id: string, tag: string) {
+    yield* http.send(HttpClientRequest.put(`${imageUrl(id)}/tags/${encodeURIComponent(tag)}`))
+  })
+
+  const removeTag = Effect.fn("Images.removeTag")(function*(id: string, tag: string) {
+    yield* http.send(HttpClientRequest.del(`${imageUrl(id)}/tags/${encodeURIComponent(tag)}`))
+  })
+
+  const tasks = Effect.fn("Images.tasks")(function*(id: string) {
+    yield* http.endpoint.require("2.12", "Listing an image's tasks")
+    return (yield* http.json(HttpClientRequest.get(`${imageUrl(id)}/tasks`), ImageTasks)).tasks
+  })
+
+  const locationsOf = Effect.fnUntraced(function*(id: string) {
+    const image = yield* http.json(HttpClientRequest.get(imageUrl(id)), ImageLocations)
+    if (image.locations === undefined) {
+      return yield* new NotSupported({
+        message: `The Image API at ${http.endpoint.url} does not show image locations (show_multiple_locations is off)`
+      })
+    }
+    return image.locations
+  })
+
+  const unknownLocations = (id: string, locations: ReadonlyArray<Location>, urls: ReadonlyArray<string>) => {
+    const missing = urls.filter((url) => !locations.some((l) => l.url === url))
+    return missing.length === 0 ? Effect.void : Effect.fail(
+      new InvalidInput({ message: `Image ${id} has no location ${missing.join(", ")}` })
+    )
+  }
+
+  const addLocation = Effect.fn("Images.addLocation")(function*(
+    id: string,
+    url: string,
+    metadata: Readonly<Record<string, unknown>> = {}
+  ) {
+    yield* locationsOf(id)
+    return yield* patch(id, [{ op: "add", path: "/locations/-", value: { url, metadata } }])
+  })
+
+  const deleteLocations = Effect.fn("Images.deleteLocations")(function*(id: string, urls: ReadonlyArray<string>) {
+    const locations = yield* locationsOf(id)
+    yield* unknownLocations(id, locations, urls)
+    // Highest index first, so each removal leaves the indexes of the next ones unchanged.
+    const indexes = locations.flatMap((l, i) => (urls.includes(l.url) ? [i] : [])).reverse()
+    return yield* patch(id, indexes.map((i): PatchOperation => ({ op: "remove", path: `/locations/${i}` })))
+  })
+
+  const updateLocation = Effect.fn("Images.updateLocation")(function*(
+    id: string,
+    url: string,
+    metadata: Readonly<Record<string, unknown>>
+  ) {
+    const locations = yield* locationsOf(id)
+    yield* unknownLocations(id, locations, [url])
+    // Glance replaces locations only as a whole list (`/locations`, not `/locations/N`).
+    const value = locations.map((l) => (l.url === url ? { ...l, metadata } : l))
+    return yield* patch(id, [{ op: "replace", path: "/locations", value }])
+  })
+
+  const deleteFromStore = Effect.fn("Images.deleteFromStore")(function*(id: string, store: string) {
+    yield* http.endpoint.require("2.10", "Deleting an image from one store")
+    yield* http.send(HttpClientRequest.del(`/v2/stores/${encodeURIComponent(store)}/${encodeURIComponent(id)}`))
+  })
+
+  /** Why an import failed, from its task (the one seen, else the latest failed one), when Glance says. */
+  const importFailure = (id: string, taskId: unknown) =>
+    tasks(id).pipe(
+      Effect.map((listed) => {
+        const failures = listed.filter((t) => t.status === "failure")
+        const latest = failures.sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""))[0]
+        const message = (listed.find((t) => t.id === taskId) ?? latest)?.message
+        return message ? `: ${message}` : ""
+      }),
+      Effect.orElseSucceed(() => "")
+    )
+
+  const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options: WaitOptions = {}) {
+    const wanted = options.status === undefined
+      ? ["active"]
+      : typeof options.status === "string"
+      ? [options.status]
+      : options.status
+    const wantedStores = options.stores ?? []
+    const timeout = Duration.decode(options.timeout ?? "10 minutes")
+    const interval = options.interval ?? "2 seconds"
+    const goal = `${wanted.join(" or ")}${wantedStores.length > 0 ? ` in store ${wantedStores.join(", ")}` : ""}`
+    let last: Image | undefined
+    let importTask: unknown = undefined
+    const fail = (image: Image, reason: "killed" | "import-failed", why: string) =>
+      Effect.fail(new ImageFailed({ imageId: id, status: image.status, reason, message: `Image ${id} ${why}` }))
+
+    const look: Effect.Effect<Option.Option<Image>, GlanceHttpError | ImageFailed> = Effect.flatMap(
+      get(id),
+      (image) => {
+        last = image
+        const stores = storeList(image.stores)
+        if (wanted.includes(image.status) && wantedStores.every((s) => stores.includes(s))) {
+          return Effect.succeed(Option.some(image))
+        }
+        if (image.status === "killed") return fail(image, "killed", `was killed: its data could not be saved`)
+        const failed = storeList(image.os_glance_failed_import)
+        if (failed.length > 0) {
+          return Effect.flatMap(importFailure(id, importTask ?? image.os_glance_import_task), (reason) =>
+            fail(
+              image,
+              "import-failed",
+              `failed to import into store ${failed.join(", ")}${reason} (it is ${image.status})`
+            ))
+        }
+        if (image.os_glance_import_task !== undefined) importTask = image.os_glance_import_task
+        else if (importTask !== undefined && (image.status === "queued" || image.status === "uploading")) {
+          // The import ended (its task lock is gone) and the image fell back to where it was before.
+          return Effect.flatMap(
+            importFailure(id, importTask),
+            (reason) => fail(image, "import-failed", `failed to import${reason} (it is back in status ${image.status})`)
+          )
+        }
+        return Effect.succeed(Option.none())
+      }
+    )
+    const loop = (): Effect.Effect<Image, GlanceHttpError | ImageFailed> =>
+      Effect.flatMap(
+        look,
+        (found) => Option.isSome(found) ? Effect.succeed(found.value) : Effect.zipRight(Effect.sleep(interval), loop())
+      )
+    return yield* loop().pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new ImageFailed({
+            imageId: id,
+            status: last?.status ?? "unknown",
+            reason: "timeout",
+            message: `Image ${id} did not become ${goal} within ${Duration.format(timeout)} (it is ${
+              last?.status ?? "unknown"
+            })`
+          })
+      })
+    )
+  })
+
+  /** Deletes a half-made image and fails with `ImageNotCreated`, saying whether it is gone. */
+  const abandon = (id: string, step: string, cause: unknown): Effect.Effect<never, ImageNotCreated> =>
+    del(id).pipe(
+      Effect.matchEffect({
+        onSuccess: () =>
+          Effect.fail(
+            new ImageNotCreated({
+              imageId: id,
+              deleted: true,
+              message: `${step} failed, so the new image ${id} was deleted: ${messageOf(cause)}`,
+              cause
+            })
+          ),
+        onFailure: (deleteError) =>
+          Effect.flatMap(Effect.option(get(id)), (image) =>
+            Effect.fail(
+              new ImageNotCreated({
+                imageId: id,
+                deleted: false,
+                message: `${step} failed: ${messageOf(cause)}. Deleting the new image ${id} failed too (${
+                  messageOf(deleteError)
+                }), so it is left behind in status ${Option.isSome(image) ? image.value.status : "queued"}`,
+                cause
+              })
+            ))
+      }),
+      Effect.uninterruptible
+    )
+
+  const createAndUpload = <E>(fields: CreateFields, body: Stream.Stream<Uint8Array, E>, options: UploadOptions = {}) =>
+    Effect.gen(function*() {
+      const created = yield* create(fields)
+      yield* upload(created.id, body, options).pipe(
+        Effect.catchAll((cause) => abandon(created.id, `Uploading the data of image ${created.id}`, cause)),
+        Effect.onInterrupt(() => Effect.ignore(del(created.id)))
+      )
+      return yield* get(created.id)
+    }).pipe(Effect.withSpan("Images.createAndUpload"))
+
+  const createViaImport = <E>(fields: CreateFields, options: CreateViaImportOptions<E>) =>
+    Effect.gen(function*() {
+      yield* importBody(options)
+      if (options.method === "copy-image") {
+        return yield* new InvalidInput({ message: "A new image has no data to copy-image between stores" })
+      }
+      const unset = ["disk_format", "container_format"].filter((key) =>
+        fields[key] === undefined || fields[key] === null
+      )
+      if (unset.length > 0) {
+        return yield* new InvalidInput({ message: `Glance imports only into images with ${unset.join(" and ")} set` })
+      }
+      if ((options.method === "glance-direct") !== (options.body !== undefined)) {
+        return yield* new InvalidInput({
+          message: options.method === "glance-direct"
+            ? "The glance-direct import needs the data to stage"
+            : `The ${options.method} import takes no data (only glance-direct stages data)`
+        })
+      }
+      yield* http.endpoint.require("2.6", "Image import")
+      const offered = yield* http.json(HttpClientRequest.get("/v2/info/import"), ImportMethods)
+      const methods = offered["import-methods"].value
+      if (!methods.includes(options.method)) {
+        return yield* new NotSupported({
+          message: `The Image API at ${http.endpoint.url} does not offer the ${options.method} import (it offers: ${
+            methods.join(", ") || "none"
+          })`
+        })
+      }
+      const created = yield* create(fields)
+      const id = created.id
+      const steps = Effect.gen(function*() {
+        if (options.body !== undefined) {
+          yield* stage(id, options.body, { size: options.size }).pipe(
+            Effect.mapError((cause) => ({ step: `Staging the data of image ${id}`, cause }))
+          )
+        }
+        yield* importImage(id, options).pipe(
+          Effect.mapError((cause) => ({ step: `Starting the ${options.method} import of image ${id}`, cause }))
+        )
+        if (options.wait === undefined || options.wait === false) return yield* get(id)
+        return yield* waitFor(id, options.wait === true ? {} : options.wait).pipe(
+          Effect.mapError((cause) => ({ step: `The ${options.method} import of image ${id}`, cause }))
+        )
+      })
+      return yield* steps.pipe(
+        Effect.catchAll((failure): Effect.Effect<never, GlanceHttpError | ImageNotCreated> =>
+          "step" in failure ? abandon(id, failure.step, failure.cause) : Effect.fail(failure)
+        ),
+        Effect.onInterrupt(() => Effect.ignore(del(id)))
+      )
+    }).pipe(Effect.withSpan("Images.createViaImport"))
+
+  return Images.of({
+    list,
+    get,
+    create,
+    update,
+    patch,
+    delete: del,
+    upload,
+    download,
+    stage,
+    importImage,
+    deactivate,
+    reactivate,
+    addTag,
+    removeTag,
+    tasks,
+    addLocation,
+    deleteLocations,
+    updateLocation,
+    deleteFromStore,
+    waitFor,
+    createAndUpload,
+    createViaImport
+  })
 })
 
 /** The hash to verify a download against: `os_hash_value`, else the md5 `checksum`, as python-glanceclient does. */

@@ -4,6 +4,8 @@
  * @since 0.1.0
  */
 
+/** The image cache (admin). */
+export * as Cache from "./Cache.js"
 /** Settings: explicit options, `OS_*`, clouds.yaml. */
 export * as CloudConfig from "./CloudConfig.js"
 /** The layer that wires the whole client. */
@@ -16,5 +18,15 @@ export * as GlanceHttp from "./GlanceHttp.js"
 export * as ImageEndpoint from "./ImageEndpoint.js"
 /** Images and their data. */
 export * as Images from "./Images.js"
+/** Import methods, stores and quota usage the cloud offers. */
+export * as Info from "./Info.js"
 /** Identity (Keystone) login and tokens. */
 export * as Keystone from "./Keystone.js"
+/** The projects an image is shared with. */
+export * as Members from "./Members.js"
+/** Metadata definitions: namespaces, objects, properties, tags, resource types. */
+export * as Metadefs from "./Metadefs.js"
+/** The JSON schemas the cloud publishes, and checking image fields against them. */
+export * as Schemas from "./Schemas.js"
+/** Asynchronous tasks. */
+export * as Tasks from "./Tasks.js"

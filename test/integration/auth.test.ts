@@ -4,7 +4,7 @@
  * failures (wrong password, unreachable Keystone, unknown region or cloud), which must each
  * be one line on stderr without any secret.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -17,6 +17,9 @@ import { CloudConfig, GlanceClient, ImageEndpoint, Images, Keystone } from "../.
 import { clientFor, glance, labDir, openrc, platform, requireLab, type RunResult, settingsFor } from "../support/lab.js"
 
 const up = requireLab()
+
+// The CLI runs synchronously: give vitest's worker a turn between tests (its RPC times out otherwise).
+beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 const cloudsYaml = Path.join(labDir, "clouds.yaml")
 const keystoneRoot = "http://127.0.0.1:5000"

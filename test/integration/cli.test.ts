@@ -53,14 +53,35 @@ afterAll(() => {
     if (left.length > 0) console.warn(`cleanup of ${user}'s images: ${left.join("; ")}`)
   }
   for (const dir of tempDirs) Fs.rmSync(dir, { recursive: true, force: true })
+  sweepStale()
 })
+
+/** Our image names: a prefix of this file, then uniqueName()'s base-36 time and a random part. */
+const ourName = /^(?:it-[abc]-)?it-cli-[a-z0-9-]*?-([a-z0-9]{8,})-[a-z0-9]{1,5}$/
+
+/**
+ * Deletes images this file left behind in an earlier run that was killed before its afterAll
+ * (names from uniqueName() carry their creation time; only those older than an hour).
+ */
+const sweepStale = () => {
+  for (const user of ["demo", "admin"] as const) {
+    const r = glance(user, ["image-list", "-f", "json"])
+    if (r.status !== 0) continue
+    const stale = (JSON.parse(r.stdout) as Array<{ ID: string; Name: string | null }>).filter((image) => {
+      const m = ourName.exec(image.Name ?? "")
+      return m !== null && Date.now() - parseInt(m[1]!, 36) > 3_600_000
+    })
+    if (stale.length > 0) glance(user, ["image-delete", ...stale.map((i) => i.ID)])
+  }
+}
 
 /** Runs our `glance` with standard input on /dev/null (no image data), like an interactive run. */
 const glanceNoStdin = (user: LabUser, args: ReadonlyArray<string>): RunResult => {
   const result = spawnSync(process.execPath, [glanceBin, ...args], {
     env: { ...cleanEnv(), ...openrc(user) },
     stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 * 1024 * 1024
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000
   })
   return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
 }
@@ -481,7 +502,8 @@ for (const user of ["demo", "admin"] as const) {
       const result = spawnSync(process.execPath, [glanceBin, "image-download", fileImage.get("id")!], {
         env: { ...cleanEnv(), ...openrc(user) },
         stdio: ["ignore", "pipe", "pipe"],
-        maxBuffer: 64 * 1024 * 1024
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 120_000
       })
       assert.strictEqual(result.status, 0, result.stderr.toString())
       assert.isTrue(result.stdout.equals(data))

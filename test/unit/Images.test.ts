@@ -59,7 +59,7 @@ describe("Images", () => {
         const listed = yield* withImages(server, (images) => Stream.runCollect(images.list()))
         assert.deepStrictEqual(Chunk.toReadonlyArray(listed).map((i) => i.id), ["a1", "a2", "a3", "a4"])
         assert.deepStrictEqual(server.received.map((r) => r.url.href), [
-          "http://cloud/image/v2/images?limit=20",
+          "http://cloud/image/v2/images?limit=200",
           "http://cloud/image/v2/images?marker=a2",
           "http://cloud/image/v2/images?marker=a3&limit=20"
         ])
@@ -114,7 +114,7 @@ describe("Images", () => {
       }))
 
     it("listParams puts sort in one parameter", () => {
-      assert.deepStrictEqual(Images.listParams({ sort: "name:asc,status" }), [["limit", "20"], [
+      assert.deepStrictEqual(Images.listParams({ sort: "name:asc,status" }), [["limit", "200"], [
         "sort",
         "name:asc,status"
       ]])
