@@ -84,7 +84,7 @@ export class NoImageData extends Schema.TaggedError<NoImageData>()("NoImageData"
   imageId: Schema.String
 }) {
   get message() {
-    return `Image ${this.imageId} has no data`
+    return `Image ${this.imageId} has no data.`
   }
 }
 

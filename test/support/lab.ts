@@ -93,7 +93,8 @@ export const glance = (
     env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
     input: options.input ?? "",
     cwd: options.cwd ?? repoRoot,
-    maxBuffer: 64 * 1024 * 1024
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000
   })
   return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
 }
@@ -114,11 +115,18 @@ export const pythonGlance = (
   return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
 }
 
-/** The environment without any OS_* variable, with a fresh HOME. */
+let sharedHome: string | undefined
+
+/** The environment without any OS_* variable, with an empty HOME of this test process (removed at exit). */
 export const cleanEnv = (): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("OS_") && v !== undefined) env[k] = v
-  env.HOME = Fs.mkdtempSync("/tmp/glance-home-")
+  if (sharedHome === undefined) {
+    const home = Fs.mkdtempSync("/tmp/glance-home-")
+    sharedHome = home
+    process.once("exit", () => Fs.rmSync(home, { recursive: true, force: true }))
+  }
+  env.HOME = sharedHome
   return env
 }
 

@@ -200,7 +200,7 @@ describe("Images", () => {
           (images) => Effect.flip(collect(images.download(id)))
         )
         assert.strictEqual(error._tag, "NoImageData")
-        assert.strictEqual(error.message, `Image ${id} has no data`)
+        assert.strictEqual(error.message, `Image ${id} has no data.`)
       }))
 
     it.effect("falls back to the md5 checksum when there is no os_hash_value", () =>

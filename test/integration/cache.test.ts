@@ -1,0 +1,63 @@
+/**
+ * The image cache against the lab (admin): queue, list, delete, clear the queue; a download
+ * fills the cache. `clear("cache")` / `clear()` are not run here: they would empty the cache
+ * other test files and the benchmarks rely on.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { Cache, Images } from "../../src/index.js"
+import { clientFor, requireLab, uniqueName } from "../support/lab.js"
+
+const up = requireLab()
+
+/** demo's cache service, beside admin's client. */
+class DemoCache extends Context.Tag("test/DemoCache")<DemoCache, Cache.Service>() {}
+
+const demo = Layer.effect(DemoCache, Cache.Cache).pipe(
+  // Fresh: built in its own memo map, so it shares no Keystone or endpoint with admin's client.
+  Layer.provide(Layer.fresh(clientFor("demo")))
+)
+
+describe.skipIf(!up)("Cache against the lab (admin)", () => {
+  it.layer(Layer.merge(clientFor("admin"), demo), { timeout: 60_000 })((it) => {
+    it.scoped("queue, list, delete, clear the queue; a download caches the image", () =>
+      Effect.gen(function*() {
+        const cache = yield* Cache.Cache
+        const images = yield* Images.Images
+        const data = new Uint8Array(4096).map((_, i) => i % 256)
+        const image = yield* images.createAndUpload(
+          { name: uniqueName("it-cache"), disk_format: "raw", container_format: "bare" },
+          Stream.make(data),
+          { size: data.length }
+        )
+        yield* Effect.addFinalizer(() =>
+          Effect.ignore(Effect.zipRight(cache.delete(image.id), images.delete(image.id)))
+        )
+
+        yield* cache.queue(image.id)
+        assert.include((yield* cache.list).queued_images, image.id)
+        yield* cache.delete(image.id)
+        assert.notInclude((yield* cache.list).queued_images, image.id)
+
+        yield* cache.queue(image.id)
+        yield* cache.clear("queue")
+        assert.notInclude((yield* cache.list).queued_images, image.id)
+
+        yield* Stream.runDrain(images.download(image.id))
+        const cached = (yield* cache.list).cached_images.find((c) => c.image_id === image.id)
+        assert.strictEqual(cached?.size, data.length)
+        yield* cache.delete(image.id)
+        assert.isUndefined((yield* cache.list).cached_images.find((c) => c.image_id === image.id))
+      }))
+
+    it.effect("demo may not see the cache", () =>
+      Effect.gen(function*() {
+        const refused = yield* Effect.flip((yield* DemoCache).list)
+        assert.strictEqual(refused._tag, "Forbidden")
+        assert.include(refused.message, "cache_list")
+      }))
+  })
+})
