@@ -57,3 +57,6 @@ export const describe = (error: unknown): { readonly line: string; readonly exit
   if (typeof e.message === "string" && e.message.length > 0) return { line: e.message, exitCode: 1 }
   return { line: `Unexpected error: ${String(error)}`, exitCode: 1 }
 }
+
+/** A failure the command words itself, as python-glanceclient's `utils.exit(message)` (exit 1). */
+export class CommandError extends Schema.TaggedError<CommandError>()("CommandError", { message: Schema.String }) {}

@@ -17,18 +17,18 @@ import { glance, withClient } from "./globalOptions.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 
-const parseBool = (flag: string) => (value: string): Effect.Effect<boolean, UsageError> => {
+export const parseBool = (flag: string) => (value: string): Effect.Effect<boolean, UsageError> => {
   const v = value.toLowerCase()
   if (["1", "t", "true", "on", "y", "yes"].includes(v)) return Effect.succeed(true)
   if (["0", "f", "false", "off", "n", "no"].includes(v)) return Effect.succeed(false)
   return Effect.fail(new UsageError({ message: `${flag} expects True or False, not "${value}"` }))
 }
 
-const optionalText = (name: string, description: string) =>
+export const optionalText = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
-const optionalInt = (name: string, description: string) =>
+export const optionalInt = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
-const optionalBool = (name: string, description: string) =>
+export const optionalBool = (name: string, description: string) =>
   Options.text(name).pipe(
     Options.withPseudoName("[True|False]"),
     Options.withDescription(description),
@@ -38,7 +38,7 @@ const optionalBool = (name: string, description: string) =>
 const imageId = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
 
 /** The image fields that `image-create` and `image-update` take as flags. */
-const fieldOptions = {
+export const fieldOptions = {
   name: optionalText("name", "Descriptive name for the image."),
   visibility: optionalText(
     "visibility",
@@ -79,14 +79,14 @@ const fieldOptions = {
 
 type FieldOptions = Command.Command.ParseConfig<typeof fieldOptions>
 
-const keyValue = (flag: string) => (datum: string): Effect.Effect<readonly [string, string], UsageError> => {
+export const keyValue = (flag: string) => (datum: string): Effect.Effect<readonly [string, string], UsageError> => {
   const at = datum.indexOf("=")
   return at <= 0
     ? Effect.fail(new UsageError({ message: `${flag} expects <key=value>, not "${datum}"` }))
     : Effect.succeed([datum.slice(0, at), datum.slice(at + 1)] as const)
 }
 
-const fieldsOf = (f: FieldOptions, tags: ReadonlyArray<string> | undefined) =>
+export const fieldsOf = (f: FieldOptions, tags: ReadonlyArray<string> | undefined) =>
   Effect.gen(function*() {
     const bool = (flag: string, value: Option.Option<string>) =>
       Option.match(value, { onNone: () => Effect.succeed(undefined), onSome: parseBool(flag) })
@@ -138,7 +138,7 @@ export const humanSize = (size: number): string => {
   return `${v.toFixed(1).replace(/0+$/, "").replace(/\.$/, "")}${suffix[i]}`
 }
 
-const printImage = (image: Images.Image, format: FormatOptions, humanReadable = false, maxWidth = 80) =>
+export const printImage = (image: Images.Image, format: FormatOptions, humanReadable = false, maxWidth = 80) =>
   printObject(imageRecord(image, humanReadable), format, maxWidth)
 
 /** Whether standard input carries data (a pipe or a redirected file, not a terminal or /dev/null). */
@@ -157,7 +157,7 @@ const stdinStream: Stream.Stream<Uint8Array, UsageError> = Stream.fromAsyncItera
 )
 
 /** The data source of an upload: `--file`, or standard input when it is piped. */
-const dataSource = (file: string | undefined, size: number | undefined) =>
+export const dataSource = (file: string | undefined, size: number | undefined) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (file !== undefined) {
@@ -191,7 +191,7 @@ const dataSource = (file: string | undefined, size: number | undefined) =>
     return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, stream: stdinStream })
   })
 
-const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: Progress.Progress) =>
+export const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: Progress.Progress) =>
   Stream.mapChunks(stream, (chunk) => {
     progress.add(Chunk.reduce(chunk, 0, (n, b) => n + b.byteLength))
     return chunk

@@ -188,6 +188,34 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         assert.strictEqual(good.status, "active")
       }))
 
+    it.scoped("createAndUpload: when the new image cannot be deleted either, the error says it is left queued", () =>
+      Effect.gen(function*() {
+        const images = yield* Images.Images
+        const body = Stream.concat(Stream.make(bytes(1000)), Stream.fail(new Error("the disk went away")))
+        // A protected image refuses deletion (403), so the half-made image stays.
+        const error = yield* Effect.flip(
+          images.createAndUpload({ ...fields("it-protected"), protected: true }, body, { size: 100_000 })
+        )
+        assert.strictEqual(error._tag, "ImageNotCreated")
+        if (error._tag !== "ImageNotCreated") return
+        yield* Effect.addFinalizer(() =>
+          Effect.ignore(
+            images.update(error.imageId, { set: { protected: false } }).pipe(
+              Effect.zipRight(images.delete(error.imageId))
+            )
+          )
+        )
+        assert.isFalse(error.deleted)
+        assert.match(
+          error.message,
+          new RegExp(
+            `^Uploading the data of image ${error.imageId} failed: the disk went away\\. Deleting the new image ` +
+              `${error.imageId} failed too \\(.*protected.*\\), so it is left behind in status queued$`
+          )
+        )
+        assert.strictEqual((yield* images.get(error.imageId)).status, "queued")
+      }))
+
     it.scoped("copy-image to store cheap (admin), stores lists both, then deleteFromStore", () =>
       Effect.gen(function*() {
         const images = yield* Images.Images
