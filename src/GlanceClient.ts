@@ -6,6 +6,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Cache from "./Cache.js"
 import * as CloudConfig from "./CloudConfig.js"
@@ -41,17 +42,24 @@ export const layerFrom = <E, R>(
   config: Layer.Layer<CloudConfig.CloudConfig, E, R>,
   options: Omit<GlanceHttp.Options, "timeout"> = {}
 ): Layer.Layer<Services, E | LayerError, R | HttpClient.HttpClient> => {
-  const keystone = Keystone.layerFromConfig
-  const endpoint = ImageEndpoint.layer.pipe(Layer.provide(keystone))
+  // Layers are built once per graph *by reference*: every client gets its own layer values, so
+  // two clients in one program (two users, two clouds) never share a login.
+  const keystone = Layer.unwrapEffect(
+    Effect.map(CloudConfig.CloudConfig, (settings) =>
+      settings.token !== undefined && settings.imageUrl !== undefined
+        ? Keystone.layerToken(settings.token)
+        : Layer.effect(Keystone.Keystone, Keystone.make))
+  )
+  const endpoint = Layer.effect(ImageEndpoint.ImageEndpoint, ImageEndpoint.make).pipe(Layer.provide(keystone))
   const http = GlanceHttp.layerConfig(options).pipe(Layer.provide(Layer.merge(endpoint, keystone)))
   const services = Layer.mergeAll(
-    Images.layer,
-    Members.layer,
-    Schemas.layer,
-    Tasks.layer,
-    Info.layer,
-    Cache.layer,
-    Metadefs.layer
+    Layer.effect(Images.Images, Images.make),
+    Layer.effect(Members.Members, Members.make),
+    Layer.effect(Schemas.Schemas, Schemas.make),
+    Layer.effect(Tasks.Tasks, Tasks.make),
+    Layer.effect(Info.Info, Info.make),
+    Layer.effect(Cache.Cache, Cache.make),
+    Layer.effect(Metadefs.Metadefs, Metadefs.make)
   ).pipe(Layer.provideMerge(http))
   return services.pipe(
     Layer.provideMerge(Layer.merge(endpoint, keystone)),

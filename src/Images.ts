@@ -6,8 +6,10 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -116,6 +118,9 @@ export interface UploadOptions {
   /** The store to upload to (multistore clouds, `X-Image-Meta-Store`). */
   readonly store?: string | undefined
 }
+
+/** How many times a download asks again for the rest after its connection broke. */
+export const maxResumes = 3
 
 /** How to download image data. */
 export interface DownloadOptions {
@@ -417,27 +422,83 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
     yield* http.send(HttpClientRequest.del(`/v2/images/${encodeURIComponent(id)}`))
   })
 
-  const upload = <E>(id: string, body: Stream.Stream<Uint8Array, E>, options: UploadOptions = {}) => {
-    let failure: Option.Option<E> = Option.none()
-    // Remember the body's own failure: the HTTP client only sees it as a broken request.
-    const tracked = Stream.tapError(body, (e) => Effect.sync(() => (failure = Option.some(e))))
-    const request = HttpClientRequest.put(`/v2/images/${encodeURIComponent(id)}/file`).pipe(
-      HttpClientRequest.bodyStream(tracked, {
+  /**
+   * Sends a request with a streamed body. When the body itself fails (a file that cannot be read,
+   * a pipe that breaks), the request is aborted rather than ended: some platform clients end a
+   * request whose body failed, and Glance would keep the truncated data as an active image.
+   */
+  const sendAborting = <E>(
+    request: HttpClientRequest.HttpClientRequest,
+    body: Stream.Stream<Uint8Array, E>
+  ): Effect.Effect<void, GlanceHttpError | E> =>
+    Effect.gen(function*() {
+      const bodyFailed = yield* Deferred.make<never, E>()
+      const guarded = Stream.catchAll(
+        body,
+        (e) => Stream.fromEffect(Effect.zipRight(Deferred.fail(bodyFailed, e), Effect.never))
+      )
+      const withBody = HttpClientRequest.bodyStream(guarded, {
         contentType: "application/octet-stream",
-        ...(options.size !== undefined ? { contentLength: options.size } : {})
-      }),
-      options.store !== undefined ? HttpClientRequest.setHeader("x-image-meta-store", options.store) : (r) => r,
-      options.size !== undefined
-        ? HttpClientRequest.setHeader("x-openstack-image-size", String(options.size))
-        : (r) => r
-    )
-    return http.send(request).pipe(
-      Effect.asVoid,
-      Effect.catchAll((e): Effect.Effect<never, GlanceHttpError | E> =>
-        Option.isSome(failure) ? Effect.fail(failure.value) : Effect.fail(e)
-      ),
-      Effect.withSpan("Images.upload", { attributes: { "image.id": id } })
-    )
+        ...(request.body._tag === "Stream" && request.body.contentLength !== undefined
+          ? { contentLength: request.body.contentLength }
+          : {})
+      })(request)
+      yield* Effect.raceFirst(Effect.asVoid(http.send(withBody)), Deferred.await(bodyFailed))
+    })
+
+  const upload = <E>(id: string, body: Stream.Stream<Uint8Array, E>, options: UploadOptions = {}) =>
+    Effect.suspend(() => {
+      const request = HttpClientRequest.put(`/v2/images/${encodeURIComponent(id)}/file`).pipe(
+        HttpClientRequest.bodyStream(Stream.empty, {
+          contentType: "application/octet-stream",
+          ...(options.size !== undefined ? { contentLength: options.size } : {})
+        }),
+        options.store !== undefined ? HttpClientRequest.setHeader("x-image-meta-store", options.store) : (r) => r,
+        options.size !== undefined
+          ? HttpClientRequest.setHeader("x-openstack-image-size", String(options.size))
+          : (r) => r
+      )
+      return sendAborting(request, body).pipe(Effect.withSpan("Images.upload", { attributes: { "image.id": id } }))
+    })
+
+  /**
+   * A body that survives a broken connection: it asks again for the rest with `Range` from the
+   * byte reached (up to `maxResumes` times), so a consumer sees each byte once.
+   */
+  const resumable = (
+    request: HttpClientRequest.HttpClientRequest,
+    first: HttpClientResponse.HttpClientResponse,
+    pool: BlockPool | undefined
+  ): Stream.Stream<Uint8Array, GlanceHttpError> => {
+    let received = 0
+    const from = (
+      response: HttpClientResponse.HttpClientResponse,
+      resumes: number
+    ): Stream.Stream<Uint8Array, GlanceHttpError> =>
+      http.bodyStream(request, response, { pool }).pipe(
+        Stream.mapChunks((chunk) => {
+          for (const bytes of chunk) received += bytes.byteLength
+          return chunk
+        }),
+        Stream.catchAll((error): Stream.Stream<Uint8Array, GlanceHttpError> =>
+          resumes >= maxResumes || first.status !== 200
+            ? Stream.fail(error)
+            : Stream.unwrap(Effect.gen(function*() {
+              yield* Effect.annotateCurrentSpan("download.resumedAt", received)
+              yield* Effect.sleep(Duration.millis(200 * 2 ** resumes))
+              const again = yield* http.execute(
+                HttpClientRequest.setHeader(request, "range", `bytes=${received}-`)
+              )
+              const range = /^bytes (\d+)-/.exec(again.headers["content-range"] ?? "")
+              if (again.status !== 206 || range === null || Number(range[1]) !== received) {
+                yield* Effect.ignore(again.text)
+                return Stream.fail(error)
+              }
+              return from(again, resumes + 1)
+            }))
+        )
+      )
+    return from(first, 0)
   }
 
   const download = (id: string, options: DownloadOptions = {}): Stream.Stream<Uint8Array, DownloadError> =>
@@ -453,7 +514,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
         yield* Effect.ignore(response.text)
         return yield* new NoImageData({ imageId: id })
       }
-      const body = http.bodyStream(request, response, { pool: options.blockPool })
+      const body = resumable(request, response, options.blockPool)
       const expected = image
         ? expectedHash(image, response.headers["content-md5"], options.allowMd5Fallback ?? false)
         : undefined
@@ -480,20 +541,13 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   const stage = <E>(id: string, body: Stream.Stream<Uint8Array, E>, options: StageOptions = {}) =>
     Effect.gen(function*() {
       yield* http.endpoint.require("2.6", "Staging image data")
-      let failure: Option.Option<E> = Option.none()
-      // Remember the body's own failure: the HTTP client only sees it as a broken request.
-      const tracked = Stream.tapError(body, (e) => Effect.sync(() => (failure = Option.some(e))))
       const request = HttpClientRequest.put(`${imageUrl(id)}/stage`).pipe(
-        HttpClientRequest.bodyStream(tracked, {
+        HttpClientRequest.bodyStream(Stream.empty, {
           contentType: "application/octet-stream",
           ...(options.size !== undefined ? { contentLength: options.size } : {})
         })
       )
-      yield* http.send(request).pipe(
-        Effect.catchAll((e): Effect.Effect<never, GlanceHttpError | E> =>
-          Option.isSome(failure) ? Effect.fail(failure.value) : Effect.fail(e)
-        )
-      )
+      yield* sendAborting(request, body)
     }).pipe(Effect.withSpan("Images.stage", { attributes: { "image.id": id } }))
 
   const importImage = Effect.fn("Images.importImage")(function*(id: string, options: ImportOptions) {

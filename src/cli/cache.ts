@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Cache from "../Cache.js"
 import { describe, PartialFailure } from "./errors.js"
 import { withClient } from "./globalOptions.js"
-import { formatOptions, printList } from "./output.js"
+import { type Column, formatOptions, printList } from "./output.js"
 
 /** Python's `datetime.utcfromtimestamp(ts).isoformat()`: no zone, microseconds only when not zero. */
 export const pyUtcIso = (seconds: number): string => {
@@ -17,6 +17,22 @@ export const pyUtcIso = (seconds: number): string => {
   const micros = Math.round((seconds - whole) * 1e6)
   const base = new Date(whole * 1000).toISOString().slice(0, 19)
   return micros === 0 ? base : `${base}.${String(micros).padStart(6, "0")}`
+}
+
+/** Python's `str.center`. */
+const center = (text: string, width: number): string => {
+  const margin = width - text.length
+  if (margin <= 0) return text
+  const left = Math.floor(margin / 2) + (margin & width & 1)
+  return " ".repeat(left) + text + " ".repeat(margin - left)
+}
+
+/** A prettytable with its default centred alignment. */
+export const centredTable = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`
+  const line = (values: ReadonlyArray<string>) => `| ${values.map((v, i) => center(v, widths[i]!)).join(" | ")} |`
+  return [rule, line(headers), rule, ...rows.map(line), rule].join("\n")
 }
 
 interface CacheRow {
@@ -51,14 +67,21 @@ export const cacheList = Command.make("cache-list", { ...formatOptions }, (a) =>
         hits: "N/A"
       }))
     ]
-    yield* printList(rows, [
+    const columns: ReadonlyArray<Column<CacheRow>> = [
       { header: "ID", get: (r) => r.id },
       { header: "State", get: (r) => r.state },
       { header: "Last Accessed (UTC)", get: (r) => r.lastAccessed },
       { header: "Last Modified (UTC)", get: (r) => r.lastModified },
       { header: "Size", get: (r) => r.size },
       { header: "Hits", get: (r) => r.hits }
-    ], a)
+    ]
+    // python-glanceclient prints this one table centred (its other tables are left-aligned).
+    if (a.format === "table" && a.column.length === 0) {
+      return yield* Console.log(
+        centredTable(columns.map((c) => c.header), rows.map((r) => columns.map((c) => String(c.get(r)))))
+      )
+    }
+    yield* printList(rows, columns, a)
   }))).pipe(Command.withDescription("Get cache state."))
 
 const ids = (description: string) =>

@@ -2,8 +2,13 @@
  * The `glance` application: the root command with its global options and every subcommand.
  */
 import * as Command from "@effect/cli/Command"
+import { cacheCommands } from "./cache.js"
 import { glance } from "./globalOptions.js"
+import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
+import { infoCommands } from "./info.js"
+import { memberCommands } from "./members.js"
+import { taskCommands } from "./tasks.js"
 
 /** The version `glance --version` prints. */
 export const version = "0.1.0"
@@ -11,7 +16,14 @@ export const version = "0.1.0"
 /** The whole command tree. */
 export const command = glance.pipe(
   Command.withDescription("Command-line interface to the OpenStack Image API (v2)."),
-  Command.withSubcommands([...imageCommands])
+  Command.withSubcommands([
+    ...imageCommands,
+    ...imageActionCommands,
+    ...memberCommands,
+    ...infoCommands,
+    ...taskCommands,
+    ...cacheCommands
+  ])
 )
 
 /** python-glanceclient spellings that @effect/cli does not parse as such, rewritten before parsing. */

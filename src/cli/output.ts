@@ -118,8 +118,17 @@ export const table = (
   const cells = rows.map((row) =>
     row.map((value, i) => (maxWidth?.[i] ? wrap(value, maxWidth[i]!) : value.split("\n")))
   )
+  // prettytable: a column is as wide as its longest unwrapped line, capped at its max width.
   const widths = headers.map((h, i) =>
-    Math.max(h.length, ...cells.map((row) => Math.max(...row[i]!.map((l) => l.length))))
+    Math.max(
+      h.length,
+      ...rows.map((row, r) =>
+        Math.max(
+          ...row[i]!.split("\n").map((l) => (maxWidth?.[i] ? Math.min(l.length, maxWidth[i]!) : l.length)),
+          ...cells[r]![i]!.map((l) => l.length)
+        )
+      )
+    )
   )
   const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`
   const line = (values: ReadonlyArray<string>) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`

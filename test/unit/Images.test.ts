@@ -9,7 +9,7 @@ import * as GlanceHttp from "../../src/GlanceHttp.js"
 import * as ImageEndpoint from "../../src/ImageEndpoint.js"
 import * as Images from "../../src/Images.js"
 import * as Keystone from "../../src/Keystone.js"
-import { type FakeServer, fakeServer, json, type Received, type Reply, requestLines } from "./fakeHttp.js"
+import { breaksAfter, type FakeServer, fakeServer, json, type Received, type Reply, requestLines } from "./fakeHttp.js"
 
 const id = "1bea47ed-f6a9-463b-b423-14b9cca9ad27"
 
@@ -166,6 +166,49 @@ describe("Images", () => {
       os_hash_algo: "sha512",
       os_hash_value: hash("sha512", data)
     })
+
+    it.live("resumes a broken download with Range from the byte reached; the consumer sees each byte once", () =>
+      Effect.gen(function*() {
+        const cut = 70_000
+        const server = fakeServer((request: Received): Reply => {
+          if (request.url.pathname === `/image/v2/images/${id}`) return json(200, sha512Image)
+          const range = request.headers["range"]
+          if (range === undefined) {
+            return {
+              status: 200,
+              headers: { "content-length": String(data.length) },
+              body: breaksAfter(data.slice(0, cut))
+            }
+          }
+          const from = Number(/bytes=(\d+)-/.exec(range)![1])
+          return {
+            status: 206,
+            headers: { "content-range": `bytes ${from}-${data.length - 1}/${data.length}` },
+            body: data.slice(from)
+          }
+        })
+        const bytes = yield* withImages(server, (images) => collect(images.download(id)))
+        assert.isTrue(bytes.equals(data))
+        // Bytes not yet handed to the consumer when the connection broke are asked for again.
+        const resumedAt = Number(/^bytes=(\d+)-$/.exec(server.received[2]!.headers["range"] ?? "")?.[1] ?? NaN)
+        assert.isTrue(resumedAt >= 0 && resumedAt <= cut)
+      }))
+
+    it.live("gives up after maxResumes broken attempts with a TransportError", () =>
+      Effect.gen(function*() {
+        const server = fakeServer((request: Received): Reply => {
+          if (request.url.pathname === `/image/v2/images/${id}`) return json(200, sha512Image)
+          const from = Number(/bytes=(\d+)-/.exec(request.headers["range"] ?? "bytes=0-")![1])
+          return {
+            status: request.headers["range"] === undefined ? 200 : 206,
+            headers: { "content-range": `bytes ${from}-${data.length - 1}/${data.length}` },
+            body: breaksAfter(data.slice(from, from + 1000))
+          }
+        })
+        const error = yield* withImages(server, (images) => Effect.flip(collect(images.download(id))))
+        assert.strictEqual(error._tag, "TransportError")
+        assert.strictEqual(server.received.length, 2 + Images.maxResumes)
+      }))
 
     it.effect("passes bytes whose sha512 matches os_hash_value", () =>
       Effect.gen(function*() {

@@ -27,7 +27,7 @@ export interface Received {
 export interface Reply {
   readonly status?: number | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
-  readonly body?: string | Uint8Array | object | null | undefined
+  readonly body?: string | Uint8Array | ReadableStream<Uint8Array> | object | null | undefined
 }
 
 /** The answer "no answer": the connection is refused. */
@@ -46,6 +46,7 @@ const toResponseBody = (reply: Reply): { body: BodyInit | null; headers: Record<
   if (body === undefined || body === null) return { body: null, headers }
   if (typeof body === "string") return { body, headers }
   if (body instanceof Uint8Array) return { body: new Uint8Array(body), headers }
+  if (body instanceof ReadableStream) return { body, headers }
   return { body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }
 }
 
@@ -111,3 +112,12 @@ export const json = (status: number, body: object, headers: Record<string, strin
 /** The paths of the requests received, with their method: `["GET /v3", …]`. */
 export const requestLines = (server: FakeServer): Array<string> =>
   server.received.map((r) => `${r.method} ${r.url.pathname}${r.url.search}`)
+
+/** A body that delivers `bytes` and then breaks, as a connection reset mid-transfer does. */
+export const breaksAfter = (bytes: Uint8Array): ReadableStream<Uint8Array> =>
+  new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes)
+      controller.error(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))
+    }
+  })

@@ -1,0 +1,533 @@
+/**
+ * The image commands beyond create/update/upload/download: tags, (de)activation, staging,
+ * the import workflow, an image's tasks and its locations, with python-glanceclient's
+ * names, flags, checks and messages.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Images from "../Images.js"
+import * as Info from "../Info.js"
+import { CommandError, UsageError } from "./errors.js"
+import { glance, withClient } from "./globalOptions.js"
+import {
+  dataSource,
+  fieldOptions,
+  fieldsOf,
+  optionalBool,
+  optionalInt,
+  optionalText,
+  parseBool,
+  printImage,
+  withProgress
+} from "./images.js"
+import { formatOptions, opt, printList } from "./output.js"
+import * as Progress from "./progress.js"
+
+const imageIdArg = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
+const tagArg = Args.text({ name: "TAG_VALUE" })
+
+/** `image-tag-update IMAGE_ID TAG_VALUE`: adds the tag, prints `ID | Tags`. */
+export const imageTagUpdate = Command.make("image-tag-update", {
+  imageId: imageIdArg("Image to be updated with the given tag."),
+  tag: tagArg.pipe(Args.withDescription("Value of the tag.")),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    yield* images.addTag(a.imageId, a.tag)
+    const image = yield* images.get(a.imageId)
+    yield* printList([image], [{ header: "ID", get: (i) => i.id }, { header: "Tags", get: (i) => i.tags }], a)
+  }))).pipe(Command.withDescription("Update an image with the given tag."))
+
+/** `image-tag-delete IMAGE_ID TAG_VALUE`. */
+export const imageTagDelete = Command.make("image-tag-delete", {
+  imageId: imageIdArg("ID of the image from which to delete tag."),
+  tag: tagArg.pipe(Args.withDescription("Value of the tag."))
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    yield* images.removeTag(a.imageId, a.tag)
+  }))).pipe(Command.withDescription("Delete the tag associated with the given image."))
+
+/** `image-deactivate IMAGE_ID`. */
+export const imageDeactivate = Command.make("image-deactivate", {
+  id: imageIdArg("ID of image to deactivate.")
+}, (a) => withClient(Effect.flatMap(Images.Images, (images) => images.deactivate(a.id)))).pipe(
+  Command.withDescription("Deactivate specified image.")
+)
+
+/** `image-reactivate IMAGE_ID`. */
+export const imageReactivate = Command.make("image-reactivate", {
+  id: imageIdArg("ID of image to reactivate.")
+}, (a) => withClient(Effect.flatMap(Images.Images, (images) => images.reactivate(a.id)))).pipe(
+  Command.withDescription("Reactivate specified image.")
+)
+
+/** Stages `--file` or piped standard input for an image. */
+const stageData = (
+  id: string,
+  source: { readonly size: number | undefined; readonly stream: Parameters<typeof withProgress>[0] },
+  progress: boolean
+) =>
+  Effect.gen(function*() {
+    const images = yield* Images.Images
+    const bar = Progress.make(progress, "Uploading", source.size)
+    yield* images.stage(id, withProgress(source.stream, bar), { size: source.size })
+    bar.done()
+  })
+
+/** `image-stage IMAGE_ID [--file FILE] [--size SIZE] [--progress]`. */
+export const imageStage = Command.make("image-stage", {
+  file: optionalText(
+    "file",
+    "Local file that contains disk image to be uploaded. Alternatively, images can be passed to the client via stdin."
+  ),
+  size: optionalInt(
+    "size",
+    "Size in bytes of image to be uploaded. Default is to get size from provided data object but this is supported in case where size cannot be inferred."
+  ),
+  progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
+  id: imageIdArg("ID of image to upload data to.")
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const size = opt(a.size)
+    if (size !== undefined && size < 0) {
+      return yield* new UsageError({ message: `--size must be zero or more, not ${size}` })
+    }
+    const source = yield* dataSource(opt(a.file), size)
+    if (Option.isNone(source)) {
+      return yield* new UsageError({ message: "No data to stage: give --file or pipe the data to standard input" })
+    }
+    yield* stageData(a.id, source.value, a.progress)
+  }))).pipe(Command.withDescription("Upload data for a specific image to staging."))
+
+/** The import flags shared by `image-import` and `image-create-via-import`. */
+const importOptions = {
+  uri: optionalText("uri", "URI to download the external image."),
+  remoteRegion: optionalText("remote-region", "REMOTE GLANCE REGION to download the image."),
+  remoteImageId: optionalText(
+    "remote-image-id",
+    "The IMAGE ID of the image of remote glance, which needs to be imported."
+  ),
+  remoteServiceInterface: optionalText(
+    "remote-service-interface",
+    "The Service Interface of remote glance (default public)."
+  ),
+  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
+  stores: optionalText(
+    "stores",
+    "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES]."
+  ),
+  allStores: optionalBool(
+    "all-stores",
+    "\"all-stores\" can be used instead of \"stores\"-list to indicate that image should be imported into all available stores."
+  ),
+  allowFailure: optionalBool(
+    "allow-failure",
+    "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE]."
+  ),
+  wait: Options.boolean("wait").pipe(
+    Options.withDescription("Wait for the import to end (active, and in every store asked for); fail if it fails.")
+  ),
+  waitTimeout: Options.integer("timeout").pipe(
+    Options.withDescription(
+      "Seconds to wait with --wait (default 600). (The global --timeout, before the command, is the HTTP timeout.)"
+    ),
+    Options.withDefault(600)
+  )
+}
+
+type ImportFlags = Command.Command.ParseConfig<typeof importOptions>
+
+/** The store flags, checked as python-glanceclient checks them. */
+const storeChoice = (a: ImportFlags) =>
+  Effect.gen(function*() {
+    const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
+    const storesText = opt(a.stores) ?? process.env.OS_IMAGE_STORES
+    const allStores = a.allStores._tag === "Some" ? yield* parseBool("--all-stores")(a.allStores.value) : undefined
+    const allowFailureText = opt(a.allowFailure) ?? process.env.OS_IMAGE_ALLOW_FAILURE
+    const allowFailure = allowFailureText === undefined ? true : yield* parseBool("--allow-failure")(allowFailureText)
+    if ((store && (storesText || allStores)) || (storesText && allStores)) {
+      return yield* new CommandError({ message: "Only one of --store, --stores and --all-stores can be provided" })
+    }
+    const stores = storesText ? storesText.split(",") : undefined
+    return { store, stores, allStores, allowFailure }
+  })
+
+/** python-glanceclient's `_validate_backend`: a store must be one of the cloud's (when it has several). */
+const validateStores = (names: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    if (names.length === 0) return
+    const info = yield* Info.Info
+    const result = yield* Effect.either(info.stores)
+    if (result._tag === "Left") {
+      if (result.left._tag === "NotFound" || result.left._tag === "NotSupported") return
+      return yield* result.left
+    }
+    for (const name of names) {
+      if (!result.right.some((s) => s.id === name)) {
+        return yield* new CommandError({
+          message:
+            `Store '${name}' is not valid for this cloud. Valid values can be retrieved with stores-info command.`
+        })
+      }
+    }
+  })
+
+const importMethodsOf = Effect.flatMap(Info.Info, (info) => info.importMethods).pipe(
+  Effect.catchTags({
+    NotFound: () => new CommandError({ message: "Target Glance does not support Image Import workflow" }),
+    NotSupported: () => new CommandError({ message: "Target Glance does not support Image Import workflow" })
+  })
+)
+
+const invalidMethod = (method: string) =>
+  new CommandError({
+    message:
+      `Import method '${method}' is not valid for this cloud. Valid values can be retrieved with import-info command.`
+  })
+
+/** The library's import options from the flags. */
+const importRequest = (
+  method: string,
+  a: ImportFlags,
+  choice: {
+    store: string | undefined
+    stores: Array<string> | undefined
+    allStores: boolean | undefined
+    allowFailure: boolean
+  }
+): Images.ImportOptions => {
+  const stores = choice.stores ?? (choice.store !== undefined ? [choice.store] : undefined)
+  const many = stores !== undefined || choice.allStores === true
+  return {
+    method: method as Images.ImportMethod,
+    uri: opt(a.uri),
+    remoteRegion: opt(a.remoteRegion),
+    remoteImageId: opt(a.remoteImageId),
+    remoteServiceInterface: opt(a.remoteServiceInterface),
+    stores,
+    allStores: choice.allStores === true ? true : undefined,
+    allStoresMustSucceed: many && choice.allowFailure ? false : undefined
+  }
+}
+
+/** Waits for an import to end, in every store asked for. */
+const waitForImport = (id: string, a: ImportFlags, stores: ReadonlyArray<string> | undefined) =>
+  Effect.flatMap(Images.Images, (images) =>
+    images.waitFor(id, {
+      status: "active",
+      stores: stores && stores.length > 0 ? stores : undefined,
+      timeout: `${a.waitTimeout} seconds`
+    }))
+
+/** `image-import IMAGE_ID`. */
+export const imageImport = Command.make("image-import", {
+  importMethod: Options.text("import-method").pipe(
+    Options.withPseudoName("<METHOD>"),
+    Options.withDescription(
+      "Import method used for Image Import workflow. Valid values can be retrieved with import-info command and the default \"glance-direct\" is used with \"image-stage\"."
+    ),
+    Options.withDefault("glance-direct")
+  ),
+  ...importOptions,
+  id: imageIdArg("ID of image to import."),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    const choice = yield* storeChoice(a)
+    yield* validateStores([...(choice.store ? [choice.store] : []), ...(choice.stores ?? [])])
+    const methods = yield* importMethodsOf
+    const method = a.importMethod
+    const fail = (message: string) => new CommandError({ message })
+    if (!methods.includes(method)) return yield* invalidMethod(method)
+    const uri = opt(a.uri)
+    if (method === "web-download" && !uri) return yield* fail("Provide URI for web-download import method.")
+    if (uri && method !== "web-download") {
+      return yield* fail("Import method should be 'web-download' if URI is provided.")
+    }
+    const region = opt(a.remoteRegion)
+    const remoteId = opt(a.remoteImageId)
+    if (method === "glance-download" && !(region && remoteId)) {
+      return yield* fail("Provide REMOTE_IMAGE_ID and remote-region for 'glance-download' import method.")
+    }
+    if (region && method !== "glance-download") {
+      return yield* fail("Import method should be 'glance-download' if REMOTE REGION is provided.")
+    }
+    if (remoteId && method !== "glance-download") {
+      return yield* fail("Import method should be 'glance-download' if REMOTE IMAGE ID is provided.")
+    }
+    if (opt(a.remoteServiceInterface) && method !== "glance-download") {
+      return yield* fail("Import method should be 'glance-download' if REMOTE SERVICE INTERFACE is provided.")
+    }
+    if (method === "copy-image" && !(choice.stores || choice.allStores)) {
+      return yield* fail("Provide either --stores or --all-stores for 'copy-image' import method.")
+    }
+    const image = yield* images.get(a.id)
+    if (!(image.container_format && image.disk_format)) {
+      return yield* fail(
+        "The 'container_format' and 'disk_format' properties must be set on an image before it can be imported."
+      )
+    }
+    if (method === "glance-direct" && image.status !== "uploading") {
+      return yield* fail("The 'glance-direct' import method can only be applied to an image in status 'uploading'")
+    }
+    if (method === "web-download" && image.status !== "queued") {
+      return yield* fail("The 'web-download' import method can only be applied to an image in status 'queued'")
+    }
+    if (method === "copy-image" && image.status !== "active") {
+      return yield* fail("The 'copy-image' import method can only be used on an image with status 'active'.")
+    }
+    const request = importRequest(method, a, choice)
+    yield* images.importImage(a.id, request)
+    if (a.wait) yield* waitForImport(a.id, a, request.stores)
+    yield* printImage(yield* images.get(a.id), a)
+  }))).pipe(Command.withDescription("Initiate the image import taskflow."))
+
+/** `image-create-via-import`: create the record, stage (glance-direct), import; python-glanceclient's checks. */
+export const imageCreateViaImport = Command.make("image-create-via-import", {
+  ...fieldOptions,
+  id: optionalText("id", "An identifier for the image (a UUID)."),
+  tags: Options.text("tags").pipe(
+    Options.withDescription("List of strings related to the image (repeat, or give several after one --tags)."),
+    Options.repeated
+  ),
+  file: optionalText(
+    "file",
+    "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
+  ),
+  progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
+  importMethod: optionalText(
+    "import-method",
+    "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created."
+  ),
+  ...importOptions,
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
+    if (a.id._tag === "Some") fields.id = a.id.value
+    const fileName = opt(a.file)
+    const source = yield* dataSource(fileName, undefined)
+    const usingStdin = Option.isSome(source) && source.value.name === "stdin"
+    const hasData = Option.isSome(source)
+    const uri = opt(a.uri)
+    // python-glanceclient's on_data_require_fields: data (or --uri) needs both formats.
+    if ((hasData || uri) && (fields.disk_format === undefined || fields.container_format === undefined)) {
+      const missing = [
+        ...(fields.disk_format === undefined ? ["--disk-format"] : []),
+        ...(fields.container_format === undefined ? ["--container-format"] : [])
+      ]
+      const present = [...(fileName ? ["--file"] : []), ...(uri ? ["--uri"] : [])]
+      return yield* new CommandError({
+        message: `error: Must provide ${missing.join(", ")} when using ${present.join(", ") || "stdin"}.`
+      })
+    }
+    let method = opt(a.importMethod) ?? process.env.OS_IMAGE_IMPORT_METHOD
+    if (method === undefined && hasData) method = "glance-direct"
+    const fail = (message: string) => new CommandError({ message })
+    if (method === "copy-image") {
+      return yield* fail("Import method 'copy-image' cannot be used while creating the image.")
+    }
+    const methods = yield* importMethodsOf
+    if (method !== undefined && !methods.includes(method)) return yield* invalidMethod(method)
+    const choice = yield* storeChoice(a)
+    yield* validateStores([...(choice.store ? [choice.store] : []), ...(choice.stores ?? [])])
+    const { allStores, store, stores } = choice
+    if (method === undefined && uri) return yield* fail("You cannot use --uri without specifying an import method.")
+    if (method === "glance-direct") {
+      if (store && !hasData) {
+        return yield* fail(
+          "--store option should only be provided with --file option or stdin for the glance-direct import method."
+        )
+      }
+      if (stores && !hasData) {
+        return yield* fail(
+          "--stores option should only be provided with --file option or stdin for the glance-direct import method."
+        )
+      }
+      if (allStores && !hasData) {
+        return yield* fail(
+          "--all-stores option should only be provided with --file option or stdin for the glance-direct import method."
+        )
+      }
+      if (uri) return yield* fail("You cannot specify a --uri with the glance-direct import method.")
+      if (!hasData) {
+        return yield* fail("You must specify a --file or provide data via stdin for the glance-direct import method.")
+      }
+    }
+    if (method === "web-download") {
+      if (store && !uri) {
+        return yield* fail(
+          "--store option should only be provided with --uri option for the web-download import method."
+        )
+      }
+      if (stores && !uri) {
+        return yield* fail(
+          "--stores option should only be provided with --uri option for the web-download import method."
+        )
+      }
+      if (allStores && !uri) {
+        return yield* fail(
+          "--all-stores option should only be provided with --uri option for the web-download import method."
+        )
+      }
+      if (!uri) return yield* fail("URI is required for web-download import method. Please use '--uri <uri>'.")
+      if (fileName) return yield* fail("You cannot specify a --file with the web-download import method.")
+      if (usingStdin) return yield* fail("You cannot pass data via stdin with the web-download import method.")
+    }
+    if (method === "glance-download") {
+      if (!(opt(a.remoteRegion) && opt(a.remoteImageId))) {
+        return yield* fail(
+          "REMOTE GlANCE REGION and REMOTE IMAGE ID are required for glance-download import method. Please use --remote-region <region> and --remote-image-id <remote-image-id>."
+        )
+      }
+      if (uri) return yield* fail("You cannot specify a --uri with the glance-download import method.")
+      if (fileName) return yield* fail("You cannot specify a --file with the glance-download import method.")
+      if (usingStdin) return yield* fail("You cannot pass data via stdin with the glance-download import method.")
+    }
+    const created = yield* images.create(fields)
+    // As python-glanceclient: the image is printed whether the steps after its creation work or not.
+    const steps = Effect.gen(function*() {
+      if (method === undefined) return
+      if (Option.isSome(source)) yield* stageData(created.id, source.value, a.progress)
+      const request = importRequest(method, a, choice)
+      yield* images.importImage(created.id, request)
+      if (a.wait) yield* waitForImport(created.id, a, request.stores)
+    })
+    const result = yield* Effect.either(steps)
+    const image = yield* images.get(created.id).pipe(Effect.orElseSucceed(() => created))
+    yield* printImage(image, a)
+    if (result._tag === "Left") return yield* Effect.fail(result.left)
+  }))).pipe(Command.withDescription("EXPERIMENTAL: Create a new image via image import."))
+
+/** `image-tasks IMAGE_ID`: the tasks that worked on an image (v2.12). */
+export const imageTasks = Command.make("image-tasks", {
+  id: imageIdArg("ID of image to get tasks."),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    const tasks = yield* images.tasks(a.id).pipe(
+      Effect.catchTags({
+        NotFound: () => Effect.fail(new CommandError({ message: `Image ${a.id} not found.` })),
+        NotSupported: () =>
+          Effect.fail(new CommandError({ message: "Server does not support image tasks API (v2.12)" }))
+      })
+    )
+    const verbose = (yield* glance).verbose
+    const field = (name: string) => (t: Record<string, unknown>) => {
+      // python-glanceclient's print_dict_list: the value as is, '' when absent.
+      const v = t[name]
+      return v === undefined ? "" : v === null ? "None" : typeof v === "object" ? JSON.stringify(v) : String(v)
+    }
+    const columns = [
+      ...(verbose ? [{ header: "Image Id", get: field("image_id") }, { header: "Task Id", get: field("id") }] : []),
+      { header: "Message", get: field("message") },
+      { header: "Status", get: field("status") },
+      { header: "Updated at", get: field("updated_at") },
+      ...(verbose
+        ? [
+          { header: "User Id", get: field("user_id") },
+          { header: "Request Id", get: field("request_id") },
+          { header: "Result", get: field("result") },
+          { header: "Owner", get: field("owner") },
+          { header: "Input", get: field("input") },
+          { header: "Expires at", get: field("expires_at") }
+        ]
+        : [])
+    ]
+    yield* printList(tasks as ReadonlyArray<Record<string, unknown>>, columns, a)
+  }))).pipe(Command.withDescription("Get tasks associated with image"))
+
+const parseMetadata = (text: string) =>
+  Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: () => new CommandError({ message: "Metadata is not a valid JSON object." })
+  }).pipe(
+    Effect.filterOrFail(
+      (m): m is Record<string, unknown> => typeof m === "object" && m !== null && !Array.isArray(m),
+      () => new CommandError({ message: "Metadata is not a valid JSON object." })
+    )
+  )
+
+const metadataOption = Options.text("metadata").pipe(
+  Options.withPseudoName("<STRING>"),
+  Options.withDescription("Metadata associated with the location. Must be a valid JSON object (default: {})"),
+  Options.withDefault("{}")
+)
+
+/** `location-add IMAGE_ID --url URL [--metadata JSON]`. */
+export const locationAdd = Command.make("location-add", {
+  url: Options.text("url").pipe(Options.withPseudoName("<URL>"), Options.withDescription("URL of location to add.")),
+  metadata: metadataOption,
+  checksum: optionalText("checksum", "md5 checksum of image contents"),
+  hashAlgo: optionalText("hash-algo", "hash algorithm, e.g. sha512"),
+  hashValue: optionalText("hash-value", "hash value of image contents"),
+  id: imageIdArg("ID of image to which the location is to be added."),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    if (a.checksum._tag === "Some" || a.hashAlgo._tag === "Some" || a.hashValue._tag === "Some") {
+      return yield* new UsageError({
+        message: "--checksum, --hash-algo and --hash-value are not supported by this client"
+      })
+    }
+    const metadata = yield* parseMetadata(a.metadata)
+    const images = yield* Images.Images
+    yield* printImage(yield* images.addLocation(a.id, a.url, metadata), a)
+  }))).pipe(Command.withDescription("Add a location (and related metadata) to an image."))
+
+/** `location-delete IMAGE_ID --url URL...`. */
+export const locationDelete = Command.make("location-delete", {
+  url: Options.text("url").pipe(
+    Options.withPseudoName("<URL>"),
+    Options.withDescription("URL of location to remove. May be used multiple times."),
+    Options.atLeast(1)
+  ),
+  id: imageIdArg("ID of image whose locations are to be removed.")
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const images = yield* Images.Images
+    yield* images.deleteLocations(a.id, [...new Set(a.url)])
+  }))).pipe(Command.withDescription("Remove locations (and related metadata) from an image."))
+
+/** `location-update IMAGE_ID --url URL [--metadata JSON]`. */
+export const locationUpdate = Command.make("location-update", {
+  url: Options.text("url").pipe(
+    Options.withPseudoName("<URL>"),
+    Options.withDescription("URL of location to update.")
+  ),
+  metadata: metadataOption,
+  id: imageIdArg("ID of image whose location is to be updated."),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const metadata = yield* parseMetadata(a.metadata)
+    if (Object.keys(metadata).length === 0) {
+      yield* Console.log("WARNING -- The location's metadata will be updated to an empty JSON object.")
+    }
+    const images = yield* Images.Images
+    yield* printImage(yield* images.updateLocation(a.id, a.url, metadata), a)
+  }))).pipe(Command.withDescription("Update metadata of an image's location."))
+
+/** All the commands of this file. */
+export const imageActionCommands = [
+  imageTagUpdate,
+  imageTagDelete,
+  imageDeactivate,
+  imageReactivate,
+  imageStage,
+  imageImport,
+  imageCreateViaImport,
+  imageTasks,
+  locationAdd,
+  locationDelete,
+  locationUpdate
+] as const
