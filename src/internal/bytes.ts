@@ -13,9 +13,16 @@ export const blockSize = 1024 * 1024
 export const ownsBuffer = (bytes: Uint8Array): boolean =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
 
+/**
+ * A block to fill: Node's `Buffer.allocUnsafe` where it exists (no zero-filling, and memory the
+ * allocator reuses instead of fresh pages per block), a plain `Uint8Array` elsewhere.
+ */
+export const allocate = (size: number): Uint8Array =>
+  typeof Buffer === "function" ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size)
+
 const concat = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
   if (parts.length === 1 && ownsBuffer(parts[0]!)) return parts[0]!
-  const out = new Uint8Array(size)
+  const out = allocate(size)
   let at = 0
   for (const p of parts) {
     out.set(p, at)
@@ -67,7 +74,7 @@ export class BlockPool {
   constructor(readonly blockSize: number = 1024 * 1024, readonly max: number = 12) {}
   /** A block of `blockSize` bytes, reused when one is free. */
   take(): Uint8Array {
-    return this.free.pop() ?? new Uint8Array(this.blockSize)
+    return this.free.pop() ?? allocate(this.blockSize)
   }
   /** Hands a block back; blocks of another size or shape are left to the garbage collector. */
   release(block: Uint8Array): void {

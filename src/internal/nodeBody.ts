@@ -13,7 +13,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { BlockPool } from "./bytes.js"
+import { allocate, type BlockPool } from "./bytes.js"
 
 /** The part of a Node `Readable` this module uses. */
 export interface NodeReadable {
@@ -151,7 +151,7 @@ export const fromNodeReadable = <E>(
       let block: Uint8Array
       if (parts.length === 1) block = parts[0]!
       else {
-        block = new Uint8Array(size)
+        block = allocate(size)
         let at = 0
         for (const p of parts) {
           block.set(p, at)
