@@ -24,7 +24,13 @@ bash scripts/lab/start.sh
 
 section "tests (vitest run: unit + integration)"
 status=0
-CI=true npx vitest run || status=$?
-
+results=$(mktemp)
+CI=true npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
 section "done: tests exited with status $status"
+# The plain closing line CI reads, last: "N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
+' "$results" || echo "tests: no results file (the runner did not finish)"
+rm -f "$results"
 exit "$status"
