@@ -22,6 +22,7 @@ import {
   optionalText,
   parseBool,
   printImage,
+  requiredDataSource,
   withProgress
 } from "./images.js"
 import { formatOptions, opt, printList } from "./output.js"
@@ -94,15 +95,8 @@ export const imageStage = Command.make("image-stage", {
   id: imageIdArg("ID of image to upload data to.")
 }, (a) =>
   withClient(Effect.gen(function*() {
-    const size = opt(a.size)
-    if (size !== undefined && size < 0) {
-      return yield* new UsageError({ message: `--size must be zero or more, not ${size}` })
-    }
-    const source = yield* dataSource(opt(a.file), size)
-    if (Option.isNone(source)) {
-      return yield* new UsageError({ message: "No data to stage: give --file or pipe the data to standard input" })
-    }
-    yield* stageData(a.id, source.value, a.progress)
+    const source = yield* requiredDataSource(opt(a.file), opt(a.size), "stage")
+    yield* stageData(a.id, source, a.progress)
   }))).pipe(Command.withDescription("Upload data for a specific image to staging."))
 
 /** The import flags shared by `image-import` and `image-create-via-import`. */

@@ -389,6 +389,19 @@ export const imageUpdate = Command.make("image-update", {
     yield* printImage(image, a)
   }))).pipe(Command.withDescription("Update an existing image."))
 
+/** The data of `image-upload` / `image-stage`: `--file` or piped standard input, required. */
+export const requiredDataSource = (file: string | undefined, size: number | undefined, verb: string) =>
+  Effect.gen(function*() {
+    if (size !== undefined && size < 0) {
+      return yield* new UsageError({ message: `--size must be zero or more, not ${size}` })
+    }
+    const source = yield* dataSource(file, size)
+    if (Option.isNone(source)) {
+      return yield* new UsageError({ message: `No data to ${verb}: give --file or pipe the data to standard input` })
+    }
+    return source.value
+  })
+
 /** `image-upload`. */
 export const imageUpload = Command.make("image-upload", {
   id: imageId("ID of image to upload data to."),
@@ -396,15 +409,8 @@ export const imageUpload = Command.make("image-upload", {
   size: optionalInt("size", "Size in bytes of image to be uploaded, when it cannot be inferred (stdin).")
 }, (a) =>
   withClient(Effect.gen(function*() {
-    const size = opt(a.size)
-    if (size !== undefined && size < 0) {
-      return yield* new UsageError({ message: `--size must be zero or more, not ${size}` })
-    }
-    const source = yield* dataSource(opt(a.file), size)
-    if (Option.isNone(source)) {
-      return yield* new UsageError({ message: "No data to upload: give --file or pipe the data to standard input" })
-    }
-    yield* upload(a.id, source.value, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE })
+    const source = yield* requiredDataSource(opt(a.file), opt(a.size), "upload")
+    yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE })
   }))).pipe(Command.withDescription("Upload data for a specific image."))
 
 /** `image-download`: to `--file` (atomically) or to a redirected standard output. */

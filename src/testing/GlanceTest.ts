@@ -155,6 +155,17 @@ export const make = (options: Options = {}) =>
         return Array.isArray(want) ? want.map(String).includes(String(have)) : String(have) === String(want)
       })
 
+    /** deactivate / reactivate: only between active and deactivated, 403 otherwise, as Glance. */
+    const setActivation = (id: string, status: "active" | "deactivated", verb: string) =>
+      Effect.flatMap(find(id, "POST"), (stored) =>
+        stored.image.status === "active" || stored.image.status === "deactivated"
+          ? Effect.sync(() =>
+            void (stored.image = { ...stored.image, status })
+          )
+          : Effect.fail(
+            new Forbidden(fields(403, `Not allowed to ${verb} image in status '${stored.image.status}'`, "POST", id))
+          ))
+
     const images: Images.Service = {
       list: (opts = {}) =>
         Stream.suspend(() => {
@@ -240,28 +251,8 @@ export const make = (options: Options = {}) =>
               return yield* new NotSupported({ message: `The in-memory Glance has no network for ${opts.method}` })
           }
         }),
-      deactivate: (id) =>
-        Effect.flatMap(find(id, "POST"), (stored) =>
-          stored.image.status === "active" || stored.image.status === "deactivated"
-            ? Effect.sync(() =>
-              void (stored.image = { ...stored.image, status: "deactivated" })
-            )
-            : Effect.fail(
-              new Forbidden(
-                fields(403, `Not allowed to deactivate image in status '${stored.image.status}'`, "POST", id)
-              )
-            )),
-      reactivate: (id) =>
-        Effect.flatMap(find(id, "POST"), (stored) =>
-          stored.image.status === "active" || stored.image.status === "deactivated"
-            ? Effect.sync(() =>
-              void (stored.image = { ...stored.image, status: "active" })
-            )
-            : Effect.fail(
-              new Forbidden(
-                fields(403, `Not allowed to reactivate image in status '${stored.image.status}'`, "POST", id)
-              )
-            )),
+      deactivate: (id) => setActivation(id, "deactivated", "deactivate"),
+      reactivate: (id) => setActivation(id, "active", "reactivate"),
       addTag: (id, tag) =>
         Effect.map(find(id, "PUT"), (stored) => {
           const tags = stored.image.tags ?? []
@@ -275,9 +266,7 @@ export const make = (options: Options = {}) =>
             ? Effect.sync(() =>
               void (stored.image = {
                 ...stored.image,
-                tags: (stored.image.tags ?? []).filter((t) =>
-                  t !== tag
-                )
+                tags: (stored.image.tags ?? []).filter((t) => t !== tag)
               })
             )
             : Effect.fail(new NotFound(fields(404, `Tag ${tag} not found`, "DELETE", id)))),
