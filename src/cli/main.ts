@@ -8,6 +8,7 @@ import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoCommands } from "./info.js"
 import { memberCommands } from "./members.js"
+import { metadefCommands } from "./metadefs.js"
 import { taskCommands } from "./tasks.js"
 
 /** The version `glance --version` prints. */
@@ -22,7 +23,8 @@ export const command = glance.pipe(
     ...memberCommands,
     ...infoCommands,
     ...taskCommands,
-    ...cacheCommands
+    ...cacheCommands,
+    ...metadefCommands
   ])
 )
 
