@@ -155,6 +155,20 @@ export const make = (options: Options = {}) =>
         return Array.isArray(want) ? want.map(String).includes(String(have)) : String(have) === String(want)
       })
 
+    /** A failed multi-step creation: the new image is removed, and the error says so. */
+    const abandon = (id: string, step: string, cause: unknown) =>
+      Effect.zipRight(
+        Effect.sync(() => store.delete(id)),
+        Effect.fail(
+          new ImageNotCreated({
+            imageId: id,
+            deleted: true,
+            message: `${step} failed, so the new image was deleted`,
+            cause
+          })
+        )
+      )
+
     /** deactivate / reactivate: only between active and deactivated, 403 otherwise, as Glance. */
     const setActivation = (id: string, status: "active" | "deactivated", verb: string) =>
       Effect.flatMap(find(id, "POST"), (stored) =>
@@ -300,19 +314,7 @@ export const make = (options: Options = {}) =>
       createAndUpload: (input, body, opts) =>
         Effect.flatMap(create(input), (created) =>
           images.upload(created.id, body, opts).pipe(
-            Effect.catchAll((cause) =>
-              Effect.zipRight(
-                Effect.sync(() => store.delete(created.id)),
-                Effect.fail(
-                  new ImageNotCreated({
-                    imageId: created.id,
-                    deleted: true,
-                    message: `Uploading the data of image ${created.id} failed, so the new image was deleted`,
-                    cause
-                  })
-                )
-              )
-            ),
+            Effect.catchAll((cause) => abandon(created.id, `Uploading the data of image ${created.id}`, cause)),
             Effect.zipRight(images.get(created.id))
           )),
       createViaImport: (input, opts) =>
@@ -322,19 +324,7 @@ export const make = (options: Options = {}) =>
             yield* images.importImage(created.id, opts)
             return yield* images.get(created.id)
           }).pipe(
-            Effect.catchAll((cause) =>
-              Effect.zipRight(
-                Effect.sync(() => store.delete(created.id)),
-                Effect.fail(
-                  new ImageNotCreated({
-                    imageId: created.id,
-                    deleted: true,
-                    message: `The import of image ${created.id} failed, so the new image was deleted`,
-                    cause
-                  })
-                )
-              )
-            )
+            Effect.catchAll((cause) => abandon(created.id, `The import of image ${created.id}`, cause))
           )),
       download: (id, opts = {}) =>
         Stream.unwrap(Effect.gen(function*() {
