@@ -14,8 +14,12 @@ import * as CloudConfig from "../CloudConfig.js"
 import * as GlanceClient from "../GlanceClient.js"
 import { debugClient } from "./debug.js"
 
-const text = (name: string, env: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(`${description} Defaults to env[${env}].`), Options.optional)
+const text = (name: string, env: string, description: string, metavar = env) =>
+  Options.text(name).pipe(
+    Options.withPseudoName(metavar),
+    Options.withDescription(`${description} Defaults to env[${env}].`),
+    Options.optional
+  )
 
 /** The global options; they come before the command, as in python-glanceclient. */
 export const globalOptions = {
@@ -29,6 +33,7 @@ export const globalOptions = {
   osUsername: text("os-username", "OS_USERNAME", "Username."),
   osUserId: text("os-user-id", "OS_USER_ID", "User ID."),
   osPassword: Options.redacted("os-password").pipe(
+    Options.withPseudoName("OS_PASSWORD"),
     Options.withDescription("User's password. Defaults to env[OS_PASSWORD]."),
     Options.optional
   ),
@@ -45,6 +50,7 @@ export const globalOptions = {
   osInterface: text("os-interface", "OS_INTERFACE", "Same as --os-endpoint-type."),
   osServiceType: text("os-service-type", "OS_SERVICE_TYPE", "Service type of the catalog entry (image)."),
   osAuthToken: Options.redacted("os-auth-token").pipe(
+    Options.withPseudoName("OS_AUTH_TOKEN"),
     Options.withDescription("A token, instead of a password. Defaults to env[OS_AUTH_TOKEN]."),
     Options.optional
   ),
@@ -56,16 +62,18 @@ export const globalOptions = {
     "Application credential ID."
   ),
   osApplicationCredentialSecret: Options.redacted("os-application-credential-secret").pipe(
+    Options.withPseudoName("OS_APPLICATION_CREDENTIAL_SECRET"),
     Options.withDescription("Application credential secret. Defaults to env[OS_APPLICATION_CREDENTIAL_SECRET]."),
     Options.optional
   ),
   insecure: Options.boolean("insecure").pipe(
     Options.withDescription("Do not verify the server's TLS certificate (dangerous).")
   ),
-  osCacert: text("os-cacert", "OS_CACERT", "CA bundle to verify TLS servers with."),
-  osCert: text("os-cert", "OS_CERT", "Client certificate (PEM)."),
-  osKey: text("os-key", "OS_KEY", "Client certificate key (PEM)."),
+  osCacert: text("os-cacert", "OS_CACERT", "CA bundle to verify TLS servers with.", "<ca-certificate>"),
+  osCert: text("os-cert", "OS_CERT", "Client certificate (PEM).", "<certificate>"),
+  osKey: text("os-key", "OS_KEY", "Client certificate key (PEM).", "<key>"),
   timeout: Options.text("timeout").pipe(
+    Options.withPseudoName("<seconds>"),
     Options.withDescription("Seconds to wait for a connection or for more data (default 600)."),
     Options.optional
   )

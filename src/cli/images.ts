@@ -229,7 +229,11 @@ const sortKeys = ["name", "status", "container_format", "disk_format", "size", "
 /** `image-list`. */
 export const imageList = Command.make("image-list", {
   limit: optionalInt("limit", "Maximum number of images to get."),
-  pageSize: optionalInt("page-size", "Number of images to request in each paginated request."),
+  pageSize: Options.integer("page-size").pipe(
+    Options.withPseudoName("<SIZE>"),
+    Options.withDescription("Number of images to request in each paginated request."),
+    Options.optional
+  ),
   visibility: optionalText("visibility", "The visibility of the images to display."),
   memberStatus: optionalText("member-status", "The status of images to display."),
   owner: optionalText("owner", "Display images owned by <OWNER>."),
@@ -239,7 +243,11 @@ export const imageList = Command.make("image-list", {
     Options.repeated
   ),
   checksum: optionalText("checksum", "Displays images that match the MD5 checksum."),
-  hash: optionalText("hash", "Displays images that match the specified hash value."),
+  hash: Options.text("hash").pipe(
+    Options.withPseudoName("<HASH_VALUE>"),
+    Options.withDescription("Displays images that match the specified hash value."),
+    Options.optional
+  ),
   tag: Options.text("tag").pipe(Options.withDescription("Filter images by a user-defined tag."), Options.repeated),
   sortKey: Options.choice("sort-key", sortKeys).pipe(
     Options.withDescription("Sort image list by specified fields. May be used multiple times."),
@@ -249,7 +257,11 @@ export const imageList = Command.make("image-list", {
     Options.withDescription("Sort image list in specified directions."),
     Options.repeated
   ),
-  sort: optionalText("sort", "Comma-separated list of sort keys and directions in the form of <key>[:<asc|desc>]."),
+  sort: Options.text("sort").pipe(
+    Options.withPseudoName("<key>[:<direction>]"),
+    Options.withDescription("Comma-separated list of sort keys and directions in the form of <key>[:<asc|desc>]."),
+    Options.optional
+  ),
   hidden: optionalBool("hidden", "Filters results by hidden status."),
   includeStores: Options.boolean("include-stores").pipe(Options.withDescription("Print backend store id.")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Show more columns.")),
@@ -298,6 +310,7 @@ export const imageShow = Command.make("image-show", {
     Options.withDescription("Print image size in a human-friendly format.")
   ),
   maxColumnWidth: Options.integer("max-column-width").pipe(
+    Options.withPseudoName("<integer>"),
     Options.withDescription("The max column width of the printed table."),
     Options.withDefault(80)
   ),
@@ -326,6 +339,7 @@ export const imageCreate = Command.make("image-create", {
   ...fieldOptions,
   id: optionalText("id", "An identifier for the image (a UUID)."),
   tags: Options.text("tags").pipe(
+    Options.withPseudoName("<TAGS> [<TAGS> ...]"),
     Options.withDescription("List of strings related to the image (repeat, or give several after one --tags)."),
     Options.repeated
   ),

@@ -1,8 +1,12 @@
 /**
  * The `glance` application: the root command with its global options and every subcommand.
  */
+import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { cacheCommands } from "./cache.js"
+import type { CommandError } from "./errors.js"
 import { glance } from "./globalOptions.js"
 import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
@@ -14,6 +18,27 @@ import { taskCommands } from "./tasks.js"
 /** The version `glance --version` prints. */
 export const version = "0.1.0"
 
+/** `glance help [COMMAND]` (also `glance COMMAND --help`), in python-glanceclient's layout. */
+const helpCommand = Command.make("help", {
+  command: Args.text({ name: "subcommand" }).pipe(Args.withDescription("Display help for <subcommand>."), Args.optional)
+}, (a): Effect.Effect<void, CommandError> =>
+  Effect.flatMap(
+    Effect.promise(() => import("./help.js")),
+    (help) => help.printHelp(command, Option.getOrUndefined(a.command))
+  )).pipe(Command.withDescription("Display help about this program or one of its subcommands."))
+
+/** `glance bash-completion`: the words python-glanceclient's bash completion script completes from. */
+const bashCompletionCommand = Command.make(
+  "bash-completion",
+  {},
+  (): Effect.Effect<void> =>
+    Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(command))
+).pipe(
+  Command.withDescription(
+    "Prints arguments for bash_completion. Prints all of the commands and options to stdout so that the glance.bash_completion script doesn't have to hard code them."
+  )
+)
+
 /** The whole command tree. */
 export const command = glance.pipe(
   Command.withDescription("Command-line interface to the OpenStack Image API (v2)."),
@@ -24,18 +49,39 @@ export const command = glance.pipe(
     ...infoCommands,
     ...taskCommands,
     ...cacheCommands,
-    ...metadefCommands
+    ...metadefCommands,
+    bashCompletionCommand,
+    helpCommand
   ])
 )
+
+/** Global flags that take no value; every other option before the command takes one. */
+const globalFlags = ["-d", "--debug", "-v", "--verbose", "--insecure", "--version", "--wizard", "-h", "--help"]
+const isHelp = (a: string) => a === "-h" || a === "--help"
+
+/** Where the command name is in the arguments (after the global options), or -1. */
+export const commandIndex = (args: ReadonlyArray<string>): number => {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (!a.startsWith("-") || a === "-") return i
+    if (!a.includes("=") && !globalFlags.includes(a)) i++
+  }
+  return -1
+}
 
 /** python-glanceclient spellings that @effect/cli does not parse as such, rewritten before parsing. */
 export const normalizeArgs = (args: ReadonlyArray<string>): Array<string> => {
   const out = [...args]
-  // `glance help [COMMAND]` is `glance [COMMAND] --help`.
-  const help = out.findIndex((a) => a === "help")
-  if (help !== -1 && out.slice(0, help).every((a) => a.startsWith("-"))) {
-    const target = out[help + 1]
-    out.splice(help, 2, ...(target !== undefined ? [target, "--help"] : ["--help"]))
+  const at = commandIndex(out)
+  // `glance --help [COMMAND]` is `glance help`, as argparse.
+  if (out.slice(0, at === -1 ? out.length : at).some(isHelp)) {
+    return [...out.slice(0, at === -1 ? out.length : at).filter((a) => !isHelp(a)), "help"]
+  }
+  if (at === -1) return out
+  if (out[at] === "bash_completion") out[at] = "bash-completion"
+  // `glance COMMAND ... --help` is `glance help COMMAND`, as argparse prints the help whatever else is given.
+  if (out[at] !== "help" && out.slice(at + 1).some(isHelp)) {
+    return [...out.slice(0, at).filter((a) => !isHelp(a)), "help", out[at]!]
   }
   // `--tags a b c` (argparse nargs='+') is `--tags a --tags b --tags c`.
   for (let i = 0; i < out.length; i++) {
