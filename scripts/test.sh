@@ -18,6 +18,7 @@ npm run check
 
 section "build (npm run build)"
 npm run build
+npm run docs:cli -- --check # docs/cli.md must match the command definitions (regenerate: npm run docs:cli)
 
 section "OpenStack lab (scripts/lab/start.sh)"
 bash scripts/lab/start.sh

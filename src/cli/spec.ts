@@ -155,7 +155,7 @@ const collectArgs = (node: Node, out: Array<ArgSpec>, optional = false, many: Ar
   switch (node._tag) {
     case "Single":
       out.push({
-        metavar: pseudo(node) !== undefined && pseudo(node) !== node.name ? pseudo(node)! : `<${String(node.name)}>`,
+        metavar: String(node.name), // `<NAME>`
         description: docText(node.description as Node),
         optional,
         many

@@ -1,0 +1,114 @@
+// Writes docs/cli.md, the `glance` command reference, from the command definitions (src/cli/*.ts)
+// through the same spec as `glance help`. `--check` writes nothing and fails when docs/cli.md differs.
+//   npm run docs:cli             regenerate docs/cli.md
+//   npm run docs:cli -- --check  exit 1 when docs/cli.md is out of date (CI)
+import { execFileSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { commandHelp, programHelp } from "../src/cli/help.js"
+import { command } from "../src/cli/main.js"
+import { type CommandSpec, type OptionSpec, programSpec } from "../src/cli/spec.js"
+
+const root = Path.resolve(import.meta.dirname, "..")
+const target = Path.join(root, "docs/cli.md")
+const width = 78 // argparse's width on an 80-column terminal
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "\\<").replace(/>/g, "\\>")
+const code = (text: string) => `\`${text}\``
+
+const notes = (o: OptionSpec) =>
+  [o.required ? "Required." : "", o.repeated ? "Repeatable." : ""].filter((n) => n !== "")
+
+const optionRow = (o: OptionSpec) => {
+  const value = o.metavar === undefined ? "" : code(o.metavar)
+  return `| ${o.names.map(code).join(", ")} | ${value} | ${cell([o.description, ...notes(o)].join(" "))} |`
+}
+
+/** A global option: its variable in a column of its own, not repeated in the description. */
+const globalRow = (o: OptionSpec) => {
+  const value = o.metavar !== undefined && o.metavar !== o.env ? ` ${o.metavar}` : ""
+  const description = o.description.replace(/ ?Defaults to env\[\w+\]\./, "")
+  return `| ${o.names.map((n) => code(n + value)).join(", ")} | ${o.env === undefined ? "" : code(o.env)} | ${
+    cell(description)
+  } |`
+}
+
+const commandSection = (spec: CommandSpec): string => {
+  const lines = [
+    `### ${spec.name}`,
+    "",
+    cell(spec.description),
+    "",
+    "```",
+    commandHelp(spec, width).split("\n\n")[0]!,
+    "```"
+  ]
+  if (spec.args.length > 0) {
+    lines.push("", "| Argument | Description |", "| --- | --- |")
+    for (const a of spec.args) {
+      const notes = [a.optional ? "Optional." : "", a.many !== "" ? "One or more." : ""].filter((n) => n.length > 0)
+      lines.push(`| ${code(a.metavar)} | ${cell([a.description, ...notes].join(" "))} |`)
+    }
+  }
+  if (spec.options.length > 0) {
+    lines.push("", "| Option | Value | Description |", "| --- | --- | --- |")
+    for (const o of spec.options) lines.push(optionRow(o))
+  }
+  return lines.join("\n")
+}
+
+const render = (): string => {
+  const program = programSpec(command)
+  const commands = [...program.commands].sort((a, b) => a.name.localeCompare(b.name))
+  const globals = program.root.options
+  const doc = [
+    "# The `glance` command",
+    "",
+    "<!-- Generated from the command definitions (src/cli/*.ts) by `npm run docs:cli`; do not edit by hand. -->",
+    "",
+    cell(program.root.description) +
+    " The same text, per command, is what `glance help COMMAND` and `glance COMMAND --help` print.",
+    "",
+    "```",
+    programHelp(program, width).split("\n\n")[0]!,
+    "```",
+    "",
+    "## Global options",
+    "",
+    "They come before the command. A flag beats its environment variable, which beats clouds.yaml (`--os-cloud`).",
+    "",
+    "| Option | Environment | Description |",
+    "| --- | --- | --- |",
+    ...globals.map(globalRow),
+    "",
+    "Built in: `--version` (the version), `-h` / `--help` (help, as `glance help`), " +
+    "`--completions bash|zsh|fish` (a completion script for the shell).",
+    "",
+    "## Commands",
+    "",
+    "| Command | Description |",
+    "| --- | --- |",
+    ...commands.map((c) => `| [${c.name}](#${c.name}) | ${cell(c.description)} |`),
+    "",
+    ...commands.flatMap((c) => [commandSection(c), ""])
+  ].join("\n")
+  // Formatted as `npm run fmt` would, so the format check and this check agree.
+  return execFileSync(Path.join(root, "node_modules/.bin/dprint"), ["fmt", "--stdin", "cli.md"], {
+    cwd: root,
+    input: doc
+  }).toString()
+}
+
+const check = process.argv.includes("--check")
+const generated = render()
+if (check) {
+  const current = Fs.existsSync(target) ? Fs.readFileSync(target, "utf8") : ""
+  if (current !== generated) {
+    process.stderr.write("docs/cli.md is out of date with the command definitions: run `npm run docs:cli`\n")
+    process.exit(1)
+  }
+  process.stdout.write("docs/cli.md is up to date\n")
+} else {
+  Fs.writeFileSync(target, generated)
+  process.stdout.write(`wrote ${Path.relative(root, target)}\n`)
+}
