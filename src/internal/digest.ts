@@ -45,11 +45,11 @@ export const inline = (algorithm: string): Digest => {
 
 const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads")
-const hash = require("node:crypto").createHash(workerData.algorithm); const workerData2 = workerData.copy
+const hash = require("node:crypto").createHash(workerData.algorithm)
 parentPort.on("message", (buffer) => {
   if (buffer === null) { parentPort.postMessage(hash.digest("hex")); return }
   hash.update(new Uint8Array(buffer))
-  parentPort.postMessage(buffer, workerData2 ? [] : [buffer])
+  parentPort.postMessage(buffer, [buffer])
 })
 `
 
@@ -57,7 +57,7 @@ parentPort.on("message", (buffer) => {
 export const onWorker = (algorithm: string): Effect.Effect<Digest> =>
   Effect.gen(function*() {
     const { Worker } = yield* Effect.promise(() => import("node:worker_threads"))
-    const worker = new Worker(workerSource, { eval: true, workerData: { algorithm, copy: !!process.env.GLANCE_COPY } })
+    const worker = new Worker(workerSource, { eval: true, workerData: { algorithm } })
     worker.unref()
     const waiting: Array<(message: ArrayBuffer | string) => void> = []
     let failure: unknown = undefined
@@ -78,7 +78,6 @@ export const onWorker = (algorithm: string): Effect.Effect<Digest> =>
         if (failure !== undefined) return resume(Effect.die(failure))
         waiting.push((reply) => resume(failure !== undefined ? Effect.die(failure) : Effect.succeed(onReply(reply))))
         if (message === null) worker.postMessage(null)
-        else if (process.env.GLANCE_COPY) worker.postMessage(message)
         else worker.postMessage(message, [message])
       })
     return {
@@ -94,6 +93,6 @@ export const onWorker = (algorithm: string): Effect.Effect<Digest> =>
 
 /** A digest suited to a body of `size` bytes (worker thread for large or unknown sizes). */
 export const make = (algorithm: string, size: number | undefined): Effect.Effect<Digest> =>
-  (size !== undefined && size < workerThreshold) || process.env.GLANCE_INLINE_HASH
+  size !== undefined && size < workerThreshold
     ? Effect.succeed(inline(algorithm))
     : onWorker(algorithm)
