@@ -165,7 +165,8 @@ export const fromNodeReadable = <E>(
 
     const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(() => {
       drain()
-      if (failure !== undefined) return Effect.fail(Option.some(onFailure(failure)))
+      // Bytes that arrived before a failure are handed on first: a resumed download asks only for the rest.
+      if (failure !== undefined) return size > 0 ? Effect.succeed(take()) : Effect.fail(Option.some(onFailure(failure)))
       if (size >= blockSize || (ended && size > 0)) return Effect.succeed(take())
       if (ended) return Effect.fail(Option.none())
       return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<E>>((resume) => {
