@@ -258,10 +258,17 @@ export const authTypeOf = (settings: Settings): "password" | "token" | "v3applic
   return "password"
 }
 
+/**
+ * Epoch milliseconds of a Keystone timestamp. One without a zone is UTC: Keystone writes the
+ * expiry of a token capped by its application credential's expiry that way.
+ */
+export const parseExpiry = (timestamp: string): number =>
+  Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(timestamp) ? timestamp : `${timestamp}Z`)
+
 /** Normalizes a v3 token response into a session. */
 export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Type): Session => ({
   token,
-  expiresAt: Date.parse(body.token.expires_at),
+  expiresAt: parseExpiry(body.token.expires_at),
   userId: body.token.user?.id,
   projectId: body.token.project?.id,
   identityVersion: "v3",
@@ -279,7 +286,7 @@ export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Typ
 /** Normalizes a v2.0 token response into a session. */
 export const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
   token: Redacted.make(body.access.token.id),
-  expiresAt: Date.parse(body.access.token.expires),
+  expiresAt: parseExpiry(body.access.token.expires),
   userId: body.access.user?.id,
   projectId: body.access.token.tenant?.id,
   identityVersion: "v2.0",
