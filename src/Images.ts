@@ -206,6 +206,42 @@ export type Location = typeof Location.Type
 
 const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
 
+/** The checksum Glance verifies the data at a new location against (`addImageLocation`). */
+export interface ValidationData {
+  readonly os_hash_algo: string
+  readonly os_hash_value: string
+}
+
+const minor = (version: string) => Number(version.split(".")[1] ?? 0)
+
+/**
+ * Adds a location to a `queued` image with `POST /v2/images/{id}/locations` (Image API v2.17;
+ * Glance answers 202 and activates the image once it has the data); `NotSupported` before any
+ * request when the cloud does not list v2.17.
+ */
+export const addImageLocation = Effect.fn("Images.addImageLocation")(function*(
+  id: string,
+  url: string,
+  options: { readonly validationData?: ValidationData | undefined } = {}
+) {
+  const http = yield* GlanceHttp
+  const listed = yield* http.endpoint.versions
+  if (!listed.includes("2.17")) {
+    const latest = [...listed].sort((a, b) => minor(a) - minor(b)).at(-1)
+    return yield* new NotSupported({
+      message: `Adding an image location is not supported by this cloud (needs Image API v2.17; ${http.endpoint.url} ${
+        latest === undefined ? "lists no v2 version" : `offers up to v${latest}`
+      })`
+    })
+  }
+  const body = options.validationData === undefined ? { url } : { url, validation_data: options.validationData }
+  yield* http.send(
+    HttpClientRequest.post(`/v2/images/${encodeURIComponent(id)}/locations`).pipe(
+      HttpClientRequest.bodyUnsafeJson(body)
+    )
+  )
+})
+
 const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 
 const ImportMethods = Schema.Struct({ "import-methods": Schema.Struct({ value: Schema.Array(Schema.String) }) })

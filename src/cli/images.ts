@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Images from "../Images.js"
-import { describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
+import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
@@ -523,6 +523,64 @@ export const imageDelete = Command.make("image-delete", {
     if (failed > 0) return yield* new PartialFailure({ message: "" })
   }))).pipe(Command.withDescription("Delete specified image."))
 
+const hashAlgorithms = ["sha512", "sha256", "sha1", "md5"]
+
+/** The `--validation-data` of `add-location`, checked as python-glanceclient checks it. */
+export const validationData = (text: string) =>
+  Effect.gen(function*() {
+    let data: unknown
+    try {
+      data = JSON.parse(text)
+    } catch {
+      return yield* new CommandError({ message: "validation-data is not a valid JSON object." })
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      return yield* new CommandError({ message: "validation-data is not a valid JSON object." })
+    }
+    const record = data as Record<string, unknown>
+    const unknown = Object.keys(record).filter((k) => k !== "os_hash_algo" && k !== "os_hash_value")
+    if (unknown.length > 0) {
+      return yield* new CommandError({
+        message: `Validation Data should contain only os_hash_algo and os_hash_value. \`${
+          unknown.join(", ")
+        }\` is not allowed`
+      })
+    }
+    if (Object.keys(record).length === 0) return undefined
+    const { os_hash_algo: algo, os_hash_value: value } = record
+    if (typeof algo !== "string" || !hashAlgorithms.includes(algo)) {
+      return yield* new CommandError({
+        message: `os_hash_algo: \`${String(algo)}\` is incorrect, allowed hashing algorithms: ${
+          hashAlgorithms.join(", ")
+        }`
+      })
+    }
+    if (typeof value !== "string" || value.length === 0) {
+      return yield* new CommandError({ message: "Validation Data should contain os_hash_value with os_hash_algo" })
+    }
+    return { os_hash_algo: algo, os_hash_value: value }
+  })
+
+/** `add-location`: `POST /v2/images/{id}/locations` (Image API v2.17), for a queued image. */
+export const addLocation = Command.make("add-location", {
+  url: Options.text("url").pipe(Options.withPseudoName("<URL>"), Options.withDescription("URL of location to add.")),
+  validationData: Options.text("validation-data").pipe(
+    Options.withPseudoName("<STRING>"),
+    Options.withDescription(
+      "Validation data containing os_hash_algo and os_hash_value only associated to the image. Must be a valid JSON object (default: {})"
+    ),
+    Options.withDefault("{}")
+  ),
+  id: imageId("ID of image whose location is to be added."),
+  ...formatOptions
+}, (a) =>
+  withClient(Effect.gen(function*() {
+    const data = yield* validationData(a.validationData)
+    yield* Images.addImageLocation(a.id, a.url, { validationData: data })
+    const images = yield* Images.Images
+    yield* printImage(yield* images.get(a.id), a)
+  }))).pipe(Command.withDescription("Add location to an image which is in `queued` state only."))
+
 /** All image commands. */
 export const imageCommands = [
   imageList,
@@ -531,5 +589,6 @@ export const imageCommands = [
   imageUpdate,
   imageUpload,
   imageDownload,
-  imageDelete
+  imageDelete,
+  addLocation
 ] as const
