@@ -424,8 +424,30 @@ export const imageUpload = Command.make("image-upload", {
 }, (a) =>
   withClient(Effect.gen(function*() {
     const source = yield* requiredDataSource(opt(a.file), opt(a.size), "upload")
-    yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE })
+    yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE }).pipe(
+      Effect.catchTag("TransportError", (e) => uploadBroke(a.id, e.message))
+    )
   }))).pipe(Command.withDescription("Upload data for a specific image."))
+
+/** A broken upload: says in which status it left the image (Glance takes a moment to leave `saving`). */
+const uploadBroke = (id: string, reason: string) =>
+  Effect.gen(function*() {
+    const images = yield* Images.Images
+    let status = "unknown"
+    for (let look = 0; look < 10; look++) {
+      status = yield* images.get(id).pipe(Effect.map((i) => i.status), Effect.orElseSucceed(() => "unknown"))
+      if (status !== "saving") break
+      yield* Effect.sleep("500 millis")
+    }
+    const next = status === "queued"
+      ? ": upload its data again"
+      : status === "saving"
+      ? ": Glance sets it back to queued when it notices the broken upload"
+      : ""
+    return yield* new CommandError({
+      message: `Uploading the data of image ${id} failed: ${reason}. The image is in status ${status}${next}`
+    })
+  })
 
 /** `image-download`: to `--file` (atomically) or to a redirected standard output. */
 export const imageDownload = Command.make("image-download", {
