@@ -11,11 +11,14 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
+import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
+import { firstReadFailure, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
+import { extraFields } from "./schemaFlags.js"
 
 export const parseBool = (flag: string) => (value: string): Effect.Effect<boolean, UsageError> => {
   const v = value.toLowerCase()
@@ -161,8 +164,9 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (file !== undefined) {
-      if (stdinHasData() && !Fs.fstatSync(0).isFile()) {
-        // A pipe on stdin and --file: python-glanceclient silently prefers --file; say which one is used.
+      // python-glanceclient silently prefers --file; two sources of data is a mistake worth a word.
+      if (stdinHoldsData()) {
+        return yield* new UsageError({ message: "Both --file and data on standard input were given: use one" })
       }
       const info = yield* fs.stat(file).pipe(
         Effect.mapError(() =>
@@ -177,6 +181,8 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
           new UsageError({ message: `File ${file} does not exist or user does not have read privileges to it` })
         )
       )
+      const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
+      if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
       const length = info.type === "File" ? Number(info.size) : size
       return Option.some({
         name: file,
@@ -349,6 +355,7 @@ export const imageCreate = Command.make("image-create", {
   withClient(Effect.gen(function*() {
     const images = yield* Images.Images
     const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
+    Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig))
     if (a.id._tag === "Some") fields.id = a.id.value
     const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
     const source = yield* dataSource(opt(a.file), undefined)
@@ -393,7 +400,7 @@ export const imageUpdate = Command.make("image-update", {
 }, (a) =>
   withClient(Effect.gen(function*() {
     const images = yield* Images.Images
-    const set = yield* fieldsOf(a, undefined)
+    const set = { ...(yield* fieldsOf(a, undefined)), ...(yield* extraFields("image-update", yield* CloudConfig)) }
     // As python-glanceclient: remove only properties the image has and that are not being set.
     const remove = a.removeProperty.length === 0 ? [] : yield* Effect.map(
       images.get(a.id),

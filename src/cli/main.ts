@@ -13,6 +13,8 @@ import { imageCommands } from "./images.js"
 import { infoCommands } from "./info.js"
 import { memberCommands } from "./members.js"
 import { metadefCommands } from "./metadefs.js"
+import { ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
+import { programSpec } from "./spec.js"
 import { taskCommands } from "./tasks.js"
 
 /** The version `glance --version` prints. */
@@ -95,6 +97,22 @@ export const normalizeArgs = (args: ReadonlyArray<string>): Array<string> => {
   return out
 }
 
+const cli = Command.run(command, { name: "glance", version })
+
 /** Runs the CLI on arguments (without the node and script paths). */
-export const run = (args: ReadonlyArray<string>) =>
-  Command.run(command, { name: "glance", version })(["node", "glance", ...normalizeArgs(args)])
+export const run = (args: ReadonlyArray<string>) => {
+  const normalized = normalizeArgs(args)
+  const at = commandIndex(normalized)
+  const name = normalized[at]
+  const spec = at === -1 ? undefined : programSpec(command).commands.find((c) => c.name === name)
+  if (spec === undefined || !(schemaCommands as ReadonlyArray<string>).includes(spec.name)) {
+    return cli(["node", "glance", ...normalized])
+  }
+  // image-create / image-update: the flags from the cloud's image schema are taken out here and typed by it later.
+  const known = new Set(spec.options.flatMap((o) => o.names))
+  const withValue = new Set(spec.options.filter((o) => o.metavar !== undefined).flatMap((o) => o.names))
+  for (const builtIn of ["--completions", "--log-level"]) [known, withValue].forEach((s) => s.add(builtIn))
+  known.add("--wizard")
+  const { args: rest, extras } = splitExtraFlags(normalized, at, known, withValue)
+  return cli(["node", "glance", ...rest]).pipe(Effect.provideService(ExtraFlags, { flags: extras, known }))
+}

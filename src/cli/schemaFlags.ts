@@ -1,0 +1,248 @@
+/**
+ * The schema-driven flags of `image-create` and `image-update`: as python-glanceclient builds
+ * them from the cloud's image schema, every writable property the cloud declares is a
+ * `--<property> value` flag (underscores spelled as dashes), beyond the static ones. The schema
+ * is cached on disk per cloud endpoint (`$XDG_CACHE_HOME/glanceclient/<hash>/image_schema.json`,
+ * mode 0600), so only the first run asks the cloud for it.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import type { Settings } from "../CloudConfig.js"
+import * as Schemas from "../Schemas.js"
+import { UsageError } from "./errors.js"
+
+/** A flag the command's definition does not know, and its value, taken apart before parsing. */
+export interface ExtraFlag {
+  readonly flag: string
+  readonly value: string | undefined
+}
+
+/** The extra flags of this run (only for image-create and image-update), and the flags the command defines. */
+export class ExtraFlags extends Context.Tag("glance/ExtraFlags")<ExtraFlags, {
+  readonly flags: ReadonlyArray<ExtraFlag>
+  readonly known: ReadonlySet<string>
+}>() {}
+
+/** The commands whose flags come from the image schema too. */
+export const schemaCommands = ["image-create", "image-update"] as const
+
+/** The properties python-glanceclient offers no flag for (read-only ones, and those with flags of their own). */
+const omitted: Record<(typeof schemaCommands)[number], ReadonlyArray<string>> = {
+  "image-create": [
+    "created_at",
+    "updated_at",
+    "file",
+    "checksum",
+    "virtual_size",
+    "size",
+    "status",
+    "schema",
+    "direct_url",
+    "locations",
+    "self",
+    "os_hidden",
+    "os_hash_value",
+    "os_hash_algo"
+  ],
+  "image-update": [
+    "id",
+    "locations",
+    "created_at",
+    "updated_at",
+    "file",
+    "checksum",
+    "virtual_size",
+    "size",
+    "status",
+    "schema",
+    "direct_url",
+    "tags",
+    "self",
+    "os_hidden",
+    "os_hash_value",
+    "os_hash_algo"
+  ]
+}
+
+/**
+ * Takes the `--name value` / `--name=value` flags that are not `known` out of the arguments
+ * after the command (at `at`); `withValue` are the known ones that take a value.
+ */
+export const splitExtraFlags = (
+  args: ReadonlyArray<string>,
+  at: number,
+  known: ReadonlySet<string>,
+  withValue: ReadonlySet<string>
+): { readonly args: Array<string>; readonly extras: Array<ExtraFlag> } => {
+  const out = args.slice(0, at + 1)
+  const extras: Array<ExtraFlag> = []
+  for (let i = at + 1; i < args.length; i++) {
+    const a = args[i]!
+    if (a === "--") {
+      out.push(...args.slice(i))
+      break
+    }
+    const eq = a.indexOf("=")
+    const name = a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a
+    if (!name.startsWith("--") || name.length <= 2 || known.has(name)) {
+      out.push(a)
+      if (known.has(name) && withValue.has(name) && eq < 0 && i + 1 < args.length) out.push(args[++i]!)
+      continue
+    }
+    if (eq > 0) extras.push({ flag: name, value: a.slice(eq + 1) })
+    else if (i + 1 < args.length && !args[i + 1]!.startsWith("--")) extras.push({ flag: name, value: args[++i]! })
+    else extras.push({ flag: name, value: undefined })
+  }
+  return { args: out, extras }
+}
+
+/** The directory of the schema cache for the settings' endpoint. */
+export const cacheDir = (settings: Settings): string => {
+  const base = process.env.XDG_CACHE_HOME || Path.join(process.env.HOME || Os.homedir(), ".cache")
+  // The endpoint: the image URL when given, else what picks it from the catalog.
+  const endpoint = settings.imageUrl ?? [settings.authUrl, settings.regionName ?? "", settings.interface ?? "public"]
+    .join(" ")
+  const hash = Crypto.createHash("sha256").update(endpoint).digest("hex").slice(0, 40)
+  return Path.join(base, "glanceclient", hash)
+}
+
+/** The cached image schema of the settings' endpoint, if any (an unreadable cache is no cache). */
+export const readCachedSchema = (settings: Settings): Schemas.JsonSchema | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(Fs.readFileSync(Path.join(cacheDir(settings), "image_schema.json"), "utf8"))
+    return typeof parsed === "object" && parsed !== null && "properties" in parsed
+      ? (parsed as Schemas.JsonSchema)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes the cache (0600, in a 0700 directory, replaced atomically); a failure to write only costs a request later. */
+export const writeCachedSchema = (settings: Settings, schema: Schemas.JsonSchema): void => {
+  try {
+    const dir = cacheDir(settings)
+    Fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const file = Path.join(dir, "image_schema.json")
+    const temp = `${file}.${process.pid}.tmp`
+    Fs.writeFileSync(temp, JSON.stringify(schema), { mode: 0o600 })
+    Fs.renameSync(temp, file)
+  } catch {
+    // A read-only home: python-glanceclient carries on too.
+  }
+}
+
+/** A property that can be a flag, and how its values are typed. */
+export interface SchemaFlag {
+  readonly flag: string
+  readonly property: string
+  readonly type: string
+  readonly itemType: string | undefined
+  readonly choices: ReadonlyArray<string> | undefined
+  readonly description: string
+}
+
+const firstType = (type: unknown): string => {
+  if (typeof type === "string") return type
+  if (Array.isArray(type)) return type.find((t) => t !== "null") ?? "string"
+  return "string"
+}
+
+/** The flags the schema offers for the command, beyond the `staticFlags` the command defines itself. */
+export const schemaFlags = (
+  schema: Schemas.JsonSchema,
+  command: (typeof schemaCommands)[number],
+  staticFlags: ReadonlySet<string>
+): Array<SchemaFlag> =>
+  Object.entries(schema.properties ?? {}).flatMap(([property, p]) => {
+    const flag = `--${property.replace(/_/g, "-")}`
+    if (omitted[command].includes(property) || p.readOnly === true || staticFlags.has(flag)) return []
+    const type = firstType(p.type)
+    const items = (p as { items?: { type?: unknown } }).items
+    const itemType = type === "array" ? firstType(items?.type) : undefined
+    if (!["string", "integer", "number", "boolean", "array"].includes(type)) return []
+    if (itemType !== undefined && !["string", "integer", "number", "boolean"].includes(itemType)) return []
+    const choices = p.enum?.filter((c) => c !== null).map(String)
+    const description = [p.description ?? "", choices ? `Valid values: ${choices.join(", ")}` : ""]
+      .filter((s) => s.length > 0).join(" ")
+    return [{ flag, property, type, itemType, choices, description }]
+  })
+
+const typed = (flag: string, type: string, choices: ReadonlyArray<string> | undefined, value: string) =>
+  Effect.gen(function*() {
+    if (choices !== undefined && !choices.includes(value)) {
+      return yield* new UsageError({
+        message: `argument ${flag}: invalid choice: '${value}' (choose from ${choices.map((c) => `'${c}'`).join(", ")})`
+      })
+    }
+    switch (type) {
+      case "integer":
+        if (!/^[-+]?\d+$/.test(value.trim())) {
+          return yield* new UsageError({ message: `argument ${flag}: invalid int value: '${value}'` })
+        }
+        return Number(value)
+      case "number":
+        if (value.trim() === "" || Number.isNaN(Number(value))) {
+          return yield* new UsageError({ message: `argument ${flag}: invalid float value: '${value}'` })
+        }
+        return Number(value)
+      case "boolean": {
+        const v = value.toLowerCase()
+        if (["1", "t", "true", "on", "y", "yes"].includes(v)) return true
+        if (["0", "f", "false", "off", "n", "no"].includes(v)) return false
+        return yield* new UsageError({ message: `${flag} expects True or False, not "${value}"` })
+      }
+      default:
+        return value
+    }
+  })
+
+/** The image fields of the extra flags, typed by the schema; `unrecognized arguments` when it has no such property. */
+export const fieldsFromFlags = (
+  offered: ReadonlyArray<SchemaFlag>,
+  extras: ReadonlyArray<ExtraFlag>
+): Effect.Effect<Record<string, unknown>, UsageError> =>
+  Effect.gen(function*() {
+    const unknown = extras.filter((e) => !offered.some((f) => f.flag === e.flag)).map((e) => e.flag)
+    if (unknown.length > 0) {
+      return yield* new UsageError({ message: `unrecognized arguments: ${[...new Set(unknown)].join(" ")}` })
+    }
+    const fields: Record<string, unknown> = {}
+    for (const e of extras) {
+      const f = offered.find((o) => o.flag === e.flag)!
+      if (e.value === undefined) return yield* new UsageError({ message: `argument ${e.flag}: expected one argument` })
+      if (f.type === "array") {
+        const values: Array<unknown> = []
+        for (const v of e.value.split(",")) values.push(yield* typed(e.flag, f.itemType ?? "string", f.choices, v))
+        fields[f.property] = [...((fields[f.property] as Array<unknown> | undefined) ?? []), ...values]
+      } else {
+        fields[f.property] = yield* typed(e.flag, f.type, f.choices, e.value)
+      }
+    }
+    return fields
+  })
+
+/**
+ * The image fields of this run's extra flags for `command`: from the cached schema, else (or
+ * when it lacks a flag given) the cloud's, cached for the next run.
+ */
+export const extraFields = (command: (typeof schemaCommands)[number], settings: Settings) =>
+  Effect.gen(function*() {
+    const given = yield* Effect.serviceOption(ExtraFlags)
+    if (Option.isNone(given) || given.value.flags.length === 0) return {}
+    const { flags: extras, known: staticFlags } = given.value
+    const known = (schema: Schemas.JsonSchema) => schemaFlags(schema, command, staticFlags)
+    const cached = readCachedSchema(settings)
+    if (cached !== undefined && extras.every((e) => known(cached).some((f) => f.flag === e.flag))) {
+      return yield* fieldsFromFlags(known(cached), extras)
+    }
+    const schemas = yield* Schemas.Schemas
+    const fresh = yield* schemas.get("image")
+    writeCachedSchema(settings, fresh)
+    return yield* fieldsFromFlags(known(fresh), extras)
+  })
