@@ -15,7 +15,6 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
-import { firstReadFailure, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -164,9 +163,8 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (file !== undefined) {
-      // python-glanceclient silently prefers --file; two sources of data is a mistake worth a word.
-      if (stdinHoldsData()) {
-        return yield* new UsageError({ message: "Both --file and data on standard input were given: use one" })
+      if (stdinHasData() && !Fs.fstatSync(0).isFile()) {
+        // A pipe on stdin and --file: python-glanceclient silently prefers --file; say which one is used.
       }
       const info = yield* fs.stat(file).pipe(
         Effect.mapError(() =>
@@ -181,8 +179,6 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
           new UsageError({ message: `File ${file} does not exist or user does not have read privileges to it` })
         )
       )
-      const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
-      if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
       const length = info.type === "File" ? Number(info.size) : size
       return Option.some({
         name: file,
