@@ -3,17 +3,19 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as CloudConfig from "../CloudConfig.js"
 import { cacheCommands } from "./cache.js"
 import type { CommandError } from "./errors.js"
-import { glance } from "./globalOptions.js"
+import { glance, toSettings } from "./globalOptions.js"
 import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoCommands } from "./info.js"
 import { memberCommands } from "./members.js"
 import { metadefCommands } from "./metadefs.js"
-import { ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
+import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
 import { programSpec } from "./spec.js"
 import { taskCommands } from "./tasks.js"
 
@@ -21,13 +23,31 @@ import { taskCommands } from "./tasks.js"
 export const version = "0.1.0"
 
 /** `glance help [COMMAND]` (also `glance COMMAND --help`), in python-glanceclient's layout. */
-const helpCommand = Command.make("help", {
-  command: Args.text({ name: "subcommand" }).pipe(Args.withDescription("Display help for <subcommand>."), Args.optional)
-}, (a): Effect.Effect<void, CommandError> =>
-  Effect.flatMap(
-    Effect.promise(() => import("./help.js")),
-    (help) => help.printHelp(command, Option.getOrUndefined(a.command))
-  )).pipe(Command.withDescription("Display help about this program or one of its subcommands."))
+const helpCommand = Command.make(
+  "help",
+  {
+    command: Args.text({ name: "subcommand" }).pipe(
+      Args.withDescription("Display help for <subcommand>."),
+      Args.optional
+    )
+  },
+  (a): Effect.Effect<void, CommandError, Command.Command.Context<"glance"> | FileSystem.FileSystem> =>
+    Effect.gen(function*() {
+      const help = yield* Effect.promise(() => import("./help.js"))
+      // image-create / image-update list the flags of the cloud's image schema too, when it is cached.
+      const settings = yield* glance.pipe(
+        Effect.flatMap(toSettings),
+        Effect.flatMap(CloudConfig.resolve),
+        Effect.option
+      )
+      yield* help.printHelp(
+        command,
+        Option.getOrUndefined(a.command),
+        (spec) =>
+          Option.match(settings, { onNone: () => [], onSome: (s) => cachedFlagSpecs(spec.name, spec.options, s) })
+      )
+    })
+).pipe(Command.withDescription("Display help about this program or one of its subcommands."))
 
 /** `glance bash-completion`: the words python-glanceclient's bash completion script completes from. */
 const bashCompletionCommand = Command.make(

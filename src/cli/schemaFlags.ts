@@ -15,6 +15,7 @@ import * as Path from "node:path"
 import type { Settings } from "../CloudConfig.js"
 import * as Schemas from "../Schemas.js"
 import { UsageError } from "./errors.js"
+import type { OptionSpec } from "./spec.js"
 
 /** A flag the command's definition does not know, and its value, taken apart before parsing. */
 export interface ExtraFlag {
@@ -246,3 +247,26 @@ export const extraFields = (command: (typeof schemaCommands)[number], settings: 
     writeCachedSchema(settings, fresh)
     return yield* fieldsFromFlags(known(fresh), extras)
   })
+
+/** The schema flags as `glance help` lists them, from the cached schema of the settings' endpoint (none without one). */
+export const cachedFlagSpecs = (
+  command: string,
+  known: ReadonlyArray<OptionSpec>,
+  settings: Settings
+): Array<OptionSpec> => {
+  if (!(schemaCommands as ReadonlyArray<string>).includes(command)) return []
+  const schema = readCachedSchema(settings)
+  if (schema === undefined) return []
+  const names = new Set(known.flatMap((o) => o.names))
+  return schemaFlags(schema, command as (typeof schemaCommands)[number], names).map((f) => ({
+    names: [f.flag],
+    long: f.flag,
+    metavar: f.type === "boolean" ? "[True|False]" : `<${f.property.toUpperCase()}>`,
+    description: f.description,
+    required: false,
+    repeated: f.type === "array",
+    type: f.choices ? "choice" : f.type === "integer" ? "integer" : "text",
+    choices: f.choices,
+    env: undefined
+  }))
+}
