@@ -2,6 +2,7 @@
  * The in-memory `Images` service of one caller over a world.
  */
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
@@ -10,7 +11,18 @@ import * as Images from "../../Images.js"
 import { imageFieldProblems } from "../../Schemas.js"
 import type * as Tasks from "../../Tasks.js"
 import { itemSchemas } from "./schemaFixture.js"
-import { type Caller, canSee, fail, failure, listed, mayChange, now, type StoredImage, type World } from "./world.js"
+import {
+  type Caller,
+  canSee,
+  fail,
+  failure,
+  glanceTime,
+  listed,
+  mayChange,
+  now,
+  type StoredImage,
+  type World
+} from "./world.js"
 
 const hash = (algorithm: string, data: Uint8Array) => Crypto.createHash(algorithm).update(data).digest("hex")
 
@@ -211,20 +223,22 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
     )
 
   /** Records the task of an import, as Glance's `api_image_import` task. */
-  const recordImport = (stored: StoredImage, method: string) =>
-    Effect.map(now, (at) => {
+  const recordImport = (stored: StoredImage, method: string, stores: ReadonlyArray<string>) =>
+    Effect.map(Clock.currentTimeMillis, (ms) => {
+      const at = glanceTime(ms)
       const task: Tasks.Task = {
         id: Crypto.randomUUID(),
         type: "api_image_import",
         status: "success",
         owner: caller.project,
-        input: { image_id: stored.image.id, import_req: { method: { name: method } }, backend: [...world.stores] },
+        input: { image_id: stored.image.id, import_req: { method: { name: method } }, backend: [...stores] },
         result: { image_id: stored.image.id },
-        message: "",
+        message: `Copied ${Math.floor((stored.data?.byteLength ?? 0) / 1048576)} MiB`,
         image_id: stored.image.id,
         request_id: `req-${Crypto.randomUUID()}`,
         user_id: caller.project,
-        expires_at: null,
+        // Glance keeps finished tasks for 48 hours.
+        expires_at: glanceTime(ms + 48 * 3600_000),
         created_at: at,
         updated_at: at
       }
@@ -346,7 +360,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           default:
             return yield* new NotSupported({ message: `The in-memory Glance has no network for ${options.method}` })
         }
-        yield* recordImport(stored, options.method)
+        yield* recordImport(stored, options.method, targets)
       }),
     deactivate: (id) => setActivation(id, "deactivated", "deactivate"),
     reactivate: (id) => setActivation(id, "active", "reactivate"),

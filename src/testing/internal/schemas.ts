@@ -8,11 +8,11 @@ import * as Schemas from "../../Schemas.js"
 import { itemSchemas } from "./schemaFixture.js"
 import { fail } from "./world.js"
 
-/** The item schema a list schema holds, and the key of the list. */
-const lists: Readonly<Record<string, readonly [item: string, key: string]>> = {
+/** The item schema a list schema holds, the key of the list, and whether it is paged (`first`, `next`). */
+const lists: Readonly<Record<string, readonly [item: string, key: string, paged?: false]>> = {
   images: ["image", "images"],
-  members: ["member", "members"],
-  tasks: ["task", "tasks"],
+  members: ["member", "members", false],
+  tasks: ["task", "tasks", false],
   "metadefs/namespaces": ["metadefs/namespace", "namespaces"],
   "metadefs/objects": ["metadefs/object", "objects"],
   "metadefs/properties": ["metadefs/property", "properties"],
@@ -30,8 +30,7 @@ export const schemaNamed = (name: string): Schemas.JsonSchema | undefined => {
     name: name.replace(/^metadefs\//, ""),
     properties: {
       [list[1]]: { type: "array", items: itemSchemas[list[0]] },
-      first: { type: "string" },
-      next: { type: "string" },
+      ...(list[2] === false ? {} : { first: { type: "string" }, next: { type: "string" } }),
       schema: { type: "string" }
     }
   }

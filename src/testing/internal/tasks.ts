@@ -8,6 +8,8 @@ import type * as Tasks from "../../Tasks.js"
 import { type Caller, fail, type World } from "./world.js"
 
 const types: ReadonlyArray<string> = ["import", "api_image_import"]
+const statuses: ReadonlyArray<string> = ["pending", "processing", "success", "failure"]
+const sortKeys: ReadonlyArray<string> = ["created_at", "updated_at", "id", "type", "status", "owner", "expires_at"]
 
 /** Builds the `Tasks` service of a caller. */
 export const makeTasks = (world: World, caller: Caller): Tasks.Service => {
@@ -17,11 +19,20 @@ export const makeTasks = (world: World, caller: Caller): Tasks.Service => {
       : fail(403, "You are not authorized to complete tasks_api_access action.", method, path)
   return {
     list: (options = {}) =>
-      Stream.unwrap(Effect.map(access("GET", "/v2/tasks"), () => {
+      Stream.unwrap(Effect.gen(function*() {
+        yield* access("GET", "/v2/tasks")
         const filters: Record<string, string> = { ...options.filters }
         if (options.status !== undefined) filters.status = options.status
         if (options.type !== undefined) filters.type = options.type
+        // Glance checks the filters it knows: only legacy `import` tasks can be asked for by type.
+        if (filters.status !== undefined && !statuses.includes(filters.status)) {
+          return yield* fail(400, `Invalid status value: ${filters.status}`, "GET", "/v2/tasks")
+        }
+        if (filters.type !== undefined && filters.type !== "import") {
+          return yield* fail(400, `Invalid type value: ${filters.type}`, "GET", "/v2/tasks")
+        }
         const key = options.sortKey ?? "created_at"
+        if (!sortKeys.includes(key)) return yield* fail(400, "Sort key supplied was not valid.", "GET", "/v2/tasks")
         const sign = options.sortDir === "asc" ? 1 : -1
         const all = [...world.tasks.values()]
           .filter((t) => Object.entries(filters).every(([k, v]) => String(t[k]) === v))
@@ -31,7 +42,10 @@ export const makeTasks = (world: World, caller: Caller): Tasks.Service => {
             const y = String(b[key] ?? "")
             return x === y ? (i - j) * sign : (x < y ? -1 : 1) * sign
           })
-          .map(([t]) => t)
+          // A listed task is a summary, as Glance lists it: no input, result, message or image.
+          .map(([{ image_id: _i, input: _in, message: _m, request_id: _r, result: _re, user_id: _u, ...summary }]) =>
+            summary as Tasks.Task
+          )
         return Stream.fromIterable(options.limit === undefined ? all : all.slice(0, options.limit))
       })),
     get: (id) =>

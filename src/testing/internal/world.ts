@@ -85,8 +85,11 @@ export const makeWorld = (options: WorldOptions = {}): World => ({
 
 const epoch = "1970-01-01T00:00:00Z"
 
-/** The current time as Glance writes it (seconds, `Z`). */
-export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"))
+/** A time as Glance writes it (seconds, `Z`). */
+export const glanceTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
+
+/** The current time as Glance writes it. */
+export const now = Effect.map(Clock.currentTimeMillis, glanceTime)
 
 /** A failed response, as the HTTP services would map it. */
 export const failure = (status: number, message: string, method: string, path: string): ResponseError =>
