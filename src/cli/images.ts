@@ -490,13 +490,24 @@ export const imageDownload = Command.make("image-download", {
             new LocalFileError({
               message: `Cannot write ${file}: ${systemReason[e.reason] ?? e.description?.split(",")[0] ?? e.reason}`
             })
-          ))
+          )),
+        namingTheImage(a.id)
       )
     } else {
-      yield* writeStdout(withProgress(images.download(a.id, options), progress))
+      yield* writeStdout(withProgress(images.download(a.id, options), progress)).pipe(namingTheImage(a.id))
     }
     progress.done()
   }))).pipe(Command.withDescription("Download a specific image."))
+
+/** As python-glanceclient: an HTTP failure of `image-download` names the image. */
+const namingTheImage = (id: string) => <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchIf(
+    effect,
+    (e) =>
+      typeof (e as { status?: unknown }).status === "number" && e._tag !== "Unauthorized" &&
+      e._tag !== "AuthenticationError",
+    (e) => new CommandError({ message: `Unable to download image '${id}'. (${describe(e).line})` })
+  )
 
 const systemReason: Record<string, string> = {
   NotFound: "no such file or directory",
