@@ -28,8 +28,9 @@ export const makeCache = (world: World, caller: Caller): Cache.Service => {
     ),
     queue: (id) =>
       Effect.gen(function*() {
-        yield* admin("cache_image", "PUT", `/v2/cache/${id}`)
+        // Glance looks the image up before it checks the policy.
         yield* image(id, "PUT")
+        yield* admin("cache_image", "PUT", `/v2/cache/${id}`)
         if (world.images.get(id)!.image.status !== "active") {
           return yield* fail(
             400,
@@ -42,8 +43,8 @@ export const makeCache = (world: World, caller: Caller): Cache.Service => {
       }),
     delete: (id) =>
       Effect.gen(function*() {
-        yield* admin("cache_delete", "DELETE", `/v2/cache/${id}`)
         yield* image(id, "DELETE")
+        yield* admin("cache_delete", "DELETE", `/v2/cache/${id}`)
         world.cached.delete(id)
         unqueue(id)
       }),
