@@ -34,6 +34,25 @@ const statusText: Record<number, string> = {
   504: "Gateway Timeout"
 }
 
+const schemaFailure =
+  /^Provided object does not match schema '[^']*': (.*?) Failed validating '\w+' in schema((?:\[[^\]]*\])+):/s
+
+/**
+ * Glance's jsonschema failure ("Provided object does not match schema 'image': 'x' is not one
+ * of […] Failed validating 'enum' in schema[…]: {the whole schema} On instance[…]: 'x'") as
+ * one sentence that names the property and, for an enum, the values the cloud allows.
+ */
+export const condenseSchemaFailure = (message: string): string => {
+  const m = schemaFailure.exec(message)
+  if (!m) return message
+  const property = [...m[2]!.matchAll(/\['([^']*)'\]/g)].at(-1)?.[1] ?? "a property"
+  const reason = m[1]!
+  const oneOf = /^(.*) is not one of \[(.*)\]$/s.exec(reason)
+  if (!oneOf) return `Invalid ${property}: ${reason}`
+  const allowed = oneOf[2]!.split(",").map((v) => v.trim().replace(/^'|'$/g, "")).filter((v) => v !== "None")
+  return `Invalid ${property} ${oneOf[1]}: the cloud allows ${allowed.join(", ")}`
+}
+
 /** The one line printed for a failure, and the exit code. */
 export const describe = (error: unknown): { readonly line: string; readonly exitCode: number } => {
   if (ValidationError.isValidationError(error)) {
@@ -50,7 +69,10 @@ export const describe = (error: unknown): { readonly line: string; readonly exit
   if (typeof e.status === "number" && e._tag !== "AuthenticationError") {
     const rid = e.requestId ? ` (request-id: ${e.requestId})` : ""
     return {
-      line: `HTTP ${e.status} ${statusText[e.status] ?? ""}: ${e.message ?? ""}${rid}`.replace(/ +:/, ":"),
+      line: `HTTP ${e.status} ${statusText[e.status] ?? ""}: ${condenseSchemaFailure(e.message ?? "")}${rid}`.replace(
+        / +:/,
+        ":"
+      ),
       exitCode: 1
     }
   }
