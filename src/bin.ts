@@ -10,8 +10,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
 import { describe } from "./cli/errors.js"
-import { PlatformHttp } from "./cli/globalOptions.js"
-import { run } from "./cli/main.js"
+import { globalOptions, PlatformHttp } from "./cli/globalOptions.js"
+import { commandIndex, run } from "./cli/main.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
 
@@ -33,17 +33,57 @@ const httpFor = (settings: Settings) =>
 
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "")
 
+const args = process.argv.slice(2)
+
+/** The global option names (`--os-password`, `-d`, …). */
+const globalNames = new Set([
+  ...Object.keys(globalOptions).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
+  "-d",
+  "-v",
+  "-h",
+  "--help",
+  "--version",
+  "--wizard"
+])
+
+/**
+ * @effect/cli's parse errors, reworded where they do not name the problem: a number that is
+ * not a safe integer does not say which flag; an unknown global option is reported as an
+ * invalid subcommand.
+ */
+const reword = (line: string): string => {
+  const notInteger = /^'(.*)' is not a integer$/.exec(line)
+  if (notInteger) {
+    const value = notInteger[1]!
+    const at = args.findIndex((a, i) => a.startsWith("-") && (a.endsWith(`=${value}`) || args[i + 1] === value))
+    const flag = at === -1 ? undefined : args[at]!.split("=")[0]!
+    const range = /^-?\d+$/.test(value) ? ` (at most ${Number.MAX_SAFE_INTEGER})` : ""
+    return `${flag ?? "An option"} expects a whole number${range}, not '${value}'`
+  }
+  if (line.startsWith("Invalid subcommand for glance")) {
+    const end = commandIndex(args)
+    const unknown = args.slice(0, end === -1 ? args.length : end).find((a) =>
+      a.startsWith("-") && !globalNames.has(a.split("=")[0]!)
+    )
+    if (unknown !== undefined) return `Unknown option ${unknown.split("=")[0]} (see glance --help)`
+    if (end === -1) return "No command given (see glance --help)"
+  }
+  return line
+}
+
 /** The console, with error output (where @effect/cli reports parse errors) folded into one line. */
 const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console, (base) => ({
   ...base,
-  error: (...args: ReadonlyArray<unknown>) =>
+  error: (...parts: ReadonlyArray<unknown>) =>
     base.error(
-      stripAnsi(args.map(String).join(" ")).split("\n").map((l) => l.trim()).filter((l) => l.length > 0).join(" ")
+      reword(
+        stripAnsi(parts.map(String).join(" ")).split("\n").map((l) => l.trim()).filter((l) => l.length > 0).join(" ")
+      )
     )
 }))
 
 const main = Effect.flatMap(oneLineErrors, (console) =>
-  run(process.argv.slice(2)).pipe(
+  run(args).pipe(
     Effect.withConsole(console),
     Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
   ))
