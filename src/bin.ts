@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
-import { describe } from "./cli/errors.js"
+import { describe, UsageError } from "./cli/errors.js"
 import { globalOptions, PlatformHttp } from "./cli/globalOptions.js"
 import { commandIndex, run } from "./cli/main.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
@@ -82,11 +82,27 @@ const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console,
     )
 }))
 
-const main = Effect.flatMap(oneLineErrors, (console) =>
-  run(args).pipe(
-    Effect.withConsole(console),
-    Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
-  ))
+/**
+ * An argument that was not valid UTF-8: Node has turned its bytes into U+FFFD, so running on
+ * would send a value nobody typed. The value is not echoed (it may be a password).
+ */
+const notUtf8 = args.findIndex((a) => a.includes("\uFFFD"))
+
+const main = notUtf8 !== -1
+  ? Effect.fail(
+    new UsageError({
+      message: args[notUtf8]!.startsWith("--") && args[notUtf8]!.includes("=")
+        ? `The value of ${args[notUtf8]!.split("=")[0]} is not valid UTF-8`
+        : args[notUtf8 - 1]?.startsWith("-") && !args[notUtf8]!.startsWith("-")
+        ? `The value of ${args[notUtf8 - 1]} is not valid UTF-8`
+        : `Argument ${notUtf8 + 1} is not valid UTF-8`
+    })
+  )
+  : Effect.flatMap(oneLineErrors, (console) =>
+    run(args).pipe(
+      Effect.withConsole(console),
+      Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
+    ))
 
 Effect.runPromiseExit(main).then((exit) => {
   // Nothing may keep a finished command alive (an idle keep-alive socket, say).
