@@ -15,6 +15,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
+import { stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -163,8 +164,9 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (file !== undefined) {
-      if (stdinHasData() && !Fs.fstatSync(0).isFile()) {
-        // A pipe on stdin and --file: python-glanceclient silently prefers --file; say which one is used.
+      // python-glanceclient silently prefers --file; two sources of data is a mistake worth a word.
+      if (yield* stdinHoldsData) {
+        return yield* new UsageError({ message: "Both --file and data on standard input were given: use one" })
       }
       const info = yield* fs.stat(file).pipe(
         Effect.mapError(() =>
