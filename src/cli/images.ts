@@ -15,7 +15,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
-import { stdinHoldsData } from "./localData.js"
+import { firstReadFailure, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -181,6 +181,8 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
           new UsageError({ message: `File ${file} does not exist or user does not have read privileges to it` })
         )
       )
+      const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
+      if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
       const length = info.type === "File" ? Number(info.size) : size
       return Option.some({
         name: file,

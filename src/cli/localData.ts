@@ -1,6 +1,6 @@
 /**
  * Checks on the local image data made before anything is created on the server: data piped
- * on standard input next to `--file`.
+ * on standard input next to `--file`, and a file that opens but cannot be read.
  */
 import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
@@ -48,3 +48,18 @@ export const stdinHoldsData: Effect.Effect<boolean> = Effect.suspend(() => {
     if (fd !== undefined) Fs.closeSync(fd)
   }
 })
+
+/** Why the first byte of a regular file cannot be read (e.g. `EIO` for /proc/self/mem), if it cannot. */
+export const firstReadFailure = (path: string): string | undefined => {
+  let fd: number | undefined
+  try {
+    fd = Fs.openSync(path, "r")
+    Fs.readSync(fd, Buffer.alloc(1), 0, 1, 0)
+    return undefined
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    return code === "EIO" ? "input/output error" : code === "EACCES" ? "permission denied" : code ?? String(e)
+  } finally {
+    if (fd !== undefined) Fs.closeSync(fd)
+  }
+}
