@@ -30,9 +30,9 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
         : fail(404, `Metadata definition namespace=${namespace} was not found.`, method, path)
     })
 
-  /** The namespace, when the caller is an admin (403) and sees it (404). */
+  /** The namespace, when the caller sees it (404, looked up first as Glance does) and is an admin (403). */
   const changing = (namespace: string, action: string, method: string, path = `${base}/${namespace}`) =>
-    Effect.zipRight(admin(action, method, path), find(namespace, method, path))
+    Effect.tap(find(namespace, method, path), () => admin(action, method, path))
 
   const prefixOf = (stored: StoredNamespace, resourceType: string | undefined) =>
     resourceType === undefined ? "" : stored.associations.get(resourceType)?.prefix ?? ""
@@ -72,8 +72,9 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
   }
 
   const addTag = (stored: StoredNamespace, name: string, at: string, method: string) => {
-    const taken = [...stored.tags.keys()].some((t) => t.toLowerCase() === name.toLowerCase())
-    if (taken) {
+    // Glance's message says names are case-insensitive; that is the database's collation, and the
+    // lab's SQLite (like the twin) compares them exactly.
+    if (stored.tags.has(name)) {
       return fail(
         409,
         `A metadata tag with name=${name} already exists in namespace=${stored.namespace.namespace}. (Please note that metadata tag names are case insensitive).`,
@@ -108,15 +109,13 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
           : Effect.succeed([stored, found] as const)
       }),
     change: (namespace: string, name: string, action: string, method: string) =>
-      Effect.zipRight(
-        admin(action, method, `${base}/${namespace}/${kind}/${name}`),
-        Effect.flatMap(find(namespace, method), (stored) => {
-          const found = map(stored).get(name)
-          return found === undefined
-            ? fail(404, `Could not find metadata ${label} ${name}`, method, `${base}/${namespace}/${kind}/${name}`)
-            : Effect.succeed([stored, found] as const)
-        })
-      ),
+      Effect.flatMap(find(namespace, method), (stored) => {
+        const at = `${base}/${namespace}/${kind}/${name}`
+        const found = map(stored).get(name)
+        return found === undefined
+          ? fail(404, `Could not find metadata ${label} ${name}`, method, at)
+          : Effect.as(admin(action, method, at), [stored, found] as const)
+      }),
     clear: (namespace: string, action: string) =>
       Effect.map(changing(namespace, action, "DELETE", `${base}/${namespace}/${kind}`), (stored) => map(stored).clear())
   })
@@ -300,9 +299,8 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
         Effect.gen(function*() {
           const stored = yield* changing(namespace, "add_metadef_tags", "POST", `${base}/${namespace}/tags`)
           const at = yield* now
-          const lower = names.map((n) => n.toLowerCase())
-          const kept = options.append === true ? [...stored.tags.keys()].map((n) => n.toLowerCase()) : []
-          const clash = names.find((n, i) => lower.indexOf(n.toLowerCase()) !== i || kept.includes(n.toLowerCase()))
+          const kept = options.append === true ? [...stored.tags.keys()] : []
+          const clash = names.find((n, i) => names.indexOf(n) !== i || kept.includes(n))
           if (clash !== undefined) {
             return yield* conflict(
               `A metadata tag with name=${clash} already exists in namespace=${namespace}. (Please note that metadata tag names are case insensitive).`,
