@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { Images } from "../../src/index.js"
+import { Cache, Images, Members, Schemas } from "../../src/index.js"
 import { GlanceTest } from "../../src/testing/index.js"
 
 // --- README "Testing your code offline": a user's program, and its test ---------------------------
@@ -42,6 +42,59 @@ describe("GlanceTest: testing your code offline", () => {
       assert.strictEqual(failure._tag, "BadRequest")
       assert.strictEqual((yield* images.get(seeded.id)).status, "queued")
     }).pipe(Effect.provide(GlanceTest.layer())))
+})
+
+// --- README "Testing your code offline": several projects over one world ----------------------------
+
+/** Shares an image with a project (the user's code under test). */
+const shareWith = (imageId: string, project: string) =>
+  Effect.flatMap(Members.Members, (members) => members.create(imageId, project))
+
+describe("GlanceTest: several projects over one world", () => {
+  it.effect("alice shares an image with bob; bob sees it once he accepts", () =>
+    Effect.gen(function*() {
+      const world = GlanceTest.world()
+      const alice = GlanceTest.layerFor(world, { project: "alice" })
+      const bob = GlanceTest.layerFor(world, { project: "bob" })
+
+      const image = yield* Effect.flatMap(Images.Images, (images) => images.create({ name: "shared" })).pipe(
+        Effect.provide(alice)
+      )
+      yield* shareWith(image.id, "bob").pipe(Effect.provide(alice))
+
+      const bobSees = Effect.flatMap(Images.Images, (images) => Stream.runCollect(images.list())).pipe(
+        Effect.map((listed) => Chunk.toReadonlyArray(listed).map((i) => i.id)),
+        Effect.provide(bob)
+      )
+      assert.deepStrictEqual(yield* bobSees, []) // pending: not listed yet
+      yield* Effect.flatMap(Members.Members, (members) => members.update(image.id, "bob", "accepted")).pipe(
+        Effect.provide(bob)
+      )
+      assert.deepStrictEqual(yield* bobSees, [image.id])
+    }))
+
+  it.effect("seeding is per project; Control.images shows every project's images", () =>
+    Effect.gen(function*() {
+      const world = GlanceTest.world()
+      const seed = (project: string, visibility: Images.CreateFields["visibility"]) =>
+        Effect.flatMap(GlanceTest.Control, (control) => control.seed({ name: project, visibility })).pipe(
+          Effect.provide(GlanceTest.layerFor(world, { project }))
+        )
+      const mine = yield* seed("alice", "private")
+      const theirs = yield* seed("bob", "private")
+      assert.strictEqual(mine.owner, "alice")
+      const aliceGets = (id: string) =>
+        Effect.flatMap(Images.Images, (images) => Effect.either(images.get(id))).pipe(
+          Effect.provide(GlanceTest.layerFor(world, { project: "alice" }))
+        )
+      assert.isTrue((yield* aliceGets(mine.id))._tag === "Right")
+      const hidden = yield* aliceGets(theirs.id)
+      assert.strictEqual(hidden._tag === "Left" && hidden.left._tag, "NotFound")
+      const all = yield* Effect.flatMap(GlanceTest.Control, (c) => c.images).pipe(
+        Effect.provide(GlanceTest.layerFor(world, { project: "alice" }))
+      )
+      assert.sameMembers(all.map((i) => i.id), [mine.id, theirs.id])
+    }))
 })
 
 describe("GlanceTest behaves like Glance", () => {
@@ -88,4 +141,33 @@ describe("GlanceTest behaves like Glance", () => {
       const tagged = yield* Stream.runCollect(images.list({ filters: { tag: ["x"] } }))
       assert.deepStrictEqual(Chunk.toReadonlyArray(tagged).map((i) => i.id), [image.id])
     }).pipe(Effect.provide(GlanceTest.layer())))
+
+  it.effect("Schemas.validateImageFields works offline against the lab's image schema", () =>
+    Effect.gen(function*() {
+      const schemas = yield* Schemas.Schemas
+      yield* schemas.validateImageFields({ disk_format: "qcow2", container_format: "bare", os_distro: "debian" })
+      const error = yield* Effect.flip(schemas.validateImageFields({ disk_format: "floppy" }))
+      assert.include(error.message, "disk_format \"floppy\"")
+    }).pipe(Effect.provide(GlanceTest.layer())))
+
+  it.effect("the cache (admin): clear empties the cache, the queue, or both", () =>
+    Effect.gen(function*() {
+      const cache = yield* Cache.Cache
+      const images = yield* Images.Images
+      const control = yield* GlanceTest.Control
+      const seed = control.seed({ name: "c", disk_format: "raw", container_format: "bare" }, new Uint8Array(8))
+      const cached = yield* seed
+      const queued = yield* seed
+      yield* Stream.runDrain(images.download(cached.id))
+      yield* cache.queue(queued.id)
+      const state = yield* cache.list
+      assert.deepStrictEqual([state.cached_images.map((c) => c.image_id), state.queued_images], [[cached.id], [
+        queued.id
+      ]])
+      yield* cache.clear("queue")
+      assert.deepStrictEqual((yield* cache.list).queued_images, [])
+      assert.strictEqual((yield* cache.list).cached_images.length, 1)
+      yield* cache.clear()
+      assert.deepStrictEqual(yield* cache.list, { cached_images: [], queued_images: [] })
+    }).pipe(Effect.provide(GlanceTest.layer({ admin: true }))))
 })
