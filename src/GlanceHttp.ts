@@ -30,6 +30,7 @@ import {
   describeTransport,
   displayUrl,
   errorBodyMessage,
+  isTlsRefusal,
   redactedHeaderNames,
   withoutRequest
 } from "./internal/http.js"
@@ -193,7 +194,7 @@ export const make = (
           const session = yield* keystone.session
           const result = yield* Effect.either(once(request, session.token))
           if (result._tag === "Left") {
-            if (replayable && attempt < retries) {
+            if (replayable && attempt < retries && !isTlsRefusal(result.left.cause)) {
               yield* Effect.annotateCurrentSpan("retry", attempt + 1)
               yield* backoff(attempt, undefined)
               return yield* loop(attempt + 1, reauthenticated)
@@ -270,7 +271,7 @@ export const make = (
           method: request.method,
           url
         })
-      const readable = NodeBody.nodeReadableOf(response)
+      const readable = NodeBody.nodeReadableOf(response); if (process.env.DBG) console.error("readable?", readable?.constructor?.name)
       if (readable !== undefined) {
         return NodeBody.fromNodeReadable(
           readable,

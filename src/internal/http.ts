@@ -22,7 +22,32 @@ const codes: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified (use --os-cacert)",
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's TLS certificate issuer is not trusted (use --os-cacert)",
   CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
-  EPROTO: "TLS handshake failed"
+  EPROTO: "TLS handshake failed",
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "the server requires a client certificate (use --os-cert and --os-key)",
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: "the server refused the TLS handshake (a client certificate may be required)",
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: "the server refused the client certificate",
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "the server does not trust the client certificate's CA"
+}
+
+const tlsCodes = new Set([
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED"
+])
+
+/** Whether a failure is a TLS certificate or handshake refusal: the same on every attempt, so not worth retrying. */
+export const isTlsRefusal = (error: unknown): boolean => {
+  for (const cause of causes(error)) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === "string" && (tlsCodes.has(code) || code.startsWith("ERR_SSL_"))) return true
+  }
+  return false
 }
 
 const causes = function*(error: unknown): Generator<unknown> {
