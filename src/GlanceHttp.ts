@@ -271,7 +271,7 @@ export const make = (
           method: request.method,
           url
         })
-      const readable = NodeBody.nodeReadableOf(response); if (process.env.DBG) console.error("readable?", readable?.constructor?.name)
+      const readable = NodeBody.nodeReadableOf(response)
       if (readable !== undefined) {
         return NodeBody.fromNodeReadable(
           readable,
