@@ -46,9 +46,11 @@ describe("GlanceTest: testing your code offline", () => {
 
 // --- README "Testing your code offline": several projects over one world ----------------------------
 
-/** Shares an image with a project (the user's code under test). */
+/** Shares an image with a project, and accepts an image offered (the user's code under test). */
 const shareWith = (imageId: string, project: string) =>
   Effect.flatMap(Members.Members, (members) => members.create(imageId, project))
+const accept = (imageId: string, project: string) =>
+  Effect.flatMap(Members.Members, (members) => members.update(imageId, project, "accepted"))
 
 describe("GlanceTest: several projects over one world", () => {
   it.effect("alice shares an image with bob; bob sees it once he accepts", () =>
@@ -56,21 +58,12 @@ describe("GlanceTest: several projects over one world", () => {
       const world = GlanceTest.world()
       const alice = GlanceTest.layerFor(world, { project: "alice" })
       const bob = GlanceTest.layerFor(world, { project: "bob" })
-
-      const image = yield* Effect.flatMap(Images.Images, (images) => images.create({ name: "shared" })).pipe(
-        Effect.provide(alice)
-      )
-      yield* shareWith(image.id, "bob").pipe(Effect.provide(alice))
-
-      const bobSees = Effect.flatMap(Images.Images, (images) => Stream.runCollect(images.list())).pipe(
-        Effect.map((listed) => Chunk.toReadonlyArray(listed).map((i) => i.id)),
-        Effect.provide(bob)
-      )
-      assert.deepStrictEqual(yield* bobSees, []) // pending: not listed yet
-      yield* Effect.flatMap(Members.Members, (members) => members.update(image.id, "bob", "accepted")).pipe(
-        Effect.provide(bob)
-      )
-      assert.deepStrictEqual(yield* bobSees, [image.id])
+      const image = yield* publish("shared", new Uint8Array(8)).pipe(Effect.provide(alice))
+      yield* shareWith(image, "bob").pipe(Effect.provide(alice)) // your code
+      const bobLists = Effect.flatMap(Images.Images, (images) => Stream.runCollect(images.list()))
+      assert.strictEqual(Chunk.size(yield* bobLists.pipe(Effect.provide(bob))), 0) // not accepted yet
+      yield* accept(image, "bob").pipe(Effect.provide(bob)) // your code
+      assert.strictEqual(Chunk.size(yield* bobLists.pipe(Effect.provide(bob))), 1)
     }))
 
   it.effect("seeding is per project; Control.images shows every project's images", () =>
