@@ -34,23 +34,24 @@ const statusText: Record<number, string> = {
   504: "Gateway Timeout"
 }
 
-const schemaFailure =
-  /^Provided object does not match schema '[^']*': (.*?) Failed validating '\w+' in schema((?:\[[^\]]*\])+):/s
+const schemaFailure = /^Provided object does not match schema '[^']*': (.*?) Failed validating '\w+' in schema/s
 
 /**
  * Glance's jsonschema failure ("Provided object does not match schema 'image': 'x' is not one
  * of […] Failed validating 'enum' in schema[…]: {the whole schema} On instance[…]: 'x'") as
- * one sentence that names the property and, for an enum, the values the cloud allows.
+ * one sentence that names the field and, for an enum, the values the cloud allows.
  */
 export const condenseSchemaFailure = (message: string): string => {
   const m = schemaFailure.exec(message)
   if (!m) return message
-  const property = [...m[2]!.matchAll(/\['([^']*)'\]/g)].at(-1)?.[1] ?? "a property"
+  const at = /On instance((?:\[[^\]]*\])*):/.exec(message)?.[1] ?? ""
+  const field = [...at.matchAll(/\['?([^'\]]*)'?\]/g)].map((p) => p[1]).join(".")
   const reason = m[1]!
   const oneOf = /^(.*) is not one of \[(.*)\]$/s.exec(reason)
-  if (!oneOf) return `Invalid ${property}: ${reason}`
+  const subject = field.length > 0 ? `Invalid ${field}` : "Invalid request"
+  if (!oneOf) return `${subject}: ${reason}`
   const allowed = oneOf[2]!.split(",").map((v) => v.trim().replace(/^'|'$/g, "")).filter((v) => v !== "None")
-  return `Invalid ${property} ${oneOf[1]}: the cloud allows ${allowed.join(", ")}`
+  return `${subject} ${oneOf[1]}: the cloud allows ${allowed.join(", ")}`
 }
 
 /** The one line printed for a failure, and the exit code. */
