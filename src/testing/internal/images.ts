@@ -338,27 +338,38 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         yield* Images.importBody(options)
         const at = path(id, "/import")
         const stored = yield* owned(id, "POST", "/import", `You are not authorized to complete import_image action.`)
-        const wrong = (want: string) => fail(409, `Image status ${stored.image.status} is not ${want}`, "POST", at)
+        if (options.method === "copy-image" && caller.admin !== true) {
+          return yield* fail(403, "You are not authorized to complete copy_image action.", "POST", at)
+        }
+        if (options.method !== "glance-direct" && options.method !== "copy-image") {
+          return yield* new NotSupported({ message: `The in-memory Glance has no network for ${options.method}` })
+        }
+        for (const key of ["container_format", "disk_format"]) {
+          if (!stored.image[key]) return yield* fail(409, `'${key}' needs to be set before import`, "POST", at)
+        }
         const unknown = (options.stores ?? []).filter((s) => !world.stores.includes(s))
         if (unknown.length > 0) return yield* fail(409, `Store ${unknown.join(", ")} is not valid`, "POST", at)
         const targets = options.allStores === true ? world.stores : options.stores ?? [world.stores[0]!]
-        switch (options.method) {
-          case "glance-direct": {
-            const staged = stored.staged
-            if (stored.image.status !== "uploading" || staged === undefined) return yield* wrong("uploading")
-            yield* activate(stored, staged, targets.join(","))
-            stored.staged = undefined
-            break
+        if (options.method === "glance-direct") {
+          const staged = stored.staged
+          if (stored.image.status === "queued") {
+            return yield* fail(409, "Image needs to be staged before 'glance-direct' method can be used", "POST", at)
           }
-          case "copy-image": {
-            if (stored.image.status !== "active") return yield* wrong("active")
-            const stores = new Set(Images.storeList(stored.image.stores))
-            for (const s of targets) stores.add(s)
-            yield* touch(stored, { stores: [...stores].join(",") })
-            break
+          if (stored.image.status !== "uploading" || staged === undefined) {
+            return yield* fail(409, `Image status ${stored.image.status} is not uploading`, "POST", at)
           }
-          default:
-            return yield* new NotSupported({ message: `The in-memory Glance has no network for ${options.method}` })
+          yield* activate(stored, staged, targets.join(","))
+          stored.staged = undefined
+        } else {
+          if (stored.image.status !== "active") {
+            return yield* fail(409, `Image status ${stored.image.status} is not active`, "POST", at)
+          }
+          const stores = Images.storeList(stored.image.stores)
+          const present = targets.find((s) => stores.includes(s))
+          if (present !== undefined) {
+            return yield* fail(400, `Image is already present at store '${present}'`, "POST", at)
+          }
+          yield* touch(stored, { stores: [...stores, ...targets].join(",") })
         }
         yield* recordImport(stored, options.method, targets)
       }),
@@ -390,9 +401,18 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         owned(id, "DELETE", "", "You do not own this image"),
         (stored) => {
           const stores = Images.storeList(stored.image.stores)
-          return stores.includes(store) && stores.length > 1
+          const at = `/v2/stores/${store}/${id}`
+          if (stores.length <= 1) {
+            return fail(
+              403,
+              "Cannot delete image data from the only store containing it. Consider deleting the image instead.",
+              "DELETE",
+              at
+            )
+          }
+          return stores.includes(store)
             ? Effect.asVoid(touch(stored, { stores: stores.filter((x) => x !== store).join(",") }))
-            : fail(404, `Image ${id} is not in store ${store}`, "DELETE", `/v2/stores/${store}/${id}`)
+            : fail(404, `Image ${id} is not in store ${store}`, "DELETE", at)
         }
       ),
     waitFor: (id, options = {}) =>

@@ -4,8 +4,10 @@
  */
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
+import { Images } from "../../../src/index.js"
 import { uniqueName } from "../../support/lab.js"
 import { bytes, downloaded, listedIds, outcome, Parties, scopedImage, type Target } from "../support.js"
 
@@ -222,5 +224,90 @@ export const imagesSuite = (target: Target) =>
         assert.deepStrictEqual(yield* listedIds(demo, { name }), [image.id])
         assert.deepStrictEqual(yield* listedIds(other, { name, visibility: "public" }), [image.id])
         assert.strictEqual(yield* outcome(other.images.delete(image.id)), "Forbidden")
+      }))
+
+    it.scoped("copy-image is for admins; the owner deletes the data from a store, but not from the last one", () =>
+      Effect.gen(function*() {
+        const { admin, demo } = yield* Parties
+        const stores = yield* demo.info.stores
+        const home = stores.find((s) => s.default)!.id
+        const spare = stores.find((s) => !s.default)!.id
+        const image = yield* scopedImage(demo, { name: uniqueName("ct-copy"), ...raw })
+        yield* demo.images.upload(image.id, Stream.make(bytes("copied")))
+        const copy = { method: "copy-image", stores: [spare] } as const
+        assert.strictEqual(yield* outcome(demo.images.importImage(image.id, copy)), "Forbidden")
+        yield* admin.images.importImage(image.id, copy)
+        const copied = yield* demo.images.waitFor(image.id, {
+          stores: [home, spare],
+          interval: "200 millis",
+          timeout: "60 seconds"
+        })
+        assert.sameMembers(Images.storeList(copied.stores), [home, spare])
+        // The import holds its task lock a moment longer than the copy (409 meanwhile): wait it out.
+        yield* demo.images.get(image.id).pipe(
+          Effect.repeat({
+            until: (i) => i.os_glance_import_task === undefined,
+            schedule: Schedule.spaced("200 millis"),
+            times: 100
+          })
+        )
+        assert.strictEqual(yield* outcome(admin.images.importImage(image.id, copy)), "BadRequest")
+
+        yield* demo.images.deleteFromStore(image.id, spare)
+        assert.deepStrictEqual(Images.storeList((yield* demo.images.get(image.id)).stores), [home])
+        assert.strictEqual(yield* outcome(demo.images.deleteFromStore(image.id, home)), "Forbidden")
+        assert.deepStrictEqual(yield* downloaded(demo, image.id), Buffer.from("copied"))
+      }))
+
+    it.scoped("imports refused: glance-direct before staging, an import into an image without formats", () =>
+      Effect.gen(function*() {
+        const { demo } = yield* Parties
+        const queued = yield* scopedImage(demo, { name: uniqueName("ct-unstaged"), ...raw })
+        assert.strictEqual(yield* outcome(demo.images.importImage(queued.id, { method: "glance-direct" })), "Conflict")
+        const bare = yield* scopedImage(demo, { name: uniqueName("ct-bare") })
+        yield* demo.images.stage(bare.id, Stream.make(bytes("no formats")))
+        assert.strictEqual((yield* demo.images.get(bare.id)).status, "uploading")
+        assert.strictEqual(yield* outcome(demo.images.importImage(bare.id, { method: "glance-direct" })), "Conflict")
+      }))
+
+    it.scoped("web-download of a loopback URI: the image stays queued", () =>
+      Effect.gen(function*() {
+        const { demo } = yield* Parties
+        const image = yield* scopedImage(demo, { name: uniqueName("ct-web"), ...raw })
+        const started = yield* outcome(
+          demo.images.importImage(image.id, { method: "web-download", uri: "http://127.0.0.1:1/image.raw" })
+        )
+        // On purpose: the lab refuses the URI by its filtering rules (400); the twin has no network at all.
+        assert.strictEqual(started, target.name === "lab" ? "BadRequest" : "NotSupported")
+        assert.strictEqual((yield* demo.images.get(image.id)).status, "queued")
+      }))
+
+    it.effect("createAndUpload whose data fails midway: ImageNotCreated, and no image is left", () =>
+      Effect.gen(function*() {
+        const { demo } = yield* Parties
+        const name = uniqueName("ct-broken")
+        const body = Stream.concat(Stream.make(bytes("half")), Stream.fail(new Error("connection reset")))
+        const failure = yield* Effect.flip(demo.images.createAndUpload({ name, ...raw }, body))
+        assert.strictEqual(failure._tag, "ImageNotCreated")
+        if (failure._tag === "ImageNotCreated") {
+          assert.isTrue(failure.deleted)
+          assert.strictEqual(yield* outcome(demo.images.get(failure.imageId)), "NotFound")
+        }
+        assert.deepStrictEqual(yield* listedIds(demo, { name }), [])
+      }))
+
+    it.scoped("waitFor a status never reached: ImageFailed with reason timeout", () =>
+      Effect.gen(function*() {
+        const { demo, other } = yield* Parties
+        const image = yield* scopedImage(demo, { name: uniqueName("ct-wait"), ...raw })
+        // On purpose: the twin fails at once (its state never changes by itself); the lab after the second.
+        const failure = yield* Effect.flip(
+          demo.images.waitFor(image.id, { interval: "200 millis", timeout: "1 second" })
+        )
+        assert.strictEqual(failure._tag, "ImageFailed")
+        if (failure._tag === "ImageFailed") {
+          assert.deepStrictEqual([failure.reason, failure.status], ["timeout", "queued"])
+        }
+        assert.strictEqual(yield* outcome(Stream.runDrain(other.images.download(image.id))), "NotFound")
       }))
   })
