@@ -123,11 +123,11 @@ const cli = Command.run(command, { name: "glance", version })
 export const run = (args: ReadonlyArray<string>) => {
   const normalized = normalizeArgs(args)
   const at = commandIndex(normalized)
-  const name = normalized[at]
-  const spec = at === -1 ? undefined : programSpec(command).commands.find((c) => c.name === name)
-  if (spec === undefined || !(schemaCommands as ReadonlyArray<string>).includes(spec.name)) {
-    return cli(["node", "glance", ...normalized])
-  }
+  const name = at === -1 ? undefined : normalized[at]
+  const spec = name !== undefined && (schemaCommands as ReadonlyArray<string>).includes(name)
+    ? programSpec(command).commands.find((c) => c.name === name)
+    : undefined
+  if (spec === undefined) return cli(["node", "glance", ...normalized])
   // image-create / image-update: the flags from the cloud's image schema are taken out here and typed by it later.
   const known = new Set(spec.options.flatMap((o) => o.names))
   const withValue = new Set(spec.options.filter((o) => o.metavar !== undefined).flatMap((o) => o.names))
