@@ -8,7 +8,7 @@
  * checks the difference exactly (README, "Differences from python-glanceclient").
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -50,6 +50,10 @@ interface Step {
   readonly ms: number
 }
 
+/** The commands running now, and whether the scenario was stopped (afterAll, after a timeout). */
+const running = new Set<ChildProcess>()
+let stopped = false
+
 /** Runs one `glance` (ours: dist/glance.js; python's: /usr/bin/glance with a fresh HOME), standard input from a file or /dev/null. */
 const run = (client: Client, user: LabUser, args: ReadonlyArray<string>, stdin?: string): Promise<RunResult> =>
   new Promise((resolve) => {
@@ -58,12 +62,14 @@ const run = (client: Client, user: LabUser, args: ReadonlyArray<string>, stdin?:
     const input = stdin === undefined ? "ignore" : Fs.openSync(stdin, "r")
     const [command, argv] = client === "ours" ? [process.execPath, [glanceBin, ...args]] : ["glance", [...args]]
     const child = spawn(command, argv, { env, stdio: [input, "pipe", "pipe"] })
+    running.add(child)
     const stdout: Array<Buffer> = []
     const stderr: Array<Buffer> = []
     child.stdout!.on("data", (b: Buffer) => stdout.push(b))
     child.stderr!.on("data", (b: Buffer) => stderr.push(b))
     const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
     const done = (status: number, extra = "") => {
+      running.delete(child)
       clearTimeout(timer)
       if (typeof input === "number") Fs.closeSync(input)
       if (home !== undefined) Fs.rmSync(home, { recursive: true, force: true })
@@ -116,6 +122,7 @@ class Run {
     args: ReadonlyArray<string>,
     options: { readonly stdin?: string; readonly keep?: Keep } = {}
   ): Promise<RunResult> {
+    if (stopped) throw new Error(`stopped before ${label}`)
     const start = Date.now()
     const result = await run(this.client, user, args, options.stdin)
     this.steps.push({ phase, label, user, args, result, keep: options.keep ?? {}, ms: Date.now() - start })
@@ -135,10 +142,11 @@ class Run {
   async until(id: string, ok: (p: Record<string, string>) => boolean, what: string) {
     const deadline = Date.now() + 60_000
     for (;;) {
+      if (stopped) throw new Error(`stopped while waiting for ${what}`)
       const shown = await run("ours", "demo", ["image-show", id])
       if (shown.status === 0 && ok(propertiesOf(shown.stdout))) return
       if (Date.now() > deadline) throw new Error(`${what}: not reached in 60 s (${shown.stdout}${shown.stderr})`)
-      await sleep(300)
+      await sleep(1000)
     }
   }
 }
@@ -456,6 +464,7 @@ describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step
   const bytes = Crypto.randomBytes(6 * 1024)
   let dir = ""
   const elapsed = { ours: 0, python: 0 }
+  let runs: Promise<unknown> = Promise.resolve()
 
   beforeAll(async () => {
     dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-scenario-"))
@@ -463,7 +472,7 @@ describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step
     Fs.writeFileSync(data, bytes)
     const otherProject = await projectIdOf("other")
     const start = Date.now()
-    await Promise.all([ours, python].map(async (r) => {
+    runs = Promise.all([ours, python].map(async (r) => {
       try {
         await scenario(r, data, dir, otherProject)
       } catch (e) {
@@ -471,17 +480,27 @@ describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step
       }
       elapsed[r.client] = Date.now() - start
     }))
-  }, 240_000)
+    await runs
+  }, 420_000)
 
-  afterAll(() => {
-    // Synchronous and ignoring failures: everything the runs made goes, whatever state they stopped in.
+  afterAll(async () => {
+    // After a timeout the runs are still going: stop them before cleaning up behind them.
+    stopped = true
+    for (const child of running) child.kill("SIGKILL")
+    await runs
+    // Ignoring failures: everything the runs made goes, whatever state they stopped in.
     const cleanup = (user: LabUser, args: ReadonlyArray<string>) =>
       spawnSync(process.execPath, [glanceBin, ...args], {
         env: { ...cleanEnv(), ...openrc(user) },
-        stdio: "ignore",
+        stdio: ["ignore", "pipe", "ignore"],
         timeout: 60_000
-      })
+      }).stdout?.toString() ?? ""
     for (const r of [ours, python]) {
+      // Also an image whose create was cut short before its id was read.
+      for (const name of [r.name, `${r.name}-imp`, `${r.name}-fil`]) {
+        const listed = cleanup("demo", ["image-list", "--property-filter", `name=${name}`, "-f", "value", "-c", "ID"])
+        for (const id of listed.split("\n")) if (id.trim() !== "") r.images.add(id.trim())
+      }
       if (r.images.size > 0) {
         cleanup("admin", ["cache-delete", ...r.images])
         cleanup("demo", ["image-delete", ...r.images])
