@@ -4,6 +4,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { uniqueName } from "../../support/lab.js"
 import { bytes, downloaded, outcome, Parties, type Party, scopedImage, type Target } from "../support.js"
@@ -72,11 +73,22 @@ export const cacheSuite = (target: Target) =>
         const data = bytes("cached on the way out")
         const image = yield* activeImage(demo, admin, data)
         yield* downloaded(demo, image.id)
-        const entry = (yield* admin.cache.list).cached_images.find((c) => c.image_id === image.id)
+        // Glance commits the cached file just after the last byte is sent: look until it is there.
+        const cachedEntry = Effect.map(admin.cache.list, (state) =>
+          state.cached_images.find((c) => c.image_id === image.id))
+        yield* cachedEntry.pipe(
+          Effect.repeat({
+            until: (e) =>
+              e !== undefined,
+            schedule: Schedule.spaced("100 millis"),
+            times: 50
+          })
+        )
+        const entry = yield* cachedEntry
         assert.strictEqual(entry?.size, data.byteLength)
         assert.strictEqual(entry?.hits, 0)
         yield* downloaded(demo, image.id)
-        const again = (yield* admin.cache.list).cached_images.find((c) => c.image_id === image.id)
+        const again = yield* cachedEntry
         assert.strictEqual(again?.hits, 1)
         yield* admin.cache.delete(image.id)
         assert.notInclude((yield* admin.cache.list).cached_images.map((c) => c.image_id), image.id)

@@ -5,6 +5,7 @@
 import { assert, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { uniqueName } from "../../support/lab.js"
 import { bytes, outcome, Parties, scopedImage, type Target } from "../support.js"
@@ -36,8 +37,18 @@ export const tasksSuite = (target: Target) =>
         const [task] = yield* admin.images.tasks(image.id)
         assert.strictEqual(task?.type, "api_image_import")
         assert.strictEqual(task?.owner, admin.projectId)
-        assert.isString(task?.expires_at)
+        // The image can be active a moment before its task is marked done: wait for the task.
+        yield* admin.tasks.get(task!.id).pipe(
+          Effect.repeat({
+            until: (t) => t.status !== "pending" && t.status !== "processing",
+            schedule: Schedule.spaced("200 millis"),
+            times: 100
+          })
+        )
         const shown = yield* admin.tasks.get(task!.id)
+        assert.strictEqual(shown.status, "success")
+        // A finished task expires (48 hours later by default).
+        assert.isString(shown.expires_at)
         assert.strictEqual(shown.image_id, image.id)
         assert.deepStrictEqual(shown.result, { image_id: image.id })
         // Listed, a task is a summary: no input, result or image.
