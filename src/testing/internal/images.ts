@@ -189,6 +189,9 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           if (!(key in next)) return yield* fail(409, `Property ${key} does not exist.`, "PATCH", path(id))
           delete next[key]
         } else {
+          if (op.op === "replace" && !(key in next)) {
+            return yield* fail(409, `Property ${key} does not exist.`, "PATCH", path(id))
+          }
           next[key] = op.value
           changed[key] = op.value
         }

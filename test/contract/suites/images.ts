@@ -114,6 +114,9 @@ export const imagesSuite = (target: Target) =>
           notString: yield* outcome(demo.images.update(image.id, { set: { answer: 42 } })),
           badFormat: yield* outcome(demo.images.update(image.id, { set: { disk_format: "floppy" } })),
           absent: yield* outcome(demo.images.update(image.id, { remove: ["never-set"] })),
+          replaceAbsent: yield* outcome(
+            demo.images.patch(image.id, [{ op: "replace", path: "/never-set", value: "x" }])
+          ),
           owner: yield* outcome(demo.images.update(image.id, { set: { owner: "someone-else" } })),
           publicize: yield* outcome(demo.images.update(image.id, { set: { visibility: "public" } }))
         }
@@ -123,6 +126,7 @@ export const imagesSuite = (target: Target) =>
           notString: "BadRequest",
           badFormat: "BadRequest",
           absent: "Conflict",
+          replaceAbsent: "Conflict",
           owner: "Forbidden",
           publicize: "Forbidden"
         })
