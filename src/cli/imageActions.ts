@@ -38,6 +38,9 @@ export const imageTagUpdate = Command.make("image-tag-update", {
   ...formatOptions
 }, (a) =>
   withClient(Effect.gen(function*() {
+    if (!a.imageId || !a.tag) {
+      return yield* new CommandError({ message: "Unable to update tag. Specify image_id and tag_value" })
+    }
     const images = yield* Images.Images
     yield* images.addTag(a.imageId, a.tag)
     const image = yield* images.get(a.imageId)
@@ -50,6 +53,9 @@ export const imageTagDelete = Command.make("image-tag-delete", {
   tag: tagArg.pipe(Args.withDescription("Value of the tag."))
 }, (a) =>
   withClient(Effect.gen(function*() {
+    if (!a.imageId || !a.tag) {
+      return yield* new CommandError({ message: "Unable to delete tag. Specify image_id and tag_value" })
+    }
     const images = yield* Images.Images
     yield* images.removeTag(a.imageId, a.tag)
   }))).pipe(Command.withDescription("Delete the tag associated with the given image."))

@@ -203,6 +203,11 @@ const imagesAndSharing = async (r: Run, data: string, dir: string, otherProject:
     "--property-filter",
     "color=blue"
   ])
+  await r.step("images", "image-list --property-filter without '='", "demo", [
+    "image-list",
+    "--property-filter",
+    "color"
+  ])
   await r.step("images", "image-update: add and remove a property", "demo", [
     "image-update",
     id,
@@ -214,6 +219,7 @@ const imagesAndSharing = async (r: Run, data: string, dir: string, otherProject:
   await r.step("images", "image-tag-update", "demo", ["image-tag-update", id, "red"])
   await r.step("images", "image-tag-delete", "demo", ["image-tag-delete", id, "red"])
   await r.step("images", "image-tag-delete of a missing tag", "demo", ["image-tag-delete", id, "red"])
+  await r.step("images", "image-tag-update with an empty tag", "demo", ["image-tag-update", id, ""])
   await r.step("images", "image-show after the tag changes", "demo", ["image-show", id])
   await r.step("images", "image-download --file", "demo", ["image-download", id, "--file", download])
   await r.step("images", "image-deactivate (owner)", "demo", ["image-deactivate", id])
@@ -425,6 +431,12 @@ const deliberate: Record<string, (ours: Shape, python: Shape) => void> = {
     ])
     assert.strictEqual(ours.status, 0, ours.stderr.join("\n"))
     assert.deepStrictEqual(ours.stdout.tables[0]?.rows.find((r) => r[0] === "id"), ["id", "<imported-from-file>"])
+  },
+  // A usage mistake exits 2 (python-glanceclient's own checks exit 1); the words are python's.
+  "image-list --property-filter without '='": (ours, python) => {
+    assert.deepStrictEqual(ours.stderr, python.stderr)
+    assert.deepStrictEqual(ours.stderr, ["Argument --property-filter expected properties in the format KEY=VALUE"])
+    assert.deepStrictEqual([ours.status, python.status], [2, 1])
   },
   // cache-* commands print python-glanceclient's line for each refused image, but exit 1 (python: 0).
   "cache-queue as demo (not permitted)": (ours, python) => {
