@@ -310,7 +310,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           )
         }
         const store = options.store ?? world.stores[0]!
-        if (!world.stores.includes(store)) return yield* fail(400, `Unknown store ${store}.`, "PUT", at)
+        if (!world.stores.includes(store)) return yield* fail(400, `Store for identifier ${store} not found`, "PUT", at)
         const chunks = yield* Stream.runCollect(body)
         if (world.failing.delete(id)) {
           // A broken upload leaves the image queued, as Glance does after it cleans up.

@@ -27,7 +27,7 @@ export const schemaNamed = (name: string): Schemas.JsonSchema | undefined => {
   const list = lists[name]
   if (list === undefined) return undefined
   return {
-    name: name.replace(/^metadefs\//, ""),
+    name: list[1],
     properties: {
       [list[1]]: { type: "array", items: itemSchemas[list[0]] },
       ...(list[2] === false ? {} : { first: { type: "string" }, next: { type: "string" } }),

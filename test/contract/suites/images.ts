@@ -54,6 +54,13 @@ export const imagesSuite = (target: Target) =>
         const stores = yield* demo.info.stores
         assert.strictEqual(active.stores, stores.find((s) => s.default)?.id)
         assert.deepStrictEqual(yield* downloaded(demo, image.id), Buffer.from(data))
+
+        const spare = stores.find((s) => !s.default)!.id
+        const elsewhere = yield* scopedImage(demo, { name: uniqueName("ct-store"), ...raw })
+        const toNowhere = demo.images.upload(elsewhere.id, Stream.make(data), { store: "no-such-store" })
+        assert.strictEqual(yield* outcome(toNowhere), "BadRequest")
+        yield* demo.images.upload(elsewhere.id, Stream.make(data), { store: spare })
+        assert.strictEqual((yield* demo.images.get(elsewhere.id)).stores, spare)
       }))
 
     it.scoped("the status machine: no data before formats, one upload only, deactivate only when active", () =>

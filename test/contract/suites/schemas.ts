@@ -77,4 +77,36 @@ export const schemasSuite = (target: Target) =>
           assert.include(error.message, part)
         }
       }))
+
+    it.effect("every schema Glance publishes, by the name and the list key Glance gives it", () =>
+      Effect.gen(function*() {
+        const { demo } = yield* Parties
+        const names: ReadonlyArray<readonly [Schemas.SchemaName, string, ReadonlyArray<string>?]> = [
+          ["image", "image"],
+          ["images", "images", ["first", "images", "next", "schema"]],
+          ["member", "member"],
+          ["members", "members", ["members", "schema"]],
+          ["task", "task"],
+          ["tasks", "tasks", ["schema", "tasks"]],
+          ["metadefs/namespace", "namespace"],
+          ["metadefs/namespaces", "namespaces", ["first", "namespaces", "next", "schema"]],
+          ["metadefs/object", "object"],
+          ["metadefs/objects", "objects", ["first", "next", "objects", "schema"]],
+          ["metadefs/property", "property"],
+          ["metadefs/properties", "properties", ["first", "next", "properties", "schema"]],
+          ["metadefs/resource_type", "resource_type_association"],
+          [
+            "metadefs/resource_types",
+            "resource_type_associations",
+            ["first", "next", "resource_type_associations", "schema"]
+          ],
+          ["metadefs/tag", "tag"],
+          ["metadefs/tags", "tags", ["first", "next", "schema", "tags"]]
+        ]
+        for (const [name, published, keys] of names) {
+          const schema = yield* demo.schemas.get(name)
+          assert.strictEqual(schema.name, published, name)
+          if (keys !== undefined) assert.deepStrictEqual(Object.keys(schema.properties!).sort(), keys, name)
+        }
+      }))
   })
