@@ -39,7 +39,7 @@ export const imagesSuite = (target: Target) =>
         assert.strictEqual(missing, "NotFound")
       }))
 
-    it.scoped("an upload makes the image active with size, md5 and sha512 of the bytes, in the default store", () =>
+    it.scoped("an upload makes the image active with size, md5 and sha512 of the bytes, in the default store or the one named", () =>
       Effect.gen(function*() {
         const { demo } = yield* Parties
         const data = bytes("the contract of an upload")
