@@ -28,6 +28,11 @@ export const globalOptions = {
     Options.withDescription("Print each request as a curl command and each response's status (secrets hidden).")
   ),
   verbose: Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Print more output.")),
+  getSchema: Options.boolean("get-schema").pipe(
+    Options.withDescription(
+      "Ignore the cached copy of the cloud's image schema (the extra flags of image-create and image-update) and fetch it again."
+    )
+  ),
   osCloud: text("os-cloud", "OS_CLOUD", "Cloud name in clouds.yaml."),
   osAuthUrl: text("os-auth-url", "OS_AUTH_URL", "Authentication URL."),
   osUsername: text("os-username", "OS_USERNAME", "Username."),

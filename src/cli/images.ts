@@ -360,7 +360,7 @@ export const imageCreate = Command.make("image-create", {
   withClient(Effect.gen(function*() {
     const images = yield* Images.Images
     const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
-    Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig))
+    Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
     const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
     const source = yield* dataSource(opt(a.file), undefined)
@@ -405,7 +405,8 @@ export const imageUpdate = Command.make("image-update", {
 }, (a) =>
   withClient(Effect.gen(function*() {
     const images = yield* Images.Images
-    const set = { ...(yield* fieldsOf(a, undefined)), ...(yield* extraFields("image-update", yield* CloudConfig)) }
+    const extra = yield* extraFields("image-update", yield* CloudConfig, (yield* glance).getSchema)
+    const set = { ...(yield* fieldsOf(a, undefined)), ...extra }
     // As python-glanceclient: remove only properties the image has and that are not being set.
     const remove = a.removeProperty.length === 0 ? [] : yield* Effect.map(
       images.get(a.id),

@@ -78,7 +78,18 @@ export const command = glance.pipe(
 )
 
 /** Global flags that take no value; every other option before the command takes one. */
-const globalFlags = ["-d", "--debug", "-v", "--verbose", "--insecure", "--version", "--wizard", "-h", "--help"]
+const globalFlags = [
+  "-d",
+  "--debug",
+  "-v",
+  "--verbose",
+  "--get-schema",
+  "--insecure",
+  "--version",
+  "--wizard",
+  "-h",
+  "--help"
+]
 const isHelp = (a: string) => a === "-h" || a === "--help"
 
 /** Where the command name is in the arguments (after the global options), or -1. */

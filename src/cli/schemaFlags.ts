@@ -230,15 +230,15 @@ export const fieldsFromFlags = (
 
 /**
  * The image fields of this run's extra flags for `command`: from the cached schema, else (or
- * when it lacks a flag given) the cloud's, cached for the next run.
+ * when it lacks a flag given, or with `refresh`: `--get-schema`) the cloud's, cached for the next run.
  */
-export const extraFields = (command: (typeof schemaCommands)[number], settings: Settings) =>
+export const extraFields = (command: (typeof schemaCommands)[number], settings: Settings, refresh = false) =>
   Effect.gen(function*() {
     const given = yield* Effect.serviceOption(ExtraFlags)
     if (Option.isNone(given) || given.value.flags.length === 0) return {}
     const { flags: extras, known: staticFlags } = given.value
     const known = (schema: Schemas.JsonSchema) => schemaFlags(schema, command, staticFlags)
-    const cached = readCachedSchema(settings)
+    const cached = refresh ? undefined : readCachedSchema(settings)
     if (cached !== undefined && extras.every((e) => known(cached).some((f) => f.flag === e.flag))) {
       return yield* fieldsFromFlags(known(cached), extras)
     }

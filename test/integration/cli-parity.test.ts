@@ -332,6 +332,22 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
       assert.strictEqual(updated.cinder_encryption_key_id, "0b6e1e87-0000-4000-8000-000000000001")
       assert.strictEqual(updated.cinder_encryption_key_deletion_policy, "do_not_delete")
       assert.strictEqual(schemaRequests(second.stderr), 0, "the second run reads the disk cache")
+      // --get-schema (python-glanceclient's flag) ignores the cached copy.
+      const refreshed = glance("demo", [
+        "--debug",
+        "--get-schema",
+        "image-update",
+        image.id as string,
+        policy,
+        "on_image_deletion",
+        "-f",
+        "json"
+      ], env)
+      assert.strictEqual(
+        (JSON.parse(ok(refreshed, "image-update")) as Record<string, unknown>).cinder_encryption_key_deletion_policy,
+        "on_image_deletion"
+      )
+      assert.strictEqual(schemaRequests(refreshed.stderr), 1, "--get-schema fetches the schema again")
 
       // glance help shows the cloud's flags once the schema is cached (and not before).
       const help = ok(glance("demo", ["help", "image-create"], env), "help")
