@@ -110,7 +110,12 @@ export const normalizeArgs = (args: ReadonlyArray<string>): Array<string> => {
   if (out.slice(0, at === -1 ? out.length : at).some(isHelp)) {
     return [...out.slice(0, at === -1 ? out.length : at).filter((a) => !isHelp(a)), "help"]
   }
-  if (at === -1) return out
+  // No command at all: the help, as argparse (unless a built-in such as --version or --completions is asked for).
+  if (at === -1) {
+    return out.some((a) => ["--version", "--completions", "--wizard"].includes(a.split("=")[0]!))
+      ? out
+      : [...out, "help"]
+  }
   if (out[at] === "bash_completion") out[at] = "bash-completion"
   // `glance COMMAND ... --help` is `glance help COMMAND`, as argparse prints the help whatever else is given.
   if (out[at] !== "help" && out.slice(at + 1).some(isHelp)) {

@@ -196,6 +196,7 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
       const ours = ok(glance(undefined, ["help"]), "help")
       assert.isTrue(ours.startsWith("usage: glance [--version] [-d] [-v]"))
       assert.strictEqual(ok(glance(undefined, ["--help"]), "--help"), ours)
+      assert.strictEqual(ok(glance(undefined, []), "no command"), ours, "no command prints the help, as argparse")
       assert.strictEqual(ok(glance(undefined, ["--help", "image-show"]), "--help image-show"), ours)
       for (const name of [...pythonCommands(), "add-location"]) {
         assert.match(ours, new RegExp(`\\n {4}${name}( |\\n)`), name)

@@ -190,6 +190,10 @@ describe("argument rewriting", () => {
     assert.deepStrictEqual(normalizeArgs(["--help", "image-show"]), ["help"])
     assert.deepStrictEqual(normalizeArgs(["help", "image-show"]), ["help", "image-show"])
     assert.deepStrictEqual(normalizeArgs(["bash_completion"]), ["bash-completion"])
+    assert.deepStrictEqual(normalizeArgs([]), ["help"])
+    assert.deepStrictEqual(normalizeArgs(["--debug"]), ["--debug", "help"])
+    assert.deepStrictEqual(normalizeArgs(["--version"]), ["--version"])
+    assert.deepStrictEqual(normalizeArgs(["--completions", "bash"]), ["--completions", "bash"])
     assert.deepStrictEqual(normalizeArgs(["image-create", "--tags", "a", "b"]), [
       "image-create",
       "--tags",
