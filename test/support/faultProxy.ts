@@ -42,6 +42,8 @@ export interface Seen {
   readonly url: string
   readonly range: string | undefined
   readonly token: string | undefined
+  /** When it arrived (epoch milliseconds). */
+  readonly at: number
   /** The fault applied, if any. */
   fault: Fault["_tag"] | undefined
   /** The status the client got (from the fault or from Glance); undefined when there was none. */
@@ -215,6 +217,7 @@ export const startFaultProxy = async (
       url: req.url ?? "/",
       range: req.headers.range,
       token: typeof token === "string" ? token : undefined,
+      at: Date.now(),
       fault: undefined,
       status: undefined
     }
@@ -293,7 +296,12 @@ export const startFaultProxy = async (
 export const runGlance = (
   user: LabUser | undefined,
   args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly input?: string | Buffer; readonly timeoutMs?: number } = {}
+  options: {
+    readonly env?: Record<string, string>
+    /** Standard input: all at once, or piece by piece as the iterable yields (a slow pipe). */
+    readonly input?: string | Buffer | AsyncIterable<Uint8Array>
+    readonly timeoutMs?: number
+  } = {}
 ): Promise<RunResult & { readonly elapsedMs: number }> =>
   new Promise((resolve, reject) => {
     const started = Date.now()
@@ -319,5 +327,14 @@ export const runGlance = (
       })
     })
     child.stdin?.on("error", () => {})
-    child.stdin?.end(options.input)
+    const input = options.input
+    if (typeof input === "string" || Buffer.isBuffer(input)) child.stdin?.end(input)
+    else if (input !== undefined) {
+      void (async () => {
+        for await (const piece of input) {
+          if (!child.stdin?.write(piece)) await new Promise((resolve) => child.stdin?.once("drain", resolve))
+        }
+        child.stdin?.end()
+      })().catch(() => child.stdin?.destroy())
+    }
   })
