@@ -118,9 +118,7 @@ export const normalizeArgs = (args: ReadonlyArray<string>): Array<string> => {
   }
   if (out[at] === "bash_completion") out[at] = "bash-completion"
   // `glance COMMAND ... --help` is `glance help COMMAND`, as argparse prints the help whatever else is given.
-  if (out[at] !== "help" && out.slice(at + 1).some(isHelp)) {
-    return [...out.slice(0, at).filter((a) => !isHelp(a)), "help", out[at]!]
-  }
+  if (out.slice(at + 1).some(isHelp)) return [...out.slice(0, at), "help", out[at]!]
   // `--tags a b c` (argparse nargs='+') is `--tags a --tags b --tags c`.
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== "--tags") continue

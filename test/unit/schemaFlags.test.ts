@@ -189,6 +189,7 @@ describe("argument rewriting", () => {
     assert.deepStrictEqual(normalizeArgs(["--help"]), ["help"])
     assert.deepStrictEqual(normalizeArgs(["--help", "image-show"]), ["help"])
     assert.deepStrictEqual(normalizeArgs(["help", "image-show"]), ["help", "image-show"])
+    assert.deepStrictEqual(normalizeArgs(["help", "-h"]), ["help", "help"])
     assert.deepStrictEqual(normalizeArgs(["bash_completion"]), ["bash-completion"])
     assert.deepStrictEqual(normalizeArgs([]), ["help"])
     assert.deepStrictEqual(normalizeArgs(["--debug"]), ["--debug", "help"])
