@@ -71,14 +71,33 @@ const reword = (line: string): string => {
   return line
 }
 
+const secretFlags = ["--os-password", "--os-auth-token", "--os-application-credential-secret"]
+
+/**
+ * The secrets given on the command line or in the environment. A secret flag after the
+ * command is not parsed as one, and @effect/cli's "Received unknown argument: '…'" would echo
+ * its value.
+ */
+const secrets = [
+  ...args.flatMap((a, i) =>
+    secretFlags.includes(a) ?
+      [args[i + 1] ?? ""] :
+      secretFlags.filter((f) => a.startsWith(`${f}=`)).map((f) => a.slice(f.length + 1))
+  ),
+  ...["OS_PASSWORD", "OS_AUTH_TOKEN", "OS_TOKEN", "OS_APPLICATION_CREDENTIAL_SECRET"].map((v) => process.env[v] ?? "")
+].filter((s) => s.length >= 4)
+
+/** A line with every known secret replaced by `***`. */
+const scrub = (line: string): string => secrets.reduce((l, secret) => l.split(secret).join("***"), line)
+
 /** The console, with error output (where @effect/cli reports parse errors) folded into one line. */
 const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console, (base) => ({
   ...base,
   error: (...parts: ReadonlyArray<unknown>) =>
     base.error(
-      reword(
+      scrub(reword(
         stripAnsi(parts.map(String).join(" ")).split("\n").map((l) => l.trim()).filter((l) => l.length > 0).join(" ")
-      )
+      ))
     )
 }))
 
@@ -119,7 +138,7 @@ Effect.runPromiseExit(main).then((exit) => {
       line.length > 0 &&
       ((failure.value as { _tag?: string })._tag === undefined || exitCode !== 2 || !isCliError(failure.value))
     ) {
-      process.stderr.write(`${line}\n`)
+      process.stderr.write(`${scrub(line)}\n`)
     }
     process.exitCode = exitCode
   } else if (Cause.isInterruptedOnly(exit.cause)) {
@@ -127,7 +146,7 @@ Effect.runPromiseExit(main).then((exit) => {
     process.exitCode = 130
   } else {
     const defect = Cause.squash(exit.cause)
-    process.stderr.write(`Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}\n`)
+    process.stderr.write(scrub(`Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}\n`))
     process.exitCode = 1
   }
 })
