@@ -343,6 +343,28 @@ describe.skipIf(!up)("no secret in any output", () => {
     assert.deepStrictEqual(covered.filter((c) => !listed.includes(c)), [], "commands that glance no longer has")
   })
 
+  it("a secret flag put after the command (not parsed as one) is not echoed in the parse error", async () => {
+    const password = state.demoPassword
+    const cases: Array<ReadonlyArray<string>> = [
+      ["image-show", "--os-password", password],
+      ["image-show", "--os-password", password, "extra"],
+      ["image-show", `--os-password=${password}`, "a", "b"],
+      ["image-list", "--os-auth-token", state.token, "extra"],
+      ["image-create", "--os-application-credential-secret", state.appCredSecret, "x"],
+      ["--os-password", password, "image-lst"]
+    ]
+    const { OS_PASSWORD: _, ...env } = demoEnv()
+    const results = await pool(cases.map((args) => () => run(args, env)), 6)
+    results.forEach((r, i) => {
+      const what = cases[i]![0] === "--os-password" ? "--os-password … image-lst" : cases[i]![0]!
+      assert.notStrictEqual(r.status, 0, what)
+      const output = r.stdout + r.stderr
+      for (const secret of [password, state.token, state.appCredSecret]) {
+        assert.isFalse(output.includes(secret), `${what}: a secret in the output`)
+      }
+    })
+  })
+
   it("every command with --debug, by password, token + image URL and application credential", async () => {
     const secrets: Array<[string, string]> = [
       ["demo's password", state.demoPassword],
