@@ -7,6 +7,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { commandHelp, programHelp } from "../src/cli/help.js"
 import { command } from "../src/cli/main.js"
+import { schemaCommands } from "../src/cli/schemaFlags.js"
 import { type CommandSpec, type OptionSpec, programSpec } from "../src/cli/spec.js"
 
 const root = Path.resolve(import.meta.dirname, "..")
@@ -53,6 +54,15 @@ const commandSection = (spec: CommandSpec): string => {
   if (spec.options.length > 0) {
     lines.push("", "| Option | Value | Description |", "| --- | --- | --- |")
     for (const o of spec.options) lines.push(optionRow(o))
+  }
+  if ((schemaCommands as ReadonlyArray<string>).includes(spec.name)) {
+    lines.push(
+      "",
+      "Also a `--<property> <value>` flag (underscores spelled as dashes) for each writable property the cloud's image " +
+        "schema declares beyond these, typed by the schema (integer, boolean, enum, list); `glance help " + spec.name +
+        "` lists them once the schema is cached (`~/.cache/glanceclient/`, or under `$XDG_CACHE_HOME`; " +
+        "`--get-schema` fetches it again). Any other flag: `unrecognized arguments`, exit 2."
+    )
   }
   return lines.join("\n")
 }
