@@ -487,16 +487,7 @@ describe.skipIf(!up)("faults between the client and the lab", () => {
     })
 
     it("an application credential expiring in ~64 s: Keystone caps the token, the client renews it before it expires", async () => {
-      const { token, userId } = await passwordToken("demo")
-      const expires = new Date(Date.now() + 64_000).toISOString().slice(0, 19)
-      const made = await fetch(`${keystone}/users/${userId}/application_credentials`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-auth-token": token },
-        body: JSON.stringify({ application_credential: { name: uniqueName("faults-ac"), expires_at: expires } })
-      })
-      assert.strictEqual(made.status, 201)
-      const credential = ((await made.json()) as { application_credential: { id: string; secret: string } })
-        .application_credential
+      const credential = await applicationCredential(64)
       try {
         // Keystone caps the token's expires_at at the credential's (and writes it without a zone).
         const login = await fetch(`${keystone}/auth/tokens`, {
@@ -513,11 +504,10 @@ describe.skipIf(!up)("faults between the client and the lab", () => {
         })
         assert.strictEqual(login.status, 201)
         const capped = ((await login.json()) as { token: { expires_at: string } }).token.expires_at
-        assert.strictEqual(Date.parse(capped.endsWith("Z") ? capped : `${capped}Z`), Date.parse(`${expires}Z`))
+        assert.strictEqual(Date.parse(capped.endsWith("Z") ? capped : `${capped}Z`), credential.expiresAt)
 
         // Each page is held 1.5 s: the listing crosses the point where less than 60 s are left.
         proxy.inject(isList, { _tag: "Delay", ms: 1500 }, 10)
-        const env = openrc("demo")
         const r = await runGlance(undefined, [
           "--os-image-url",
           proxy.url,
@@ -532,10 +522,7 @@ describe.skipIf(!up)("faults between the client and the lab", () => {
           "ID"
         ], {
           env: {
-            OS_AUTH_URL: env.OS_AUTH_URL!,
-            OS_AUTH_TYPE: "v3applicationcredential",
-            OS_APPLICATION_CREDENTIAL_ID: credential.id,
-            OS_APPLICATION_CREDENTIAL_SECRET: credential.secret,
+            ...credential.env,
             // Keystone's capped expires_at has no zone: it is UTC whatever the local time zone.
             TZ: "America/New_York"
           }
@@ -546,10 +533,7 @@ describe.skipIf(!up)("faults between the client and the lab", () => {
         assert.isTrue(pages.every((s) => s.status === 200))
         assert.isAtLeast(new Set(pages.map((s) => s.token)).size, 2, "the token was renewed during the listing")
       } finally {
-        await fetch(`${keystone}/users/${userId}/application_credentials/${credential.id}`, {
-          method: "DELETE",
-          headers: { "x-auth-token": token }
-        })
+        await credential.remove()
       }
     })
   })
