@@ -2,7 +2,8 @@
  * The fast path for response bodies on Node.js. The platform clients turn each socket read
  * (16-64 KiB) into one stream element, which costs an Effect pull apiece: tens of thousands
  * per gibibyte, and most of a download's CPU. When the response carries a Node readable
- * (`source` for `NodeHttpClient.layer`, `source.body` for `layerUndici`), the bytes are
+ * (`source` for `NodeHttpClient.layer` and glanceclient's own Node client, `source.body` for
+ * `layerUndici`), the bytes are
  * gathered here with plain event handlers into blocks of a mebibyte, and the stream pulls
  * once per block. Anything else (fetch, a test double) takes the generic path.
  *
@@ -23,6 +24,10 @@ export interface NodeReadable {
   pipe: unknown
   readonly readableEnded?: boolean
   destroy?(error?: Error): unknown
+  /** A source that reads into blocks itself takes them from the consumer's pool. */
+  useBlocks?(pool: BlockPool): void
+  /** When such a source last received bytes (ms), though it has not filled a block yet. */
+  readonly lastReceived?: number
 }
 
 const isNodeReadable = (u: unknown): u is NodeReadable =>
@@ -84,6 +89,7 @@ export const fromNodeReadable = <E>(
     let wake: (() => void) | undefined
     let lastData = Date.now()
     if (options.owner !== undefined) reading.add(options.owner)
+    if (pool !== undefined) readable.useBlocks?.(pool)
 
     const drain = () => {
       while (size < maxBuffered) {
@@ -125,7 +131,7 @@ export const fromNodeReadable = <E>(
     readable.on("close", onClose)
     const idle = options.idleTimeout
     const timer = idle === undefined ? undefined : setInterval(() => {
-      if (wake !== undefined && Date.now() - lastData > idle) {
+      if (wake !== undefined && Date.now() - Math.max(lastData, readable.lastReceived ?? 0) > idle) {
         failure = { _tag: "Stalled" }
         notify()
       }
@@ -133,6 +139,13 @@ export const fromNodeReadable = <E>(
     if (timer !== undefined && typeof timer === "object" && "unref" in timer) timer.unref()
 
     const take = (): Chunk.Chunk<Uint8Array> => {
+      const first = parts[0]!
+      if (first.byteLength >= blockSize && (pool === undefined || first.byteLength === blockSize)) {
+        // A whole block already (a source that reads into blocks): handed on as it is.
+        parts.shift()
+        size -= first.byteLength
+        return Chunk.of(first)
+      }
       if (pool !== undefined && size >= blockSize) {
         // Exactly one pooled block; what is left over stays for the next one.
         const block = pool.take()

@@ -9,15 +9,23 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import * as Https from "node:https"
 import { pipeline } from "node:stream/promises"
+import { BlockBody, blockGet, type BlockResponse } from "./blockGet.js"
 
 /** TLS settings for both kinds of request. */
 export interface TlsOptions {
@@ -82,7 +90,80 @@ const sendStreamed = (
     })
   })
 
-/** The client: node:http throughout, streamed bodies with backpressure. */
+/** Whether a request fetches image data (read straight into blocks by `blockGet`). */
+const isImageData = (request: HttpClientRequest.HttpClientRequest): boolean =>
+  request.method === "GET" && request.body._tag === "Empty" && request.headers["accept"] === "application/octet-stream"
+
+/**
+ * The response of `blockGet` as a platform response. Its body is a Node readable `source`, which
+ * the library reads directly (`internal/nodeBody.ts`).
+ */
+class BlockClientResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly headers: Headers.Headers
+  readonly status: number
+  readonly source: BlockBody
+  constructor(readonly request: HttpClientRequest.HttpClientRequest, head: BlockResponse) {
+    super()
+    this.status = head.status
+    this.source = head.body
+    const record: Record<string, string> = {}
+    for (const [name, value] of head.headers) record[name] = name in record ? `${record[name]}, ${value}` : value
+    this.headers = Headers.fromInput(record)
+  }
+  private decodeError = (cause: unknown) =>
+    new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
+  get cookies(): Cookies.Cookies {
+    return Cookies.fromSetCookie(this.headers["set-cookie"] ?? [])
+  }
+  get remoteAddress(): Option.Option<string> {
+    return Option.none()
+  }
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Effect.tryPromise({
+      try: async () => {
+        const parts: Array<Uint8Array> = []
+        for await (const block of this.source) parts.push(block as Uint8Array)
+        const all = Buffer.concat(parts)
+        return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer
+      },
+      catch: this.decodeError
+    })
+  }
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return Effect.map(this.arrayBuffer, (bytes) => new TextDecoder().decode(bytes))
+  }
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.flatMap(
+      this.text,
+      (text) => Effect.try({ try: () => (text === "" ? null : JSON.parse(text)), catch: this.decodeError })
+    )
+  }
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
+  }
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.fail(this.decodeError(new Error("image data is not form data")))
+  }
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(() => this.source, this.decodeError)
+  }
+  toJSON(): unknown {
+    return { _id: "@effect/platform/HttpClientResponse", request: this.request.toJSON(), status: this.status }
+  }
+}
+
+const getBlocks = (tls: TlsOptions, request: HttpClientRequest.HttpClientRequest, url: URL, signal: AbortSignal) =>
+  Effect.tryPromise({
+    try: () => blockGet(url, request.headers, { tls, signal }),
+    catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+  }).pipe(Effect.map((head) => new BlockClientResponse(request, head)))
+
+/**
+ * The client: node:http, streamed request bodies with backpressure, and image data read
+ * straight into blocks.
+ */
 export const layer = (tls: TlsOptions): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(
     HttpClient.HttpClient,
@@ -98,6 +179,9 @@ export const layer = (tls: TlsOptions): Layer.Layer<HttpClient.HttpClient> =>
       const agents = yield* NodeHttpClient.makeAgent(options)
       const plain = yield* NodeHttpClient.make.pipe(Effect.provideService(NodeHttpClient.HttpAgent, agents))
       const streamed = HttpClient.make((request, url, signal) => sendStreamed(agents, request, url, signal))
-      return HttpClient.make((request) => (request.body._tag === "Stream" ? streamed : plain).execute(request))
+      const blocks = HttpClient.make((request, url, signal) => getBlocks(tls, request, url, signal))
+      return HttpClient.make((request) =>
+        (request.body._tag === "Stream" ? streamed : isImageData(request) ? blocks : plain).execute(request)
+      )
     })
   )
