@@ -166,6 +166,8 @@ if (!image) {
 const out = (name) => Path.join(work, `out-${name}.img`)
 const rmOut = (name) => () => Fs.rmSync(out(name), { force: true })
 const envDemo = { ...demo }
+// Token + image URL: the same inputs curl gets (no Keystone login in the measured run).
+const envToken = { OS_AUTH_TOKEN: tok, OS_IMAGE_URL: glanceUrl }
 
 // ---------------------------------------------------------------- download
 if (only.includes("download")) {
@@ -187,6 +189,17 @@ if (only.includes("download")) {
       after: rmOut("curl")
     },
     {
+      name: "node:http pipeline (no verification)",
+      run: () =>
+        measure("node", [
+          Path.join(root, "bench/node-floor.mjs"),
+          `${glanceUrl}/v2/images/${image.id}/file`,
+          tok,
+          out("node")
+        ]),
+      after: rmOut("node")
+    },
+    {
       name: "python-glanceclient image-download",
       run: () =>
         measure("glance", ["image-download", image.id, "--file", out("py")], { ...envDemo, HOME: freshHome() }),
@@ -196,6 +209,11 @@ if (only.includes("download")) {
       name: "ours: glance image-download",
       run: () => measure("node", [ours, "image-download", image.id, "--file", out("ours")], envDemo),
       after: rmOut("ours")
+    },
+    {
+      name: "ours: glance image-download (token + URL)",
+      run: () => measure("node", [ours, "image-download", image.id, "--file", out("ourst")], envToken),
+      after: rmOut("ourst")
     },
     {
       name: "ours: library Stream.run into FileSystem.sink",
@@ -243,6 +261,10 @@ if (only.includes("upload")) {
     {
       name: "ours: glance image-upload",
       run: () => measure("node", [ours, "image-upload", "--file", source, fresh()], envDemo)
+    },
+    {
+      name: "ours: glance image-upload (token + URL)",
+      run: () => measure("node", [ours, "image-upload", "--file", source, fresh()], envToken)
     }
   ])
   for (const id of created) api("DELETE", `/v2/images/${id}`)
