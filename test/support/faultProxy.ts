@@ -4,8 +4,9 @@
  * connection, cuts or corrupts a response body, drips or stalls it, or cuts an upload.
  *
  * Deterministic: faults are rules matched in order against each request, each used a given number
- * of times. Bounded: at most `maxRequests` requests are forwarded (then 500) and `close()` destroys
- * every socket. Records every request (method, path, Range, token) and the status it got.
+ * of times. Bounded: at most 64 connections, `maxRequests` requests forwarded (then 500), and
+ * `close()` (or the end of `lifetimeMs`) destroys every socket. Records every request (method,
+ * path, Range, token, arrival time) and the status it got.
  *
  * Also `runGlance`: our `glance` as a child process without blocking the event loop (the lab
  * helper's `spawnSync` would freeze a proxy living in the same process).
@@ -86,7 +87,12 @@ const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "upgra
 
 /** Starts a proxy in front of `target` (default the lab's Glance). */
 export const startFaultProxy = async (
-  options: { readonly target?: string | undefined; readonly maxRequests?: number | undefined } = {}
+  options: {
+    readonly target?: string | undefined
+    readonly maxRequests?: number | undefined
+    /** The proxy closes itself after this long, whatever happens to the test (default 10 minutes). */
+    readonly lifetimeMs?: number | undefined
+  } = {}
 ): Promise<FaultProxy> => {
   const target = new URL(options.target ?? "http://127.0.0.1:9292")
   const maxRequests = options.maxRequests ?? 500
@@ -288,6 +294,7 @@ export const startFaultProxy = async (
   })
   server.maxConnections = 64
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  setTimeout(() => void proxy.close(), options.lifetimeMs ?? 10 * 60_000).unref()
   const address = server.address() as Net.AddressInfo
   return Object.assign(proxy, { url: `http://127.0.0.1:${address.port}` })
 }

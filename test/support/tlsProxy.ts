@@ -153,13 +153,12 @@ export const startTlsProxy = async (
   server.maxConnections = 64
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const address = server.address() as Net.AddressInfo
-  return {
-    url: `https://127.0.0.1:${address.port}`,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
-  }
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy()
+      server.close(() => resolve())
+    })
+  // Whatever happens to the test, the terminator does not outlive ten minutes.
+  setTimeout(() => void close(), 10 * 60_000).unref()
+  return { url: `https://127.0.0.1:${address.port}`, accepted: () => accepted, close }
 }
