@@ -166,7 +166,7 @@ const assertStillQueued = () => {
 
 const formats = ["--disk-format", "raw", "--container-format", "bare"]
 
-describe.skipIf(!up)("bad input: image ids", () => {
+describe.skipIf(!up)("bad input: image ids", { timeout: 180_000 }, () => {
   // python-glanceclient sends malformed ids to Glance too, and prints the same 404 line
   // (image-download words it "Unable to download image 'x'. (HTTP 404 …)").
   const ids = () => ["not-a-uuid", "12345678-1234-1234-1234-12345678zzzz", "../../v2/images", Crypto.randomUUID()]
@@ -197,7 +197,7 @@ describe.skipIf(!up)("bad input: image ids", () => {
   })
 })
 
-describe.skipIf(!up)("bad input: flags", () => {
+describe.skipIf(!up)("bad input: flags", { timeout: 180_000 }, () => {
   it("an unknown flag on a command that creates: exit 2, the flag named, nothing created", async () => {
     for (const args of [["--bogus"], ["--bogus=1"], ["--nmae", "x"]]) {
       const name = uniqueName("it-bad-flag")
@@ -319,7 +319,7 @@ describe.skipIf(!up)("bad input: flags", () => {
   })
 })
 
-describe.skipIf(!up)("bad input: image data", () => {
+describe.skipIf(!up)("bad input: image data", { timeout: 180_000 }, () => {
   it("--file and data on standard input at once: refused, nothing created or uploaded", async () => {
     // python-glanceclient silently takes --file and ignores the pipe.
     const file = Path.join(tempDir(), "data.img")
@@ -372,7 +372,7 @@ describe.skipIf(!up)("bad input: image data", () => {
   })
 })
 
-describe.skipIf(!up)("bad input: configuration and login", () => {
+describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 }, () => {
   const cloudsYaml = Path.join(labDir, "clouds.yaml")
 
   it("a clouds.yaml that is not YAML, an unknown cloud: one line naming the file or the cloud", async () => {
@@ -461,7 +461,7 @@ describe.skipIf(!up)("bad input: configuration and login", () => {
   })
 })
 
-describe.skipIf(!up)("bad input: python-glanceclient, for the differences noted above", () => {
+describe.skipIf(!up)("bad input: python-glanceclient, for the differences noted above", { timeout: 180_000 }, () => {
   it("takes a huge --limit and --page-size 0; dumps the schema for a bad enum value", () => {
     const limit = pythonGlance("demo", ["image-list", "--limit", "99999999999999999999"])
     assert.strictEqual(limit.status, 0, limit.stderr)
