@@ -283,8 +283,19 @@ export const make = (
           }
         )
       }
-      const body = Stream.mapError(response.stream, broken).pipe(Bytes.coalesce())
-      return timeout === undefined ? body : body.pipe(Stream.timeoutFail(stalled, timeout))
+      // The failure is held back until the bytes gathered before it are handed on (as on the Node path).
+      return Stream.suspend(() => {
+        let failure: TransportError | undefined
+        const raw = Stream.mapError(response.stream, broken)
+        return (timeout === undefined ? raw : raw.pipe(Stream.timeoutFail(stalled, timeout))).pipe(
+          Stream.catchAll((e) => {
+            failure = e
+            return Stream.empty
+          }),
+          Bytes.coalesce(),
+          Stream.concat(Stream.suspend(() => (failure === undefined ? Stream.empty : Stream.fail(failure))))
+        )
+      })
     }
 
     return GlanceHttp.of({ endpoint, execute, json, send, bodyStream })
