@@ -5,16 +5,19 @@
  * (exit status, one line on stderr), what the proxy saw (requests, Range, tokens), and the end
  * state on the server and on disk.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 import { createHash, randomBytes } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Images } from "../../src/index.js"
+import { GlanceClient, Images } from "../../src/index.js"
 import {
   type FaultProxy,
   isFile,
@@ -24,7 +27,7 @@ import {
   type Seen,
   startFaultProxy
 } from "../support/faultProxy.js"
-import { clientFor, openrc, requireLab, uniqueName } from "../support/lab.js"
+import { clientFor, openrc, requireLab, settingsFor, uniqueName } from "../support/lab.js"
 
 const up = requireLab()
 
@@ -238,6 +241,24 @@ describe.skipIf(!up)("faults between the client and the lab", () => {
         await viaLibrary.dispose()
       }
     })
+  })
+
+  it("Images.download on FetchHttpClient (the generic body path): resumed from the byte reached too", async () => {
+    proxy.inject(isFile, { _tag: "CutBody", after: 700_000 })
+    const viaFetch = ManagedRuntime.make(
+      GlanceClient.layer(settingsFor("demo", { imageUrl: proxy.url })).pipe(
+        Layer.provideMerge(Layer.merge(FetchHttpClient.layer, NodeFileSystem.layer))
+      )
+    )
+    try {
+      const chunks = await viaFetch.runPromise(
+        Effect.flatMap(Images.Images, (images) => Stream.runCollect(images.download(image)))
+      )
+      assert.isTrue(Buffer.concat(Chunk.toReadonlyArray(chunks)).equals(data))
+      assert.deepStrictEqual(fileRequests().map((s) => s.range), [undefined, "bytes=700000-"])
+    } finally {
+      await viaFetch.dispose()
+    }
   })
 
   it("a corrupt byte: ChecksumMismatch with both hashes, exit 1, no file and no temporary file", async () => {
