@@ -66,7 +66,10 @@ const reword = (line: string): string => {
       a.startsWith("-") && !globalNames.has(a.split("=")[0]!)
     )
     if (unknown !== undefined) return `Unknown option ${unknown.split("=")[0]} (see glance --help)`
-    if (end === -1) return "No command given (see glance --help)"
+    const last = args.at(-1)
+    const valued = last !== undefined && globalNames.has(last) && !["-d", "--debug", "-v", "--verbose", "--insecure"]
+      .includes(last)
+    if (end === -1) return valued ? `${last} expects a value` : "No command given (see glance --help)"
   }
   return line
 }
