@@ -1,4 +1,6 @@
 // A user's program: the library's verified download stream, run into the platform's file sink.
+// The HTTP client is the user's choice: `node` (glanceclient/node, default) or `platform`
+// (@effect/platform-node's NodeHttpClient.layer).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -6,15 +8,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { GlanceClient, Images } from "../dist/src/index.js"
+import { NodeGlanceHttp } from "../dist/src/node/index.js"
 
-const [id, path] = process.argv.slice(2)
+const [id, path, client = "node"] = process.argv.slice(2)
 const program = Effect.gen(function*() {
   const images = yield* Images.Images
   const fs = yield* FileSystem.FileSystem
   yield* Stream.run(images.download(id), fs.sink(path))
 })
+const http = client === "platform" ? NodeHttpClient.layer : NodeGlanceHttp.layer()
 await Effect.runPromise(program.pipe(
-  Effect.provide(
-    GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(NodeHttpClient.layer, NodeFileSystem.layer)))
-  )
+  Effect.provide(GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(http, NodeFileSystem.layer))))
 ))

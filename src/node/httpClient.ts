@@ -164,7 +164,7 @@ const getBlocks = (tls: TlsOptions, request: HttpClientRequest.HttpClientRequest
  * The client: node:http, streamed request bodies with backpressure, and image data read
  * straight into blocks.
  */
-export const layer = (tls: TlsOptions): Layer.Layer<HttpClient.HttpClient> =>
+export const layer = (tls: TlsOptions = { rejectUnauthorized: true }): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(
     HttpClient.HttpClient,
     Effect.gen(function*() {
