@@ -90,8 +90,12 @@ const secrets = [
   ...["OS_PASSWORD", "OS_AUTH_TOKEN", "OS_TOKEN", "OS_APPLICATION_CREDENTIAL_SECRET"].map((v) => process.env[v] ?? "")
 ].filter((s) => s.length >= 4)
 
-/** A line with every known secret replaced by `***`. */
-const scrub = (line: string): string => secrets.reduce((l, secret) => l.split(secret).join("***"), line)
+/**
+ * A line with every known secret replaced by `***`. `--debug`'s lines hide secrets themselves
+ * and are left whole (a short password such as "admin" would otherwise blank a project name).
+ */
+const scrub = (line: string): string =>
+  /^(REQ|RESP): /.test(line) ? line : secrets.reduce((l, secret) => l.split(secret).join("***"), line)
 
 /** The console, with error output (where @effect/cli reports parse errors) folded into one line. */
 const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console, (base) => ({
