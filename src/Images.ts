@@ -701,7 +701,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
       (image) => {
         last = image
         const stores = storeList(image.stores)
-        if (wanted.includes(image.status) && wantedStores.every((s) => stores.includes(s))) {
+        // Waiting for stores means waiting for the import that adds them: it still holds its
+        // task lock for a moment after the last store appears, and a new import meanwhile is a 409.
+        const settled = wantedStores.length === 0 || image.os_glance_import_task === undefined
+        if (wanted.includes(image.status) && wantedStores.every((s) => stores.includes(s)) && settled) {
           return Effect.succeed(Option.some(image))
         }
         if (image.status === "killed") return fail(image, "killed", `was killed: its data could not be saved`)

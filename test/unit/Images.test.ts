@@ -45,6 +45,25 @@ const collect = <E>(stream: Stream.Stream<Uint8Array, E>) =>
 const hash = (algorithm: string, data: Uint8Array) => Crypto.createHash(algorithm).update(data).digest("hex")
 
 describe("Images", () => {
+  describe("waitFor", () => {
+    it.live("waiting for stores waits until the import that adds them has let go of its task lock", () =>
+      Effect.gen(function*() {
+        // Glance lists the new store a moment before the copy-image task drops its lock.
+        const states = [
+          { stores: "fast", os_glance_import_task: "task-1" },
+          { stores: "fast,cheap", os_glance_import_task: "task-1" },
+          { stores: "fast,cheap" }
+        ]
+        const server = fakeServer((_, index) => json(200, image(id, states[Math.min(index, 2)])))
+        const done = yield* withImages(
+          server,
+          (images) => images.waitFor(id, { stores: ["cheap"], interval: "1 millis" })
+        )
+        assert.strictEqual(done.os_glance_import_task, undefined)
+        assert.strictEqual(server.received.length, 3)
+      }))
+  })
+
   describe("list", () => {
     it.effect("follows next against the path-prefixed endpoint and stops when there is none", () =>
       Effect.gen(function*() {
