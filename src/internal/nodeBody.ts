@@ -28,6 +28,9 @@ export interface NodeReadable {
   useBlocks?(pool: BlockPool): void
   /** When such a source last received bytes (ms), though it has not filled a block yet. */
   readonly lastReceived?: number
+  /** Such a source's bytes received into a block not yet handed on, taken once the body failed. */
+  takeReceived?(): Uint8Array | undefined
+  readonly readableLength?: number
 }
 
 const isNodeReadable = (u: unknown): u is NodeReadable =>
@@ -179,7 +182,15 @@ export const fromNodeReadable = <E>(
     const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(() => {
       drain()
       // Bytes that arrived before a failure are handed on first: a resumed download asks only for the rest.
-      if (failure !== undefined) return size > 0 ? Effect.succeed(take()) : Effect.fail(Option.some(onFailure(failure)))
+      if (failure !== undefined) {
+        // Only once everything handed on before it is read, so the bytes stay in order.
+        const rest = readable.readableLength === 0 ? readable.takeReceived?.() : undefined
+        if (rest !== undefined && rest.byteLength > 0) {
+          parts.push(rest)
+          size += rest.byteLength
+        }
+        return size > 0 ? Effect.succeed(take()) : Effect.fail(Option.some(onFailure(failure)))
+      }
       if (size >= blockSize || (ended && size > 0)) return Effect.succeed(take())
       if (ended) return Effect.fail(Option.none())
       return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<E>>((resume) => {

@@ -130,6 +130,12 @@ export class BlockBody extends Readable {
   socket: Net.Socket | undefined
   /** When bytes last arrived (ms): a slow body is alive though it has not filled a block yet. */
   lastReceived = Date.now()
+  /** @internal Set by `blockGet`: ends the body and returns the bytes of the block being filled. */
+  partial: () => Uint8Array | undefined = () => undefined
+  /** After a failure: the bytes received but not handed on (a resumed download asks only for the rest). */
+  takeReceived(): Uint8Array | undefined {
+    return this.partial()
+  }
   private supply: BlockSupply | undefined
   private paused = false
   constructor() {
@@ -197,6 +203,14 @@ export const blockGet = (
         finished = true
         body.destroy(error)
       }
+    }
+    body.partial = () => {
+      if (head || filled === 0) return undefined
+      const part = block.subarray(0, filled)
+      filled = 0
+      finished = true
+      socket.destroy()
+      return part
     }
     const finish = () => {
       signal?.removeEventListener("abort", abort)
