@@ -62,18 +62,20 @@ const login = async (): Promise<string> => {
 
 let token = ""
 
-/** The names of the images demo can see that contain `fragment` (every page). */
-const imagesNamed = async (fragment: string): Promise<Array<string>> => {
-  const names: Array<string> = []
+/** The images demo can see whose name contains `fragment` (every page). */
+const imagesNamed = async (fragment: string): Promise<Array<{ readonly id: string; readonly name: string }>> => {
+  const found: Array<{ id: string; name: string }> = []
   let next: string | undefined = "/v2/images?limit=1000"
   while (next !== undefined) {
     const response = await fetch(`${glanceUrl}${next}`, { headers: { "x-auth-token": token } })
     assert.strictEqual(response.status, 200, "listing images")
-    const page = (await response.json()) as { images: Array<{ name: string | null }>; next?: string }
-    for (const image of page.images) if ((image.name ?? "").includes(fragment)) names.push(image.name!)
+    const page = (await response.json()) as { images: Array<{ id: string; name: string | null }>; next?: string }
+    for (const image of page.images) {
+      if ((image.name ?? "").includes(fragment)) found.push({ id: image.id, name: image.name! })
+    }
     next = page.next
   }
-  return names
+  return found
 }
 
 const temps: Array<string> = []
@@ -127,7 +129,19 @@ const createsNothing = async (name: string, run: () => RunResult, what: string):
   assert.deepStrictEqual(await imagesNamed(name), [], `${what}: no image named ${name} before`)
   const r = run()
   const after = await imagesNamed(name)
-  assert.deepStrictEqual(after, [], `${what}: an image was created: ${after.join(", ")}; stderr: ${r.stderr}`)
+  // An image made by mistake is deleted before the test fails for it.
+  for (const image of after) {
+    const response = await fetch(`${glanceUrl}/v2/images/${image.id}`, {
+      method: "DELETE",
+      headers: { "x-auth-token": token }
+    })
+    await response.body?.cancel()
+  }
+  assert.deepStrictEqual(
+    after.map((i) => i.name),
+    [],
+    `${what}: an image was created (deleted again); stderr: ${r.stderr}`
+  )
   return rejected(r, what)
 }
 
