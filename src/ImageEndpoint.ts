@@ -53,9 +53,9 @@ export const fromCatalog = (
   if (services.length === 0) {
     return Effect.fail(
       new ConfigError({
-        message: `The service catalog has no "${type}" service (it has: ${
-          catalog.map((s) => s.type).join(", ") || "nothing"
-        })`
+        message: catalog.length === 0
+          ? `The service catalog is empty: the token is not scoped to a project (set --os-project-name or --os-project-id), or give --os-image-url`
+          : `The service catalog has no "${type}" service (it has: ${catalog.map((s) => s.type).join(", ")})`
       })
     )
   }

@@ -90,7 +90,7 @@ describe("ImageEndpoint", () => {
         assert.strictEqual(error._tag, "ConfigError")
         assert.strictEqual(error.message, `The service catalog has no "image" service (it has: identity)`)
         const empty = yield* Effect.flip(ImageEndpoint.fromCatalog([], {}))
-        assert.include(empty.message, "(it has: nothing)")
+        assert.include(empty.message, "The service catalog is empty: the token is not scoped to a project")
       }))
   })
 
