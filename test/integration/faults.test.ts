@@ -84,11 +84,13 @@ const applicationCredential = async (seconds: number) => {
       OS_APPLICATION_CREDENTIAL_ID: id,
       OS_APPLICATION_CREDENTIAL_SECRET: secret
     },
-    remove: () =>
-      fetch(`${keystone}/users/${userId}/application_credentials/${id}`, {
+    remove: async () => {
+      const response = await fetch(`${keystone}/users/${userId}/application_credentials/${id}`, {
         method: "DELETE",
-        headers: { "x-auth-token": token }
+        headers: { "x-auth-token": (await passwordToken("demo")).token }
       })
+      assert.strictEqual(response.status, 204, `deleting application credential ${id}: ${await response.text()}`)
+    }
   }
 }
 
