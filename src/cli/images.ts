@@ -187,7 +187,7 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
       return Option.some({
         name: file,
         size: length,
-        stream: fs.stream(file, { chunkSize: 1024 * 1024 }).pipe(
+        stream: Images.readBlocks(fs, file).pipe(
           Stream.mapError((e) => new UsageError({ message: `Cannot read ${file}: ${e.message}` }))
         )
       })

@@ -81,3 +81,25 @@ export class BlockPool {
     if (block.byteLength === this.blockSize && ownsBuffer(block) && this.free.length < this.max) this.free.push(block)
   }
 }
+
+/** Blocks lent to a request body, by buffer: handed back to their pool once sent. */
+const lent = new WeakMap<ArrayBufferLike, { readonly block: Uint8Array; readonly pool: BlockPool }>()
+
+/**
+ * Lends a pooled block to a request body: a client that reports what it has sent (`sent`, as
+ * glanceclient's Node client does) hands it back to the pool; with any other client the block
+ * is simply left to the garbage collector.
+ */
+export const lend = (block: Uint8Array, pool: BlockPool): Uint8Array => {
+  lent.set(block.buffer, { block, pool })
+  return block
+}
+
+/** Reports that a client has sent these bytes and holds them no more (see `lend`). */
+export const sent = (bytes: Uint8Array): void => {
+  const entry = lent.get(bytes.buffer)
+  if (entry !== undefined && bytes.byteOffset === 0 && bytes.byteLength === entry.block.byteLength) {
+    lent.delete(bytes.buffer)
+    entry.pool.release(entry.block)
+  }
+}

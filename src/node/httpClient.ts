@@ -17,14 +17,17 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Stream from "effect/Stream"
+import * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import * as Https from "node:https"
-import { pipeline } from "node:stream/promises"
+import * as Bytes from "../internal/bytes.js"
 import { BlockBody, blockGet, type BlockResponse } from "./blockGet.js"
 
 /** TLS settings for both kinds of request. */
@@ -48,7 +51,8 @@ const sendStreamed = (
 ) =>
   Effect.gen(function*() {
     if (request.body._tag !== "Stream") return yield* Effect.dieMessage("not a streamed request")
-    const readable = yield* NodeStream.toReadable(request.body.stream)
+    const source = request.body.stream
+    const runtime = yield* Effect.runtime<never>()
     const transport = (cause: unknown) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
     return yield* Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
       const headers: Record<string, string> = { ...request.headers }
@@ -67,6 +71,7 @@ const sendStreamed = (
       const finish = (effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>) => {
         if (!done) {
           done = true
+          pump.unsafeInterruptAsFork(FiberId.none)
           resume(effect)
         }
       }
@@ -84,9 +89,44 @@ const sendStreamed = (
         })
       })
       outgoing.on("error", (e) => finish(Effect.fail(transport(e))))
-      // A server may answer (e.g. 401, 413) before taking the whole body: the response wins.
-      pipeline(readable, outgoing).catch((e) => setTimeout(() => finish(Effect.fail(transport(e))), 50))
-      return Effect.sync(() => outgoing.destroy())
+      // The body, written as the socket takes it; each block handed back once sent (Bytes.sent),
+      // so a file's blocks are reused. A failing body aborts the request (never a short, ended
+      // one that Glance would keep); a server may answer (e.g. 401, 413) before taking the
+      // whole body: the response wins.
+      const write = (chunk: Uint8Array) =>
+        Effect.async<void>((next) => {
+          if (outgoing.destroyed) return next(Effect.interrupt)
+          const more = outgoing.write(chunk, (error) => {
+            if (!error) Bytes.sent(chunk)
+          })
+          if (more) return next(Effect.void)
+          const go = () => {
+            outgoing.off("drain", go)
+            outgoing.off("close", go)
+            next(Effect.void)
+          }
+          outgoing.on("drain", go)
+          outgoing.on("close", go)
+        })
+      const pump = Runtime.runFork(runtime)(
+        Stream.runForEach(source, write).pipe(
+          Effect.matchCause({
+            onSuccess: () => {
+              outgoing.end()
+            },
+            onFailure: (cause) => {
+              if (Cause.isInterruptedOnly(cause)) return
+              const error = Cause.squash(cause)
+              outgoing.destroy(error instanceof Error ? error : new Error(String(error)))
+              setTimeout(() => finish(Effect.fail(transport(error))), 50)
+            }
+          })
+        )
+      )
+      return Effect.sync(() => {
+        pump.unsafeInterruptAsFork(FiberId.none)
+        outgoing.destroy()
+      })
     })
   })
 

@@ -1,0 +1,87 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Crypto from "node:crypto"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Bytes from "../../src/internal/bytes.js"
+import * as NodeGlanceHttp from "../../src/node/httpClient.js"
+
+interface Seen {
+  readonly bytes: Buffer
+  readonly complete: boolean
+}
+
+/** A loopback server that records each request body and whether it arrived complete. */
+const withServer = <A, E>(f: (url: string, seen: Array<Seen>) => Effect.Effect<A, E, HttpClient.HttpClient>) =>
+  Effect.acquireUseRelease(
+    Effect.async<{ server: Http.Server; seen: Array<Seen> }>((resume) => {
+      const seen: Array<Seen> = []
+      const server = Http.createServer((request, response) => {
+        const parts: Array<Buffer> = []
+        request.on("data", (b: Buffer) => parts.push(b))
+        request.on("end", () => {
+          seen.push({ bytes: Buffer.concat(parts), complete: true })
+          response.writeHead(204).end()
+        })
+        request.on("aborted", () => seen.push({ bytes: Buffer.concat(parts), complete: false }))
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, seen })))
+    }),
+    ({ seen, server }) =>
+      f(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen).pipe(
+        Effect.provide(NodeGlanceHttp.layer())
+      ),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+const put = (url: string, body: Stream.Stream<Uint8Array, Error>, size: number) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) =>
+    client.execute(
+      HttpClientRequest.put(url).pipe(HttpClientRequest.bodyStream(body, { contentLength: size }))
+    ))
+
+describe("glanceclient/node's client: streamed request bodies", () => {
+  it.live("sends the whole body with its Content-Length", () =>
+    withServer((url, seen) =>
+      Effect.gen(function*() {
+        const data = Crypto.randomBytes(3 * 1024 * 1024 + 5)
+        const response = yield* put(url, Stream.make(data.subarray(0, 1000), data.subarray(1000)), data.length)
+        assert.strictEqual(response.status, 204)
+        assert.strictEqual(seen.length, 1)
+        assert.isTrue(seen[0]!.complete)
+        assert.isTrue(seen[0]!.bytes.equals(data))
+      })
+    ))
+
+  it.live("a body that fails midway aborts the request: the server never sees it end", () =>
+    withServer((url, seen) =>
+      Effect.gen(function*() {
+        const body = Stream.make(new Uint8Array(64 * 1024)).pipe(
+          Stream.concat(Stream.fail(new Error("the disk went away")))
+        )
+        const error = yield* Effect.flip(put(url, body, 1024 * 1024))
+        assert.strictEqual(error._tag, "RequestError")
+        assert.include(String(error.cause), "the disk went away")
+        yield* Effect.sleep("100 millis")
+        assert.deepStrictEqual(seen.map((s) => s.complete), [false])
+      })
+    ))
+
+  it.live("lent blocks go back to their pool once sent", () =>
+    withServer((url) =>
+      Effect.gen(function*() {
+        const pool = new Bytes.BlockPool(1024 * 1024, 4)
+        const blocks = [pool.take(), pool.take(), pool.take()].map((b) => Bytes.lend(b.fill(7), pool))
+        yield* put(url, Stream.fromIterable(blocks), 3 * 1024 * 1024)
+        const again = new Set([pool.take(), pool.take(), pool.take()])
+        assert.isTrue(blocks.every((b) => again.has(b)))
+      })
+    ))
+})
