@@ -568,7 +568,9 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
             new ChecksumMismatch({ imageId: id, algorithm: expected.algorithm, expected: expected.value, actual })
           ))
       return body.pipe(
-        Stream.mapEffect(digest.pass, { concurrency: 3 }),
+        // One Effect per batch of blocks: a concurrent mapEffect (a fiber per block) cost more
+        // CPU than the round trips to the worker it hid (measured: 2.75 -> 2.06 s per GiB).
+        Stream.mapChunksEffect((chunk) => Effect.map(Effect.forEach(chunk, digest.pass), Chunk.unsafeFromArray)),
         Stream.concat(Stream.execute(check))
       )
     })).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
