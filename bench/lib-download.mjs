@@ -1,6 +1,6 @@
-// A user's program: the library's verified download stream, run into the platform's file sink.
-// The HTTP client is the user's choice: `node` (glanceclient/node, default) or `platform`
-// (@effect/platform-node's NodeHttpClient.layer).
+// A user's program: the library's verified download stream, run into the platform's file sink
+// (`sink`, default), or the library's own `Images.downloadToFile` (`toFile`). The HTTP client is
+// the user's choice: `node` (glanceclient/node, default) or `platform` (NodeHttpClient.layer).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -10,8 +10,8 @@ import * as Stream from "effect/Stream"
 import { GlanceClient, Images } from "../dist/src/index.js"
 import { NodeGlanceHttp } from "../dist/src/node/index.js"
 
-const [id, path, client = "node"] = process.argv.slice(2)
-const program = Effect.gen(function*() {
+const [id, path, how = "sink", client = "node"] = process.argv.slice(2)
+const program = how === "toFile" ? Images.downloadToFile(id, path) : Effect.gen(function*() {
   const images = yield* Images.Images
   const fs = yield* FileSystem.FileSystem
   yield* Stream.run(images.download(id), fs.sink(path))

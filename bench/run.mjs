@@ -222,6 +222,11 @@ if (only.includes("download")) {
       name: "ours: library Stream.run into FileSystem.sink",
       run: () => measure("node", [Path.join(root, "bench/lib-download.mjs"), image.id, out("lib")], envDemo),
       after: rmOut("lib")
+    },
+    {
+      name: "ours: library Images.downloadToFile",
+      run: () => measure("node", [Path.join(root, "bench/lib-download.mjs"), image.id, out("libf"), "toFile"], envDemo),
+      after: rmOut("libf")
     }
   ])
   table(
