@@ -23,6 +23,7 @@ import {
   cleanEnv,
   glance,
   glanceBin,
+  keystoneLogin,
   labDir,
   openrc,
   pythonGlance,
@@ -40,25 +41,7 @@ const glanceUrl = "http://127.0.0.1:9292"
 const demoPassword = up ? openrc("demo").OS_PASSWORD! : "unused"
 
 /** A Keystone token for demo (scoped to its project), as X-Subject-Token hands it out. */
-const login = async (): Promise<string> => {
-  const env = openrc("demo")
-  const response = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ["password"],
-          password: { user: { name: "demo", domain: { name: "Default" }, password: env.OS_PASSWORD } }
-        },
-        scope: { project: { name: "demo", domain: { name: "Default" } } }
-      }
-    })
-  })
-  await response.body?.cancel()
-  assert.strictEqual(response.status, 201, "demo logs in")
-  return response.headers.get("x-subject-token")!
-}
+const login = async (): Promise<string> => (await keystoneLogin("demo")).token
 
 let token = ""
 

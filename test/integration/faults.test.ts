@@ -27,7 +27,7 @@ import {
   type Seen,
   startFaultProxy
 } from "../support/faultProxy.js"
-import { clientFor, openrc, requireLab, settingsFor, uniqueName } from "../support/lab.js"
+import { clientFor, keystoneLogin, openrc, requireLab, settingsFor, uniqueName } from "../support/lab.js"
 
 const up = requireLab()
 
@@ -37,25 +37,7 @@ const lines = (s: string) => s.split("\n").filter((l) => l.trim().length > 0)
 const keystone = "http://127.0.0.1:5000/v3"
 
 /** A password login of a lab user straight at Keystone: the token and the user id. */
-const passwordToken = async (user: "demo" | "admin") => {
-  const env = openrc(user)
-  const response = await fetch(`${keystone}/auth/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ["password"],
-          password: { user: { name: env.OS_USERNAME, domain: { name: "Default" }, password: env.OS_PASSWORD } }
-        },
-        scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: "Default" } } }
-      }
-    })
-  })
-  assert.strictEqual(response.status, 201)
-  const body = (await response.json()) as { token: { user: { id: string } } }
-  return { token: response.headers.get("x-subject-token")!, userId: body.token.user.id }
-}
+const passwordToken = (user: "demo" | "admin") => keystoneLogin(user)
 
 /** An application credential of demo that expires in `seconds` (Keystone caps its tokens' expiry there). */
 const applicationCredential = async (seconds: number) => {

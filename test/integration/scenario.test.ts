@@ -13,7 +13,16 @@ import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { cleanEnv, glanceBin, type LabUser, openrc, requireLab, type RunResult, uniqueName } from "../support/lab.js"
+import {
+  cleanEnv,
+  glanceBin,
+  keystoneLogin,
+  type LabUser,
+  openrc,
+  requireLab,
+  type RunResult,
+  uniqueName
+} from "../support/lab.js"
 import {
   normalise,
   normaliseOutput,
@@ -447,28 +456,7 @@ const deliberate: Record<string, (ours: Shape, python: Shape) => void> = {
 }
 
 /** Keystone's id of a lab user's project. */
-const projectIdOf = async (user: LabUser): Promise<string> => {
-  const env = openrc(user)
-  const response = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ["password"],
-          password: {
-            user: { name: env.OS_USERNAME, domain: { name: env.OS_USER_DOMAIN_NAME }, password: env.OS_PASSWORD }
-          }
-        },
-        scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: env.OS_PROJECT_DOMAIN_NAME } } }
-      }
-    })
-  })
-  const body = (await response.json()) as { token?: { project?: { id?: string } } }
-  const id = body.token?.project?.id
-  if (id === undefined) throw new Error(`Keystone gave no project id for ${user} (HTTP ${response.status})`)
-  return id
-}
+const projectIdOf = async (user: LabUser): Promise<string> => (await keystoneLogin(user)).projectId
 
 describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step by step", () => {
   const ours = new Run("ours")

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { cleanEnv, glanceBin, type LabUser, openrc, requireLab, type RunResult, uniqueName } from "../support/lab.js"
+import { cleanEnv, glanceBin, keystoneLogin, openrc, requireLab, type RunResult, uniqueName } from "../support/lab.js"
 
 const up = requireLab()
 
@@ -55,29 +55,7 @@ const pool = async <A>(jobs: ReadonlyArray<() => Promise<A>>, width: number): Pr
 }
 
 /** Logs a lab user in (project-scoped) and returns the token and the ids Keystone answers with. */
-const login = async (user: LabUser) => {
-  const env = openrc(user)
-  const response = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ["password"],
-          password: { user: { name: env.OS_USERNAME, domain: { name: "Default" }, password: env.OS_PASSWORD } }
-        },
-        scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: "Default" } } }
-      }
-    })
-  })
-  assert.strictEqual(response.status, 201, `${user} logs in`)
-  const body = (await response.json()) as { token: { user: { id: string }; project: { id: string } } }
-  return {
-    token: response.headers.get("x-subject-token")!,
-    userId: body.token.user.id,
-    projectId: body.token.project.id
-  }
-}
+const login = keystoneLogin
 
 /** Setup and cleanup steps must work: fail loudly, naming the step. */
 const must = (r: RunResult, what: string): string => {

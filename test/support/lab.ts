@@ -133,3 +133,41 @@ export const cleanEnv = (): Record<string, string> => {
 /** A unique name for a test image, so parallel runs and leftovers never collide. */
 export const uniqueName = (prefix: string) =>
   `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`
+
+/** What a password login of a lab user straight at Keystone answers (see `keystoneLogin`). */
+export interface KeystoneLogin {
+  readonly token: string
+  readonly userId: string
+  readonly projectId: string
+}
+
+/** Logs a lab user in at Keystone (password, project-scoped), outside the client under test. */
+export const keystoneLogin = async (user: LabUser): Promise<KeystoneLogin> => {
+  const env = openrc(user)
+  const response = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ["password"],
+          password: {
+            user: {
+              name: env.OS_USERNAME,
+              domain: { name: env.OS_USER_DOMAIN_NAME ?? "Default" },
+              password: env.OS_PASSWORD
+            }
+          }
+        },
+        scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: env.OS_PROJECT_DOMAIN_NAME ?? "Default" } } }
+      }
+    })
+  })
+  if (response.status !== 201) throw new Error(`${user} cannot log in at Keystone (HTTP ${response.status})`)
+  const body = (await response.json()) as { token: { user: { id: string }; project: { id: string } } }
+  return {
+    token: response.headers.get("x-subject-token")!,
+    userId: body.token.user.id,
+    projectId: body.token.project.id
+  }
+}
