@@ -20,12 +20,8 @@ import * as Metadefs from "./Metadefs.js"
 import * as Schemas from "./Schemas.js"
 import * as Tasks from "./Tasks.js"
 
-/** Everything the client layer provides. */
-export type Services =
-  | CloudConfig.CloudConfig
-  | Keystone.Keystone
-  | ImageEndpoint.ImageEndpoint
-  | GlanceHttp.GlanceHttp
+/** The Image API's services (what `GlanceTest` provides in memory too). */
+export type ApiServices =
   | Images.Images
   | Members.Members
   | Schemas.Schemas
@@ -33,6 +29,14 @@ export type Services =
   | Info.Info
   | Cache.Cache
   | Metadefs.Metadefs
+
+/** Everything the client layer provides. */
+export type Services =
+  | CloudConfig.CloudConfig
+  | Keystone.Keystone
+  | ImageEndpoint.ImageEndpoint
+  | GlanceHttp.GlanceHttp
+  | ApiServices
 
 /** Failures of building the client: bad settings, refused credentials, an unreachable Keystone. */
 export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError

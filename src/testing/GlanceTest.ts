@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Cache from "../Cache.js"
+import type { ApiServices } from "../GlanceClient.js"
 import * as Images from "../Images.js"
 import * as Info from "../Info.js"
 import * as Members from "../Members.js"
@@ -54,15 +55,7 @@ export interface Options {
 }
 
 /** Every service the in-memory Glance provides. */
-export type Services =
-  | Images.Images
-  | Members.Members
-  | Schemas.Schemas
-  | Tasks.Tasks
-  | Info.Info
-  | Cache.Cache
-  | Metadefs.Metadefs
-  | Control
+export type Services = ApiServices | Control
 
 /** A new, empty Glance; give it to `layerFor` once per project that uses it. */
 export const world = (options: WorldOptions = {}): World => Internal.makeWorld(options)
