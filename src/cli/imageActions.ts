@@ -9,6 +9,7 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import * as Info from "../Info.js"
 import { CommandError, UsageError } from "./errors.js"
@@ -27,6 +28,7 @@ import {
 } from "./images.js"
 import { formatOptions, opt, printList } from "./output.js"
 import * as Progress from "./progress.js"
+import { extraFields } from "./schemaFlags.js"
 
 const imageIdArg = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
 const tagArg = Args.text({ name: "TAG_VALUE" })
@@ -312,6 +314,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
   withClient(Effect.gen(function*() {
     const images = yield* Images.Images
     const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
+    Object.assign(fields, yield* extraFields("image-create-via-import", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
     const fileName = opt(a.file)
     const source = yield* dataSource(fileName, undefined)

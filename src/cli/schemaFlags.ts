@@ -30,26 +30,30 @@ export class ExtraFlags extends Context.Tag("glance/ExtraFlags")<ExtraFlags, {
 }>() {}
 
 /** The commands whose flags come from the image schema too. */
-export const schemaCommands = ["image-create", "image-update"] as const
+export const schemaCommands = ["image-create", "image-update", "image-create-via-import"] as const
+
+const createOmitted = [
+  "created_at",
+  "updated_at",
+  "file",
+  "checksum",
+  "virtual_size",
+  "size",
+  "status",
+  "schema",
+  "direct_url",
+  "locations",
+  "self",
+  "os_hidden",
+  "os_hash_value",
+  "os_hash_algo"
+]
 
 /** The properties python-glanceclient offers no flag for (read-only ones, and those with flags of their own). */
 const omitted: Record<(typeof schemaCommands)[number], ReadonlyArray<string>> = {
-  "image-create": [
-    "created_at",
-    "updated_at",
-    "file",
-    "checksum",
-    "virtual_size",
-    "size",
-    "status",
-    "schema",
-    "direct_url",
-    "locations",
-    "self",
-    "os_hidden",
-    "os_hash_value",
-    "os_hash_algo"
-  ],
+  "image-create": createOmitted,
+  // python-glanceclient gives image-create-via-import image-create's schema flags.
+  "image-create-via-import": createOmitted,
   "image-update": [
     "id",
     "locations",

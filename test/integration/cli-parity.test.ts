@@ -357,6 +357,33 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
       assert.notInclude(ok(glance("demo", ["help", "image-create"], { HOME: freshHome() }), "help"), policy)
     })
 
+    it("image-create-via-import takes them too, as python-glanceclient's does", () => {
+      const name = uniqueName("parity-schema-import")
+      const data = Path.join(freshHome(), "data.raw")
+      Fs.writeFileSync(data, "imported with a schema flag\n")
+      const r = glance("demo", [
+        "image-create-via-import",
+        "--name",
+        name,
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--file",
+        data,
+        policy,
+        "do_not_delete",
+        "-f",
+        "json"
+      ])
+      const image = JSON.parse(ok(r, "image-create-via-import")) as Record<string, unknown>
+      created.push(image.id as string)
+      assert.strictEqual(image.cinder_encryption_key_deletion_policy, "do_not_delete")
+      const unknown = glance("demo", ["image-create-via-import", "--name", name, "--no-such-property", "1"])
+      assert.strictEqual(unknown.status, 2)
+      assert.strictEqual(oneLine(unknown), "unrecognized arguments: --no-such-property")
+    })
+
     it("an enum value the schema does not allow: the allowed values listed, exit 2, no image", () => {
       const name = uniqueName("parity-enum")
       const r = glance("demo", ["image-create", "--name", name, policy, "sometimes"], { HOME: freshHome() })
