@@ -156,15 +156,8 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         assert.strictEqual(noBody._tag, "InvalidInput")
         const noUri = yield* Effect.flip(images.createViaImport({ name, ...formats }, { method: "web-download" }))
         assert.strictEqual(noUri._tag, "InvalidInput")
-        const offered = yield* Effect.flip(
-          images.createViaImport({ name, ...formats }, {
-            method: "glance-download",
-            remoteRegion: "R",
-            remoteImageId: "x"
-          })
-        )
-        assert.strictEqual(offered._tag, "NotSupported")
-        assert.include(offered.message, "does not offer the glance-download import")
+        const noRemote = yield* Effect.flip(images.createViaImport({ name, ...formats }, { method: "glance-download" }))
+        assert.strictEqual(noRemote._tag, "InvalidInput")
         assert.strictEqual(Chunk.size(yield* Stream.runCollect(images.list({ filters: { name } }))), 0)
       }))
 
@@ -214,6 +207,29 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
           )
         )
         assert.strictEqual((yield* images.get(error.imageId)).status, "queued")
+      }))
+
+    it.scoped("glance-download from the other region: the image's data fetched by Glance, same hashes", () =>
+      Effect.gen(function*() {
+        // The lab's RegionTwo endpoint is this same Glance (on localhost), so an image can be
+        // "downloaded" from the other region into a new one.
+        const images = yield* Images.Images
+        const data = bytes(70_000, 7)
+        const source = yield* images.createAndUpload(fields("it-gd-src"), Stream.make(data), { size: data.length })
+        yield* cleanup(source.id)
+        const target = yield* images.create(fields("it-gd-dst"))
+        yield* cleanup(target.id)
+        yield* images.importImage(target.id, {
+          method: "glance-download",
+          remoteRegion: "RegionTwo",
+          remoteImageId: source.id
+        })
+        const done = yield* images.waitFor(target.id, fast)
+        assert.strictEqual(done.status, "active")
+        assert.strictEqual(done.size, data.length)
+        assert.strictEqual(done.os_hash_value, source.os_hash_value)
+        const back = yield* Stream.runCollect(images.download(target.id))
+        assert.isTrue(Buffer.concat(Chunk.toReadonlyArray(back)).equals(Buffer.from(data)))
       }))
 
     it.scoped("copy-image to store cheap (admin), stores lists both, then deleteFromStore", () =>

@@ -18,10 +18,15 @@ const admin = Layer.effect(AdminInfo, Info.Info).pipe(
 
 describe.skipIf(!up)("Info against the lab", () => {
   it.layer(Layer.merge(clientFor("demo"), admin), { timeout: 60_000 })((it) => {
-    it.effect("import methods are the three the lab enables", () =>
+    it.effect("import methods are the four the lab enables", () =>
       Effect.gen(function*() {
         const info = yield* Info.Info
-        assert.deepStrictEqual(yield* info.importMethods, ["glance-direct", "web-download", "copy-image"])
+        assert.deepStrictEqual(yield* info.importMethods, [
+          "glance-direct",
+          "web-download",
+          "copy-image",
+          "glance-download"
+        ])
       }))
 
     it.effect("stores: fast (default) and cheap", () =>

@@ -45,6 +45,38 @@ const collect = <E>(stream: Stream.Stream<Uint8Array, E>) =>
 const hash = (algorithm: string, data: Uint8Array) => Crypto.createHash(algorithm).update(data).digest("hex")
 
 describe("Images", () => {
+  describe("createViaImport", () => {
+    it.effect("an import method the cloud does not offer: NotSupported naming what it offers, nothing created", () =>
+      Effect.gen(function*() {
+        const server = fakeServer((request) => {
+          if (request.url.pathname === "/image/versions" || request.url.pathname === "/image/") {
+            return json(300, { versions: [{ id: "v2.16", status: "CURRENT" }, { id: "v2.6", status: "SUPPORTED" }] })
+          }
+          if (request.url.pathname === "/image/v2/info/import") {
+            return json(200, { "import-methods": { value: ["glance-direct", "copy-image"] } })
+          }
+          return json(500, {})
+        })
+        const error = yield* Effect.flip(
+          withImages(
+            server,
+            (images) =>
+              images.createViaImport({ name: "x", disk_format: "raw", container_format: "bare" }, {
+                method: "glance-download",
+                remoteRegion: "RegionTwo",
+                remoteImageId: id
+              })
+          )
+        )
+        assert.strictEqual(error._tag, "NotSupported")
+        assert.include(
+          error.message,
+          "does not offer the glance-download import (it offers: glance-direct, copy-image)"
+        )
+        assert.isFalse(server.received.some((r) => r.method === "POST"))
+      }))
+  })
+
   describe("waitFor", () => {
     it.live("waiting for stores waits until the import that adds them has let go of its task lock", () =>
       Effect.gen(function*() {
