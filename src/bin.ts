@@ -11,7 +11,8 @@ import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
 import { describe, UsageError } from "./cli/errors.js"
 import { globalOptions, PlatformHttp } from "./cli/globalOptions.js"
-import { commandIndex, run } from "./cli/main.js"
+import { command, commandIndex, run } from "./cli/main.js"
+import { programSpec } from "./cli/spec.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
 
@@ -59,6 +60,20 @@ const reword = (line: string): string => {
     const flag = at === -1 ? undefined : args[at]!.split("=")[0]!
     const range = /^-?\d+$/.test(value) ? ` (at most ${Number.MAX_SAFE_INTEGER})` : ""
     return `${flag ?? "An option"} expects a whole number${range}, not '${value}'`
+  }
+  if (line.startsWith("Received unknown argument: ")) {
+    // argparse's words, naming the options the command does not have (not the value after one).
+    const at = commandIndex(args)
+    const spec = at === -1 ? undefined : programSpec(command).commands.find((c) => c.name === args[at])
+    if (spec !== undefined) {
+      const known = new Set(spec.options.flatMap((o) => o.names))
+      // Global options after the command are unrecognized there too, as in python-glanceclient.
+      const unknown = args.slice(at + 1).map((a) => a.split("=")[0]!).filter((a) =>
+        /^--?[A-Za-z]/.test(a) && !known.has(a)
+      )
+      if (unknown.length > 0) return `unrecognized arguments: ${unknown.join(" ")}`
+    }
+    return `unrecognized arguments: ${line.slice("Received unknown argument: ".length).replace(/^'(.*)'$/, "$1")}`
   }
   if (line.startsWith("Invalid subcommand for glance")) {
     const end = commandIndex(args)

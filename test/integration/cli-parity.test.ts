@@ -215,6 +215,20 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
     })
   })
 
+  describe("unknown arguments", () => {
+    it("are named as argparse names them, exit 2, like python-glanceclient", () => {
+      // (Global options after the command are accepted by ours; python-glanceclient refuses them.)
+      for (const args of [["image-show", "--bogus", "x"], ["image-list", "--bogus"], ["image-show", "x", "y"]]) {
+        const ours = glance("demo", args)
+        const theirs = python(args)
+        assert.strictEqual(ours.status, 2, args.join(" "))
+        assert.strictEqual(theirs.status, 2, args.join(" "))
+        const pythonLine = theirs.stderr.trim().split("\n").at(-1)!.replace(/^glance: error: /, "")
+        assert.strictEqual(oneLine(ours), pythonLine, args.join(" "))
+      }
+    })
+  })
+
   describe("bash-completion", () => {
     // python-glanceclient's md-namespace-create takes every property of the namespace schema,
     // the read-only ones included; ours takes the writable ones.
