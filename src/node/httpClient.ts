@@ -50,16 +50,15 @@ const sendStreamed = (
   signal: AbortSignal
 ) =>
   Effect.gen(function*() {
-    if (request.body._tag !== "Stream") return yield* Effect.dieMessage("not a streamed request")
-    const source = request.body.stream
+    const body = request.body
+    if (body._tag !== "Stream") return yield* Effect.dieMessage("not a streamed request")
+    const source = body.stream
     const runtime = yield* Effect.runtime<never>()
     const transport = (cause: unknown) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
     return yield* Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
       const headers: Record<string, string> = { ...request.headers }
-      if (request.body._tag === "Stream") {
-        if (request.body.contentType) headers["content-type"] = request.body.contentType
-        if (request.body.contentLength !== undefined) headers["content-length"] = String(request.body.contentLength)
-      }
+      if (body.contentType) headers["content-type"] = body.contentType
+      if (body.contentLength !== undefined) headers["content-length"] = String(body.contentLength)
       const https = url.protocol === "https:"
       const outgoing = (https ? Https : Http).request(url, {
         method: request.method,
