@@ -2,6 +2,7 @@
  * The `glance` executable: picks the Node platform layers and runs the CLI, turning every
  * failure into one line on stderr and an exit code.
  */
+import "./cli/heap.js"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Cause from "effect/Cause"
 import type * as Console from "effect/Console"

@@ -1,8 +1,10 @@
 /**
- * Incremental hashing of image data. Large bodies are hashed on a worker thread, so the
- * hash overlaps the socket and the disk instead of adding to them: each block is
- * transferred to the worker (no copy) and transferred back once hashed, in order.
- * Small bodies are hashed on the calling thread, where a worker would cost more than it saves.
+ * Incremental hashing of image data, on the calling thread by default. On request, a worker
+ * thread hashes instead, so the hash overlaps the socket and the disk: each block is transferred
+ * to the worker (no copy) and back once hashed, in order. That pays only where a core is free
+ * and the link delivers faster than one core hashes (sha512: ~1.2 GB/s); on the 2-core lab
+ * machine the worker bought no wall time and cost 0.1 s of CPU and ~20 MiB per GiB downloaded
+ * (bench/NOTES.md).
  */
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
@@ -19,7 +21,7 @@ export interface Digest {
   readonly close: Effect.Effect<void>
 }
 
-/** Bodies at least this large are hashed on a worker thread. */
+/** Bodies smaller than this are hashed inline even when a worker is asked for. */
 export const workerThreshold = 32 * 1024 * 1024
 
 /** Maps Glance's `os_hash_algo` names to node:crypto names. */
@@ -91,8 +93,11 @@ export const onWorker = (algorithm: string): Effect.Effect<Digest> =>
     }
   })
 
-/** A digest suited to a body of `size` bytes (worker thread for large or unknown sizes). */
-export const make = (algorithm: string, size: number | undefined): Effect.Effect<Digest> =>
-  size !== undefined && size < workerThreshold
+/**
+ * A digest for a body of `size` bytes: inline, or on a worker thread when `useWorker` is set and
+ * the body is large or of unknown size.
+ */
+export const make = (algorithm: string, size: number | undefined, useWorker: boolean): Effect.Effect<Digest> =>
+  !useWorker || (size !== undefined && size < workerThreshold)
     ? Effect.succeed(inline(algorithm))
     : onWorker(algorithm)
