@@ -1,5 +1,7 @@
 // A user's program: the library's verified download stream, run into the platform's file sink
-// (`sink`, default), or the library's own `Images.downloadToFile` (`toFile`). The HTTP client is
+// (`sink`, default: it cannot hand blocks back, so each mebibyte is a fresh block), into the
+// library's `Images.fileSink` (`fileSink`: it releases each block once written), or the library's
+// own `Images.downloadToFile` (`toFile`). The HTTP client is
 // the user's choice: `node` (glanceclient/node, default) or `platform` (NodeHttpClient.layer).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -14,7 +16,7 @@ const [id, path, how = "sink", client = "node"] = process.argv.slice(2)
 const program = how === "toFile" ? Images.downloadToFile(id, path) : Effect.gen(function*() {
   const images = yield* Images.Images
   const fs = yield* FileSystem.FileSystem
-  yield* Stream.run(images.download(id), fs.sink(path))
+  yield* Stream.run(images.download(id), how === "fileSink" ? Images.fileSink(path) : fs.sink(path))
 })
 const http = client === "platform" ? NodeHttpClient.layer : NodeGlanceHttp.layer()
 await Effect.runPromise(program.pipe(

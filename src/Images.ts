@@ -14,9 +14,12 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import {
   ChecksumMismatch,
@@ -130,8 +133,9 @@ export interface DownloadOptions {
   /** Fall back to the md5 `checksum` when `os_hash_algo` is not available here. */
   readonly allowMd5Fallback?: boolean | undefined
   /**
-   * Fill the stream's blocks from this pool instead of allocating each one; the consumer hands
-   * every block back with `pool.release(block)` once done with it (as `downloadToFile` does).
+   * The pool the stream's 1 MiB blocks come from (default: one per download). A consumer that
+   * hands each block back once done with it (`Images.release(block)`, as `fileSink` and
+   * `downloadToFile` do) gets the same few blocks again instead of a fresh one per mebibyte.
    */
   readonly blockPool?: BlockPool | undefined
   /**
@@ -143,6 +147,15 @@ export interface DownloadOptions {
 
 /** Reusable blocks for `DownloadOptions.blockPool`. */
 export { BlockPool } from "./internal/bytes.js"
+
+/**
+ * Hands a block of a `download` stream back for reuse, once you have written it wherever it goes
+ * and will not read it again. Other bytes are ignored, so a consumer may release everything it
+ * consumes. Without it, every mebibyte downloaded is a fresh block for the garbage collector
+ * (measured: 1 GiB through `FileSystem.sink`, which cannot release, takes ~1.6× as long as
+ * through `fileSink`, which does).
+ */
+export const release: (bytes: Uint8Array) => void = Bytes.release
 
 /** Every failure of a download. */
 export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData
@@ -510,7 +523,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   const resumable = (
     request: HttpClientRequest.HttpClientRequest,
     first: HttpClientResponse.HttpClientResponse,
-    pool: BlockPool | undefined
+    pool: BlockPool
   ): Stream.Stream<Uint8Array, GlanceHttpError> => {
     let received = 0
     const from = (
@@ -556,11 +569,18 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
         yield* Effect.ignore(response.text)
         return yield* new NoImageData({ imageId: id })
       }
-      const body = resumable(request, response, options.blockPool)
+      const pool = options.blockPool ?? new Bytes.BlockPool()
+      const body = resumable(request, response, pool)
+      // Each block is lent to the consumer at the end of the pipeline (after hashing, which may
+      // move it to a worker and back), so `release` can return it to the pool.
+      const lending = Stream.mapChunks((chunk: Chunk.Chunk<Uint8Array>) => {
+        for (const block of chunk) Bytes.lend(block, pool)
+        return chunk
+      })
       const expected = image
         ? expectedHash(image, response.headers["content-md5"], options.allowMd5Fallback ?? false)
         : undefined
-      if (expected === undefined) return body
+      if (expected === undefined) return lending(body)
       const length = Number(response.headers["content-length"] ?? image?.size ?? NaN)
       const digest = yield* Effect.acquireRelease(
         Digest.make(expected.algorithm, Number.isFinite(length) ? length : undefined, options.hashInWorker ?? false),
@@ -575,6 +595,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
       return body.pipe(
         // One Effect per batch of blocks, not a fiber per block (measured: 2.75 -> 2.06 s of CPU per GiB).
         Stream.mapChunksEffect((chunk) => Effect.map(Effect.forEach(chunk, digest.pass), Chunk.unsafeFromArray)),
+        lending,
         Stream.concat(Stream.execute(check))
       )
     })).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
@@ -941,33 +962,35 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
   path: string,
   options: DownloadOptions & { readonly onProgress?: ((bytes: number) => void) | undefined } = {}
 ) {
-  const fs = yield* FileSystem.FileSystem
   const images = yield* Images
-  const pool = new Bytes.BlockPool()
-  return yield* writeAtomically(
-    fs,
-    path,
-    images.download(id, { ...options, blockPool: pool }),
-    options.onProgress,
-    pool
-  )
+  return yield* writeAtomically(path, images.download(id, options), options.onProgress)
 })
 
-/** Writes a stream to `path` through a temporary file beside it, renamed into place on success. */
-export const writeAtomically = <E, R>(
-  fs: FileSystem.FileSystem,
+/**
+ * A sink that writes a byte stream to `path` through a temporary file beside it, renamed into
+ * place once the stream has ended; on failure or interruption the temporary file is removed and
+ * `path` is untouched. Each block is released once written (see `release`), so
+ * `Stream.run(images.download(id), Images.fileSink(path))` reuses the same few blocks for
+ * the whole image.
+ */
+export const fileSink = (
   path: string,
-  body: Stream.Stream<Uint8Array, E, R>,
-  onProgress?: (bytes: number) => void,
-  pool?: Bytes.BlockPool
-) => {
-  const slash = path.lastIndexOf("/")
-  const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.part-${process.pid}-${Date.now().toString(36)}`
-  const write = Effect.scoped(Effect.gen(function*() {
-    const file = yield* fs.open(temp, { flag: "w", mode: 0o644 })
-    // The buffer lets the network run ahead of the disk by a few blocks, so the two overlap.
-    const blocks = body.pipe(Bytes.coalesce(), Stream.bufferChunks({ capacity: 4 }))
-    yield* Stream.runForEachChunk(blocks, (chunk) =>
+  options: { readonly onProgress?: ((bytes: number) => void) | undefined } = {}
+): Sink.Sink<void, Uint8Array, never, PlatformError, FileSystem.FileSystem> =>
+  Sink.unwrapScoped(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const slash = path.lastIndexOf("/")
+    const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.part-${process.pid}-${Date.now().toString(36)}`
+    // The file is closed (its own scope) before the rename; the outer scope removes it on failure.
+    const fileScope = yield* Scope.make()
+    yield* Effect.addFinalizer((exit) =>
+      Scope.close(fileScope, exit).pipe(
+        Effect.zipRight(Exit.isFailure(exit) ? Effect.ignore(fs.remove(temp)) : Effect.void)
+      )
+    )
+    const file = yield* Scope.extend(fs.open(temp, { flag: "w", mode: 0o644 }), fileScope)
+    const onProgress = options.onProgress
+    return Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) =>
       Effect.suspend(() => {
         if (Chunk.isEmpty(chunk)) return Effect.void
         const parts = Chunk.toReadonlyArray(chunk)
@@ -975,13 +998,22 @@ export const writeAtomically = <E, R>(
         const written = parts.length === 1
           ? file.writeAll(parts[0]!)
           : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
-        return pool === undefined ? written : Effect.tap(written, () => {
-          for (const block of parts) pool.release(block)
+        return Effect.tap(written, () => {
+          for (const block of parts) Bytes.release(block)
         })
-      }))
+      })
+    ).pipe(
+      Sink.zipRight(Sink.fromEffect(Scope.close(fileScope, Exit.void).pipe(Effect.zipRight(fs.rename(temp, path)))))
+    )
   }))
-  return write.pipe(
-    Effect.zipRight(fs.rename(temp, path)),
-    Effect.onError(() => fs.remove(temp).pipe(Effect.ignore))
-  )
-}
+
+/**
+ * Writes a stream to `path` atomically (see `fileSink`), in blocks of at least a mebibyte, with a
+ * few blocks of write-behind so that the network and the disk overlap.
+ */
+export const writeAtomically = <E, R>(
+  path: string,
+  body: Stream.Stream<Uint8Array, E, R>,
+  onProgress?: (bytes: number) => void
+): Effect.Effect<void, E | PlatformError, R | FileSystem.FileSystem> =>
+  body.pipe(Bytes.coalesce(), Stream.bufferChunks({ capacity: 4 }), Stream.run(fileSink(path, { onProgress })))

@@ -485,15 +485,12 @@ export const imageDownload = Command.make("image-download", {
       })
     }
     const images = yield* Images.Images
-    const fs = yield* FileSystem.FileSystem
     const image = a.progress ? Option.some(yield* images.get(a.id)) : Option.none()
     const size = Option.getOrUndefined(Option.flatMap(image, (i) => Option.fromNullable(i.size)))
     const progress = Progress.make(a.progress, "Downloading", size)
     const options = { allowMd5Fallback: a.allowMd5Fallback || process.env.OS_IMAGE_ALLOW_MD5_FALLBACK !== undefined }
     if (file !== undefined) {
-      const pool = new Images.BlockPool()
-      const body = images.download(a.id, { ...options, blockPool: pool })
-      yield* Images.writeAtomically(fs, file, body, progress.add, pool).pipe(
+      yield* Images.writeAtomically(file, images.download(a.id, options), progress.add).pipe(
         // Name the file asked for, not the temporary file beside it.
         Effect.catchTag("SystemError", (e) =>
           Effect.fail(

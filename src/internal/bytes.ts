@@ -82,21 +82,25 @@ export class BlockPool {
   }
 }
 
-/** Blocks lent to a request body, by buffer: handed back to their pool once sent. */
+/** Blocks lent to a consumer, by buffer: handed back to their pool once released. */
 const lent = new WeakMap<ArrayBufferLike, { readonly block: Uint8Array; readonly pool: BlockPool }>()
 
 /**
- * Lends a pooled block to a request body: a client that reports what it has sent (`sent`, as
- * glanceclient's Node client does) hands it back to the pool; with any other client the block
- * is simply left to the garbage collector.
+ * Lends a pooled block to a consumer (a request body, a download's reader): a consumer that
+ * reports it done with the block (`release`, as glanceclient's Node client and file sink do)
+ * hands it back to the pool; with any other consumer it is simply left to the garbage collector.
+ * Only whole blocks of the pool's size are lent; anything else is returned untouched.
  */
 export const lend = (block: Uint8Array, pool: BlockPool): Uint8Array => {
-  lent.set(block.buffer, { block, pool })
+  if (block.byteLength === pool.blockSize && ownsBuffer(block)) lent.set(block.buffer, { block, pool })
   return block
 }
 
-/** Reports that a client has sent these bytes and holds them no more (see `lend`). */
-export const sent = (bytes: Uint8Array): void => {
+/**
+ * Reports that a consumer is done with these bytes (sent, written) and will not read them again:
+ * a lent block goes back to its pool. Bytes that were not lent are ignored.
+ */
+export const release = (bytes: Uint8Array): void => {
   const entry = lent.get(bytes.buffer)
   if (entry !== undefined && bytes.byteOffset === 0 && bytes.byteLength === entry.block.byteLength) {
     lent.delete(bytes.buffer)

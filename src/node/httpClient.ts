@@ -88,7 +88,7 @@ const sendStreamed = (
         })
       })
       outgoing.on("error", (e) => finish(Effect.fail(transport(e))))
-      // The body, written as the socket takes it; each block handed back once sent (Bytes.sent),
+      // The body, written as the socket takes it; each block handed back once sent (Bytes.release),
       // so a file's blocks are reused. A failing body aborts the request (never a short, ended
       // one that Glance would keep); a server may answer (e.g. 401, 413) before taking the
       // whole body: the response wins.
@@ -96,7 +96,7 @@ const sendStreamed = (
         Effect.async<void>((next) => {
           if (outgoing.destroyed) return next(Effect.interrupt)
           const more = outgoing.write(chunk, (error) => {
-            if (!error) Bytes.sent(chunk)
+            if (!error) Bytes.release(chunk)
           })
           if (more) return next(Effect.void)
           const go = () => {

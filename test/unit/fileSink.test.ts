@@ -1,0 +1,71 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Images from "../../src/Images.js"
+import * as Bytes from "../../src/internal/bytes.js"
+
+const tempDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-sink-"))
+
+/** `count` whole blocks of `pool`, lent as a download lends them, each filled with its index. */
+const lentBlocks = (pool: Bytes.BlockPool, count: number) =>
+  Stream.range(0, count - 1).pipe(
+    Stream.rechunk(1),
+    Stream.map((i) => Bytes.lend(pool.take().fill(i), pool))
+  )
+
+describe("Images.fileSink", () => {
+  it.effect("writes every block, renames into place, and hands each block back to its pool once written", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const path = Path.join(dir, "image.raw")
+      const pool = new Bytes.BlockPool(4096, 4)
+      const seen = new Set<Uint8Array>()
+      const blocks = lentBlocks(pool, 50).pipe(Stream.tap((b) => Effect.sync(() => seen.add(b))))
+      yield* Stream.run(blocks, Images.fileSink(path))
+      const data = Fs.readFileSync(path)
+      assert.strictEqual(data.length, 50 * 4096)
+      for (let i = 0; i < 50; i++) assert.strictEqual(data[i * 4096 + 17], i)
+      // Released blocks were taken again: far fewer distinct blocks than blocks written.
+      assert.isAtMost(seen.size, 2)
+      assert.deepStrictEqual(Fs.readdirSync(dir), ["image.raw"])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("a failing stream leaves neither the file nor its temporary file", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const path = Path.join(dir, "image.raw")
+      Fs.writeFileSync(path, "old")
+      const failing = Stream.concat(Stream.make(new Uint8Array(10_000)), Stream.fail("cut"))
+      const error = yield* Effect.flip(Stream.run(failing, Images.fileSink(path)))
+      assert.strictEqual(error, "cut")
+      assert.deepStrictEqual(Fs.readdirSync(dir), ["image.raw"])
+      assert.strictEqual(Fs.readFileSync(path, "utf8"), "old")
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.live("an interrupted write removes its temporary file", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const path = Path.join(dir, "image.raw")
+      const endless = Stream.repeatEffect(Effect.as(Effect.sleep("1 millis"), new Uint8Array(65536)))
+      const fiber = yield* Effect.fork(Stream.run(endless, Images.fileSink(path)))
+      yield* Effect.sleep("50 millis")
+      assert.strictEqual(Fs.readdirSync(dir).length, 1) // the temporary file, while writing
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(Fs.readdirSync(dir), [])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it("release ignores bytes that were not lent, and views of a lent block", () => {
+    const pool = new Bytes.BlockPool(1024, 4)
+    const block = Bytes.lend(pool.take(), pool)
+    Images.release(new Uint8Array(1024))
+    Images.release(block.subarray(0, 10))
+    assert.notStrictEqual(pool.take(), block)
+    Images.release(block)
+    assert.strictEqual(pool.take(), block)
+  })
+})
