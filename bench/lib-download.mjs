@@ -4,7 +4,6 @@
 // own `Images.downloadToFile` (`toFile`). The HTTP client is
 // the user's choice: `node` (glanceclient/node, default) or `platform` (NodeHttpClient.layer).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -18,7 +17,10 @@ const program = how === "toFile" ? Images.downloadToFile(id, path) : Effect.gen(
   const fs = yield* FileSystem.FileSystem
   yield* Stream.run(images.download(id), how === "fileSink" ? Images.fileSink(path) : fs.sink(path))
 })
-const http = client === "platform" ? NodeHttpClient.layer : NodeGlanceHttp.layer()
+// Imported only when asked for: a program on glanceclient/node's client does not load undici.
+const http = client === "platform"
+  ? (await import("@effect/platform-node/NodeHttpClient")).layer
+  : NodeGlanceHttp.layer()
 await Effect.runPromise(program.pipe(
   Effect.provide(GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(http, NodeFileSystem.layer))))
 ))

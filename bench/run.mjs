@@ -224,6 +224,12 @@ if (only.includes("download")) {
       after: rmOut("lib")
     },
     {
+      name: "ours: library Stream.run into Images.fileSink",
+      run: () =>
+        measure("node", [Path.join(root, "bench/lib-download.mjs"), image.id, out("libs"), "fileSink"], envDemo),
+      after: rmOut("libs")
+    },
+    {
       name: "ours: library Images.downloadToFile",
       run: () => measure("node", [Path.join(root, "bench/lib-download.mjs"), image.id, out("libf"), "toFile"], envDemo),
       after: rmOut("libf")
@@ -234,6 +240,15 @@ if (only.includes("download")) {
     rows,
     "curl -o (no verification)",
     "Both glance clients verify the sha512 of the image; curl does not."
+  )
+  // The library target is relative to the CLI with the same inputs (a password login from OS_*).
+  const cli = rows.find((r) => r.name === "ours: glance image-download")
+  sections.push(
+    "Library vs `glance image-download` (both log in with a password): " +
+      rows.filter((r) => r.name.startsWith("ours: library")).map((r) =>
+        `${r.name.slice("ours: library ".length)} ${(r.wall / cli.wall).toFixed(2)}×`
+      ).join(", ") + ".",
+    ""
   )
 }
 

@@ -23,8 +23,19 @@ const withServer = <A, E>(f: (url: string, seen: Array<Seen>) => Effect.Effect<A
         const parts: Array<Buffer> = []
         request.on("data", (b: Buffer) => parts.push(b))
         request.on("end", () => {
-          seen.push({ bytes: Buffer.concat(parts), complete: true })
-          response.writeHead(204).end()
+          const bytes = Buffer.concat(parts)
+          seen.push({ bytes, complete: true })
+          if (request.method === "PUT") return response.writeHead(204).end()
+          // Anything else: what arrived, as JSON.
+          response.writeHead(200, { "content-type": "application/json", "x-openstack-request-id": "req-1" }).end(
+            JSON.stringify({
+              method: request.method,
+              url: request.url,
+              contentLength: request.headers["content-length"] ?? null,
+              contentType: request.headers["content-type"] ?? null,
+              body: bytes.toString("utf8")
+            })
+          )
         })
         request.on("aborted", () => seen.push({ bytes: Buffer.concat(parts), complete: false }))
       })
@@ -46,6 +57,41 @@ const put = (url: string, body: Stream.Stream<Uint8Array, Error>, size: number) 
     client.execute(
       HttpClientRequest.put(url).pipe(HttpClientRequest.bodyStream(body, { contentLength: size }))
     ))
+
+describe("glanceclient/node's client: requests with small bodies (node:http, no undici)", () => {
+  it.live("a JSON body is sent with its length and type; the JSON answer, status and headers come back", () =>
+    withServer((url) =>
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const response = yield* client.execute(
+          HttpClientRequest.post(`${url}/v2/images`).pipe(
+            HttpClientRequest.setUrlParam("a", "1 2"),
+            HttpClientRequest.bodyUnsafeJson({ name: "é" })
+          )
+        )
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(response.headers["x-openstack-request-id"], "req-1")
+        assert.deepStrictEqual(yield* response.json, {
+          method: "POST",
+          url: "/v2/images?a=1+2",
+          contentLength: String(Buffer.byteLength(JSON.stringify({ name: "é" }))),
+          contentType: "application/json",
+          body: JSON.stringify({ name: "é" })
+        })
+        const get = yield* client.execute(HttpClientRequest.get(`${url}/v2/images`))
+        const seen = (yield* get.json) as { method: string; contentLength: string | null }
+        assert.deepStrictEqual([seen.method, seen.contentLength], ["GET", null])
+      })
+    ))
+
+  it.live("an unreachable server is a transport error", () =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const error = yield* Effect.flip(client.execute(HttpClientRequest.get("http://127.0.0.1:1/v2/images")))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Transport")
+    }).pipe(Effect.provide(NodeGlanceHttp.layer())))
+})
 
 describe("glanceclient/node's client: streamed request bodies", () => {
   it.live("sends the whole body with its Content-Length", () =>
