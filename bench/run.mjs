@@ -99,17 +99,33 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
+/** A copy of `items` in an order fixed by `seed` (Fisher-Yates over a small LCG). */
+const shuffled = (items, seed) => {
+  const out = [...items]
+  let x = seed * 2654435761 % 4294967296
+  for (let k = out.length - 1; k > 0; k--) {
+    x = (x * 1664525 + 1013904223) % 4294967296
+    const j = x % (k + 1)
+    ;[out[k], out[j]] = [out[j], out[k]]
+  }
+  return out
+}
+
 /** Alternates the contenders `reps` times; returns medians per contender. */
 const alternate = (contenders) => {
   const samples = Object.fromEntries(contenders.map((c) => [c.name, []]))
   for (let i = 0; i < reps; i++) {
-    // Each repetition starts with another contender, so none always runs right after the same one
-    // (a 1 GiB write leaves the page cache busy for whoever comes next).
-    const order = contenders.map((_, k) => contenders[(k + i) % contenders.length])
+    // A new order each repetition (shuffled, seeded), so no contender always runs right after the
+    // same one; and the page cache is flushed between runs (a 1 GiB write left writeback busy for
+    // whoever came next: +0.8 s for one row in an earlier run).
+    const order = shuffled(contenders, i + 1)
     for (const c of order) {
       c.before?.()
-      samples[c.name].push(c.run())
+      const sample = c.run()
+      samples[c.name].push(sample)
+      console.error(`  ${c.name}: ${sample.wall.toFixed(2)} s, ${sample.cpu.toFixed(2)} s CPU, ${sample.rss.toFixed(0)} MiB`)
       c.after?.()
+      spawnSync("sync")
     }
   }
   return contenders.map((c) => ({
@@ -366,7 +382,7 @@ const report = [
   } GiB, ${Os.platform()} ${Os.release()}, node ${process.version}`,
   `- lab: Keystone + Glance 25 on loopback (scripts/lab/start.sh); user demo, and user other for the 2,000 images of the pagination scenario`,
   `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}\``,
-  `- method: contenders alternate (each repetition starting with the next one), ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time`,
+  `- method: contenders alternate (a new shuffled order each repetition, the page cache flushed between runs), ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time`,
   "",
   ...sections
 ].join("\n")
