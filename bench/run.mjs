@@ -123,7 +123,9 @@ const alternate = (contenders) => {
       c.before?.()
       const sample = c.run()
       samples[c.name].push(sample)
-      console.error(`  ${c.name}: ${sample.wall.toFixed(2)} s, ${sample.cpu.toFixed(2)} s CPU, ${sample.rss.toFixed(0)} MiB`)
+      console.error(
+        `  ${c.name}: ${sample.wall.toFixed(2)} s, ${sample.cpu.toFixed(2)} s CPU, ${sample.rss.toFixed(0)} MiB`
+      )
       c.after?.()
       spawnSync("sync")
     }
@@ -381,7 +383,9 @@ const report = [
     (Os.totalmem() / 2 ** 30).toFixed(0)
   } GiB, ${Os.platform()} ${Os.release()}, node ${process.version}`,
   `- lab: Keystone + Glance 25 on loopback (scripts/lab/start.sh); user demo, and user other for the 2,000 images of the pagination scenario`,
-  `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}\``,
+  `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}${
+    args.includes("--only") ? ` --only ${only.join(",")}` : ""
+  }\``,
   `- method: contenders alternate (a new shuffled order each repetition, the page cache flushed between runs), ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time`,
   "",
   ...sections
