@@ -232,6 +232,20 @@ if (only.includes("download")) {
       after: rmOut("ours")
     },
     {
+      name: "python-glanceclient image-download > file (stdout)",
+      run: () =>
+        measure("sh", ["-c", `exec glance image-download ${image.id} > ${out("pys")}`], {
+          ...envDemo,
+          HOME: freshHome()
+        }),
+      after: rmOut("pys")
+    },
+    {
+      name: "ours: glance image-download > file (stdout)",
+      run: () => measure("sh", ["-c", `exec node ${ours} image-download ${image.id} > ${out("ourss")}`], envDemo),
+      after: rmOut("ourss")
+    },
+    {
       name: "ours: glance image-download (token + URL)",
       run: () => measure("node", [ours, "image-download", image.id, "--file", out("ourst")], envToken),
       after: rmOut("ourst")

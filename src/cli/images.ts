@@ -523,13 +523,21 @@ const systemReason: Record<string, string> = {
   BadResource: "it is not a regular file"
 }
 
-/** Writes a stream to standard output in large writes, waiting for it to drain. */
+/**
+ * Writes a stream to standard output in large writes, waiting for it to drain, and hands each
+ * block back to the download once written (`Images.release`): without that, every mebibyte was a
+ * fresh block (1 GiB into a file: 2.2 s and 150-210 MiB, against 1.5 s and 86 MiB with `--file`).
+ */
 const writeStdout = <E>(stream: Stream.Stream<Uint8Array, E>) =>
   Stream.runForEachChunk(stream, (chunk) =>
     Effect.async<void>((resume) => {
       const parts = Chunk.toReadonlyArray(chunk)
       const buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts as Array<Uint8Array>)
-      if (process.stdout.write(buffer)) resume(Effect.void)
+      if (parts.length > 1) for (const part of parts) Images.release(part)
+      const more = process.stdout.write(buffer, (error) => {
+        if (!error) Images.release(buffer)
+      })
+      if (more) resume(Effect.void)
       else process.stdout.once("drain", () => resume(Effect.void))
     }))
 
