@@ -533,7 +533,7 @@ const writeStdout = <E>(stream: Stream.Stream<Uint8Array, E>) =>
     Effect.async<void>((resume) => {
       const parts = Chunk.toReadonlyArray(chunk)
       const buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts as Array<Uint8Array>)
-      if (parts.length > 1) for (const part of parts) Images.release(part)
+      if (parts.length > 1) { for (const part of parts) Images.release(part) }
       const more = process.stdout.write(buffer, (error) => {
         if (!error) Images.release(buffer)
       })

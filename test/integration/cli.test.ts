@@ -835,6 +835,19 @@ describe.skipIf(!up)("glance 200 MiB round trip", () => {
       ok(await glanceAsync("demo", ["image-download", id, "--file", back]))
       assert.strictEqual(Fs.statSync(back).size, size)
       assert.strictEqual(await hashFile(back), await hashFile(source))
+      // The same to a redirected standard output, where the blocks are reused once written too.
+      Fs.rmSync(back)
+      const fd = Fs.openSync(back, "w")
+      const status = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [glanceBin, "image-download", id!], {
+          env: { ...cleanEnv(), ...openrc("demo") },
+          stdio: ["ignore", fd, "inherit"]
+        })
+        child.on("close", resolve)
+      }).finally(() => Fs.closeSync(fd))
+      assert.strictEqual(status, 0)
+      assert.strictEqual(Fs.statSync(back).size, size)
+      assert.strictEqual(await hashFile(back), await hashFile(source))
       ok(await glanceAsync("demo", ["image-delete", id]))
       created.demo.delete(id)
     } finally {
