@@ -15,7 +15,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
-import { firstReadFailure, stdinHoldsData } from "./localData.js"
+import { firstReadFailure, stdinBlocks, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -154,9 +154,8 @@ export const stdinHasData = (): boolean => {
   }
 }
 
-const stdinStream: Stream.Stream<Uint8Array, UsageError> = Stream.fromAsyncIterable(
-  process.stdin as AsyncIterable<Uint8Array>,
-  (e) => new UsageError({ message: `Cannot read standard input: ${String(e)}` })
+const stdinStream: Stream.Stream<Uint8Array, UsageError> = stdinBlocks((e) =>
+  new UsageError({ message: `Cannot read standard input: ${(e as NodeJS.ErrnoException).code ?? String(e)}` })
 )
 
 /** The data source of an upload: `--file`, or standard input when it is piped. */

@@ -3,7 +3,10 @@
  * on standard input next to `--file`, and a file that opens but cannot be read.
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
+import * as Bytes from "../internal/bytes.js"
 
 /** Whether a socket on standard input (what Node's child_process gives) yields data before its end or `wait`. */
 const socketHoldsData = (wait: number) =>
@@ -63,3 +66,49 @@ export const firstReadFailure = (path: string): string | undefined => {
     if (fd !== undefined) Fs.closeSync(fd)
   }
 }
+
+/** Reads from `fd` into `block` at `at`; a non-blocking descriptor with nothing yet is waited for. */
+const readInto = (fd: number, block: Uint8Array, at: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const attempt = () =>
+      Fs.read(fd, block, at, block.byteLength - at, null, (error, n) => {
+        if (error === null) resolve(n)
+        else if (error.code === "EAGAIN") setTimeout(attempt, 5)
+        else reject(error)
+      })
+    attempt()
+  })
+
+/**
+ * Standard input (a redirected file or a pipe) as 1 MiB blocks for an upload body, read with
+ * `read(2)` on descriptor 0 into pooled blocks that are lent to the request and come back once
+ * sent, as `Images.readBlocks` does for `--file`. Each block is filled before it is handed on, so
+ * a pipe's short reads do not become short blocks. (Through `process.stdin` it was one stream
+ * element and one fresh buffer per 64 KiB read: 1 GiB took 0.85 s of CPU and 111 MiB, against
+ * 0.5 s and 75 MiB for `--file`.)
+ */
+export const stdinBlocks = <E>(onError: (cause: unknown) => E): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => {
+    const pool = new Bytes.BlockPool()
+    let ended = false
+    const next = async (): Promise<Uint8Array | undefined> => {
+      if (ended) return undefined
+      const block = pool.take()
+      let at = 0
+      while (at < block.byteLength) {
+        const n = await readInto(0, block, at)
+        if (n === 0) {
+          ended = true
+          break
+        }
+        at += n
+      }
+      if (at === block.byteLength) return Bytes.lend(block, pool)
+      return at === 0 ? undefined : block.subarray(0, at)
+    }
+    return Stream.repeatEffectOption(
+      Effect.tryPromise({ try: next, catch: (cause) => Option.some(onError(cause)) }).pipe(
+        Effect.flatMap((block) => (block === undefined ? Effect.fail(Option.none()) : Effect.succeed(block)))
+      )
+    )
+  })

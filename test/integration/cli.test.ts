@@ -266,6 +266,51 @@ for (const user of ["demo", "admin"] as const) {
       assert.strictEqual(image.get("disk_format"), "qcow2")
     })
 
+    it("image-create from standard input over several blocks: a slow pipe and a redirected file", async () => {
+      // 5.5 MiB: whole 1 MiB blocks and a short last one; the pipe delivers short reads.
+      const data = Crypto.randomBytes(5.5 * 1024 * 1024)
+      const create = (stdin: "pipe" | number) =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, [
+            glanceBin,
+            "image-create",
+            "--name",
+            uniqueName("it-cli-stdin-blocks"),
+            "--disk-format",
+            "raw",
+            "--container-format",
+            "bare",
+            "--property",
+            `it_tag=${tag}`
+          ], { env: { ...cleanEnv(), ...openrc(user) }, stdio: [stdin, "pipe", "pipe"] })
+          let out = ""
+          let err = ""
+          child.stdout!.on("data", (b: Buffer) => (out += b.toString()))
+          child.stderr!.on("data", (b: Buffer) => (err += b.toString()))
+          child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))))
+          if (stdin === "pipe") {
+            void (async () => {
+              for (let at = 0; at < data.length; at += 300_000) {
+                child.stdin!.write(data.subarray(at, at + 300_000))
+                await new Promise((r) => setTimeout(r, 5))
+              }
+              child.stdin!.end()
+            })()
+          }
+        })
+      const file = Path.join(tempDir(), "data.raw")
+      Fs.writeFileSync(file, data)
+      const fd = Fs.openSync(file, "r")
+      const outputs = [await create("pipe"), await create(fd).finally(() => Fs.closeSync(fd))]
+      for (const output of outputs) {
+        const image = parseShow(output)
+        created[user].add(image.get("id")!)
+        assert.strictEqual(image.get("status"), "active")
+        assert.strictEqual(image.get("size"), String(data.length))
+        assert.strictEqual(image.get("checksum"), md5(data))
+      }
+    })
+
     it("image-create without data: queued; image-upload --file then makes it active", () => {
       const name = uniqueName("it-cli-queued")
       const image = imageOf(user, glanceNoStdin(user, ["image-create", "--name", name, "--property", `it_tag=${tag}`]))
