@@ -320,6 +320,15 @@ if (only.includes("upload")) {
     {
       name: "ours: glance image-upload (token + URL)",
       run: () => measure("node", [ours, "image-upload", "--file", source, fresh()], envToken)
+    },
+    {
+      name: "python-glanceclient image-upload < file (stdin)",
+      run: () =>
+        measure("sh", ["-c", `exec glance image-upload ${fresh()} < ${source}`], { ...envDemo, HOME: freshHome() })
+    },
+    {
+      name: "ours: glance image-upload < file (stdin)",
+      run: () => measure("sh", ["-c", `exec node ${ours} image-upload ${fresh()} < ${source}`], envDemo)
     }
   ])
   for (const id of created) api("DELETE", `/v2/images/${id}`)
