@@ -27,7 +27,11 @@ import * as Internal from "./internal/world.js"
 
 /** Test-only controls of the in-memory Glance. */
 export interface ControlService {
-  /** Adds an image of the layer's project (with data, it is active and hashed). Returns it as Glance would show it. */
+  /**
+   * Adds an image of the layer's project (with data, it is active and hashed). Returns it as Glance
+   * would show it. Fields Glance would refuse are a bug in the test's setup, not a case to
+   * handle: the effect dies with Glance's error (use `Images.create` to test a refusal).
+   */
   readonly seed: (fields: Images.CreateFields, data?: Uint8Array) => Effect.Effect<Images.Image>
   /** The next upload to this image fails midway, as a broken connection would. */
   readonly failNextUpload: (id: string) => Effect.Effect<void>

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
 import { Cache, Images, Members, Schemas } from "../../src/index.js"
 import { GlanceTest } from "../../src/testing/index.js"
@@ -88,6 +90,16 @@ describe("GlanceTest: several projects over one world", () => {
       )
       assert.sameMembers(all.map((i) => i.id), [mine.id, theirs.id])
     }))
+
+  it.effect("seeding fields Glance would refuse is a bug in the setup: the effect dies with Glance's error", () =>
+    Effect.gen(function*() {
+      const control = yield* GlanceTest.Control
+      const exit = yield* Effect.exit(control.seed({ name: "x", disk_format: "floppy" as "raw" }))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      assert.strictEqual((defect as { _tag?: string })._tag, "BadRequest")
+      assert.deepStrictEqual(yield* control.images, [])
+    }).pipe(Effect.provide(GlanceTest.layer())))
 })
 
 describe("GlanceTest behaves like Glance", () => {
