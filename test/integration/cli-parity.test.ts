@@ -229,6 +229,35 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
     })
   })
 
+  describe("md-namespace-create's flags that python-glanceclient offers but cannot use", () => {
+    it("fail there whatever their value; here they are unrecognized arguments (README)", () => {
+      const flags = [
+        ["--created-at", "2020-01-01T00:00:00Z"],
+        ["--updated-at", "2020-01-01T00:00:00Z"],
+        ["--schema", "/v2/schemas/metadefs/namespace"],
+        ["--self", "/v2/metadefs/namespaces/x"],
+        ["--resource-type-associations", "OS::Glance::Image"]
+      ]
+      const names: Array<string> = []
+      try {
+        for (const [flag, value] of flags) {
+          const name = uniqueName("it-parity-ns")
+          names.push(name)
+          const theirs = pythonGlance("admin", ["md-namespace-create", name, flag!, value!], { COLUMNS: "80" })
+          assert.strictEqual(theirs.status, 1, `python ${flag}: ${theirs.stdout}${theirs.stderr}`)
+          const ours = glance("admin", ["md-namespace-create", name, flag!, value!])
+          assert.strictEqual(ours.status, 2, flag)
+          assert.strictEqual(oneLine(ours), `unrecognized arguments: ${flag}`)
+        }
+        // Nothing was created by either client.
+        const listed = ok(glance("admin", ["md-namespace-list"]), "md-namespace-list")
+        for (const name of names) assert.notInclude(listed, name)
+      } finally {
+        for (const name of names) glance("admin", ["md-namespace-delete", name])
+      }
+    }, 60_000)
+  })
+
   describe("bash-completion", () => {
     // python-glanceclient's md-namespace-create takes every property of the namespace schema,
     // the read-only ones included; ours takes the writable ones.
