@@ -15,7 +15,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
-import { firstReadFailure, stdinBlocks, stdinHoldsData } from "./localData.js"
+import { firstReadFailure, sequentialFileBlocks, stdinBlocks, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -186,9 +186,14 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
       return Option.some({
         name: file,
         size: length,
-        stream: Images.readBlocks(fs, file).pipe(
-          Stream.mapError((e) => new UsageError({ message: `Cannot read ${file}: ${e.message}` }))
-        )
+        stream: info.type === "File"
+          ? Images.readBlocks(fs, file).pipe(
+            Stream.mapError((e) => new UsageError({ message: `Cannot read ${file}: ${e.message}` }))
+          )
+          : sequentialFileBlocks(file, (e) =>
+            new UsageError({
+              message: `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`
+            }))
       })
     }
     if (!stdinHasData()) return Option.none()

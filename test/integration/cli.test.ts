@@ -311,6 +311,32 @@ for (const user of ["demo", "admin"] as const) {
       }
     })
 
+    it("image-create --file of a named pipe (as `--file <(command)` gives): read in order, not by position", async () => {
+      const data = Crypto.randomBytes(2.5 * 1024 * 1024)
+      const fifo = Path.join(tempDir(), "data.fifo")
+      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
+      // The writer blocks until glance opens the pipe, then writes in pieces and closes it.
+      const writer = spawn("sh", ["-c", `cat > ${fifo}`], { stdio: ["pipe", "ignore", "inherit"] })
+      writer.stdin!.end(data)
+      const r = await glanceAsync(user, [
+        "image-create",
+        "--name",
+        uniqueName("it-cli-fifo"),
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--property",
+        `it_tag=${tag}`,
+        "--file",
+        fifo
+      ])
+      const image = imageOf(user, r)
+      assert.strictEqual(image.get("status"), "active")
+      assert.strictEqual(image.get("size"), String(data.length))
+      assert.strictEqual(image.get("checksum"), md5(data))
+    })
+
     it("image-create without data: queued; image-upload --file then makes it active", () => {
       const name = uniqueName("it-cli-queued")
       const image = imageOf(user, glanceNoStdin(user, ["image-create", "--name", name, "--property", `it_tag=${tag}`]))
