@@ -969,7 +969,11 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
 /**
  * A sink that writes a byte stream to `path` through a temporary file beside it, renamed into
  * place once the stream has ended; on failure or interruption the temporary file is removed and
- * `path` is untouched. Each block is released once written (see `release`), so
+ * `path` is untouched. A symbolic link is written through (the file it points to is replaced, not
+ * the link). A path that is a pipe or a device (`/dev/null`, `/dev/stdout`, a named pipe) is
+ * written to directly, in order: it cannot be replaced by a rename (as root, that would have put
+ * a regular file in place of `/dev/null`), and bytes already written to it cannot be taken back.
+ * Each block is released once written (see `release`), so
  * `Stream.run(images.download(id), Images.fileSink(path))` reuses the same few blocks for
  * the whole image.
  */
@@ -979,8 +983,32 @@ export const fileSink = (
 ): Sink.Sink<void, Uint8Array, never, PlatformError, FileSystem.FileSystem> =>
   Sink.unwrapScoped(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const slash = path.lastIndexOf("/")
-    const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.part-${process.pid}-${Date.now().toString(36)}`
+    const existing = yield* Effect.option(fs.stat(path))
+    const type = Option.map(existing, (info) => info.type)
+    const special = Option.isSome(type) && type.value !== "File" && type.value !== "Directory"
+    const writing = (file: FileSystem.File) =>
+      Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) =>
+        Effect.suspend(() => {
+          if (Chunk.isEmpty(chunk)) return Effect.void
+          const parts = Chunk.toReadonlyArray(chunk)
+          options.onProgress?.(Bytes.byteLength(chunk))
+          const written = parts.length === 1
+            ? file.writeAll(parts[0]!)
+            : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
+          return Effect.tap(written, () => {
+            for (const block of parts) Bytes.release(block)
+          })
+        })
+      )
+    if (special) {
+      // Appending: plain write(2) calls, where a pipe refuses positioned ones (ESPIPE).
+      return writing(yield* fs.open(path, { flag: "a" }))
+    }
+    const target = Option.isSome(existing) ? yield* fs.realPath(path) : path
+    const slash = target.lastIndexOf("/")
+    const temp = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.part-${process.pid}-${
+      Date.now().toString(36)
+    }`
     // The file is closed (its own scope) before the rename; the outer scope removes it on failure.
     const fileScope = yield* Scope.make()
     yield* Effect.addFinalizer((exit) =>
@@ -989,21 +1017,8 @@ export const fileSink = (
       )
     )
     const file = yield* Scope.extend(fs.open(temp, { flag: "w", mode: 0o644 }), fileScope)
-    const onProgress = options.onProgress
-    return Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) =>
-      Effect.suspend(() => {
-        if (Chunk.isEmpty(chunk)) return Effect.void
-        const parts = Chunk.toReadonlyArray(chunk)
-        onProgress?.(Bytes.byteLength(chunk))
-        const written = parts.length === 1
-          ? file.writeAll(parts[0]!)
-          : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
-        return Effect.tap(written, () => {
-          for (const block of parts) Bytes.release(block)
-        })
-      })
-    ).pipe(
-      Sink.zipRight(Sink.fromEffect(Scope.close(fileScope, Exit.void).pipe(Effect.zipRight(fs.rename(temp, path)))))
+    return writing(file).pipe(
+      Sink.zipRight(Sink.fromEffect(Scope.close(fileScope, Exit.void).pipe(Effect.zipRight(fs.rename(temp, target)))))
     )
   }))
 

@@ -581,6 +581,21 @@ for (const user of ["demo", "admin"] as const) {
       assert.strictEqual(result.stderr.toString(), "")
     })
 
+    it("image-download --file of a named pipe writes through it; the pipe stays a pipe", async () => {
+      const dir = tempDir()
+      const fifo = Path.join(dir, "out.fifo")
+      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
+      const reader = spawn("sh", ["-c", `cat ${fifo}`], { stdio: ["ignore", "pipe", "inherit"] })
+      const received: Array<Buffer> = []
+      reader.stdout!.on("data", (b: Buffer) => received.push(b))
+      const closed = new Promise<void>((resolve) => reader.on("close", () => resolve()))
+      ok(await glanceAsync(user, ["image-download", fileImage.get("id")!, "--file", fifo]))
+      await closed
+      assert.isTrue(Buffer.concat(received).equals(data))
+      assert.isTrue(Fs.lstatSync(fifo).isFIFO())
+      assert.deepStrictEqual(Fs.readdirSync(dir), ["out.fifo"])
+    })
+
     it("image-download --progress to a file (stderr not a terminal: no bar)", () => {
       const out = Path.join(dir, "progress.bin")
       const r = ok(glance(user, ["image-download", "--progress", fileImage.get("id")!, "--file", out]))

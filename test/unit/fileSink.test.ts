@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -57,6 +58,38 @@ describe("Images.fileSink", () => {
       assert.strictEqual(Fs.readdirSync(dir).length, 1) // the temporary file, while writing
       yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(Fs.readdirSync(dir), [])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.live("a named pipe is written to in order and stays a pipe (a rename would have replaced it)", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const fifo = Path.join(dir, "out.fifo")
+      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
+      const reader = spawn("sh", ["-c", `cat ${fifo}`], { stdio: ["ignore", "pipe", "inherit"] })
+      const received: Array<Buffer> = []
+      reader.stdout!.on("data", (b: Buffer) => received.push(b))
+      const closed = new Promise<void>((resolve) => reader.on("close", () => resolve()))
+      const pool = new Bytes.BlockPool(4096, 4)
+      yield* Stream.run(lentBlocks(pool, 20), Images.fileSink(fifo))
+      yield* Effect.promise(() => closed)
+      const data = Buffer.concat(received)
+      assert.strictEqual(data.length, 20 * 4096)
+      for (let i = 0; i < 20; i++) assert.strictEqual(data[i * 4096 + 5], i)
+      assert.isTrue(Fs.lstatSync(fifo).isFIFO())
+      assert.deepStrictEqual(Fs.readdirSync(dir), ["out.fifo"])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("a symbolic link is written through: the file it points to is replaced, the link stays", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const target = Path.join(dir, "target.raw")
+      const link = Path.join(dir, "link.raw")
+      Fs.writeFileSync(target, "old")
+      Fs.symlinkSync("target.raw", link)
+      yield* Stream.run(Stream.make(new Uint8Array([1, 2, 3])), Images.fileSink(link))
+      assert.isTrue(Fs.lstatSync(link).isSymbolicLink())
+      assert.deepStrictEqual([...Fs.readFileSync(target)], [1, 2, 3])
+      assert.sameMembers(Fs.readdirSync(dir), ["target.raw", "link.raw"])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it("release ignores bytes that were not lent, and views of a lent block", () => {
