@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -943,6 +943,16 @@ export const uploadFile = Effect.fn("Images.uploadFile")(function*(
   const fs = yield* FileSystem.FileSystem
   const images = yield* Images
   const info = yield* fs.stat(path)
+  if (info.type !== "File") {
+    // A pipe or a device has no size to send, and is read in order, not by position.
+    return yield* new SystemError({
+      reason: "BadResource",
+      module: "FileSystem",
+      method: "uploadFile",
+      pathOrDescriptor: path,
+      description: "not a regular file: send its data with Images.upload(id, stream)"
+    })
+  }
   const size = Number(info.size)
   const body = readBlocks(fs, path)
   const onProgress = options.onProgress

@@ -2,6 +2,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -9,6 +10,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Images from "../../src/Images.js"
 import * as Bytes from "../../src/internal/bytes.js"
+import { GlanceTest } from "../../src/testing/index.js"
 
 const tempDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-sink-"))
 
@@ -101,4 +103,32 @@ describe("Images.fileSink", () => {
     Images.release(block)
     assert.strictEqual(pool.take(), block)
   })
+})
+
+describe("Images.uploadFile", () => {
+  const withImages = Layer.merge(GlanceTest.layer(), NodeFileSystem.layer)
+
+  it.effect("uploads a regular file with its size", () =>
+    Effect.gen(function*() {
+      const path = Path.join(tempDir(), "image.raw")
+      Fs.writeFileSync(path, Buffer.alloc(3 * 1024 * 1024 + 7, 9))
+      const images = yield* Images.Images
+      const image = yield* images.create({ name: "from-file", disk_format: "raw", container_format: "bare" })
+      yield* Images.uploadFile(image.id, path)
+      const after = yield* images.get(image.id)
+      assert.strictEqual(after.status, "active")
+      assert.strictEqual(after.size, 3 * 1024 * 1024 + 7)
+    }).pipe(Effect.provide(withImages)))
+
+  it.effect("refuses a pipe (no size to send, no positioned reads) before sending anything", () =>
+    Effect.gen(function*() {
+      const fifo = Path.join(tempDir(), "in.fifo")
+      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
+      const images = yield* Images.Images
+      const image = yield* images.create({ name: "from-pipe", disk_format: "raw", container_format: "bare" })
+      const error = yield* Effect.flip(Images.uploadFile(image.id, fifo))
+      assert.strictEqual(error._tag, "SystemError")
+      assert.match(error.message, /not a regular file/)
+      assert.strictEqual((yield* images.get(image.id)).status, "queued")
+    }).pipe(Effect.provide(withImages)))
 })
