@@ -10,6 +10,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Yaml from "yaml"
+import { makeFifo, readFifo } from "../support/fifo.js"
 import {
   cleanEnv,
   glance,
@@ -313,8 +314,7 @@ for (const user of ["demo", "admin"] as const) {
 
     it("image-create --file of a named pipe (as `--file <(command)` gives): read in order, not by position", async () => {
       const data = Crypto.randomBytes(2.5 * 1024 * 1024)
-      const fifo = Path.join(tempDir(), "data.fifo")
-      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
+      const fifo = makeFifo(tempDir(), "data.fifo")
       // The writer blocks until glance opens the pipe, then writes in pieces and closes it.
       const writer = spawn("sh", ["-c", `cat > ${fifo}`], { stdio: ["pipe", "ignore", "inherit"] })
       writer.stdin!.end(data)
@@ -583,15 +583,10 @@ for (const user of ["demo", "admin"] as const) {
 
     it("image-download --file of a named pipe writes through it; the pipe stays a pipe", async () => {
       const dir = tempDir()
-      const fifo = Path.join(dir, "out.fifo")
-      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
-      const reader = spawn("sh", ["-c", `cat ${fifo}`], { stdio: ["ignore", "pipe", "inherit"] })
-      const received: Array<Buffer> = []
-      reader.stdout!.on("data", (b: Buffer) => received.push(b))
-      const closed = new Promise<void>((resolve) => reader.on("close", () => resolve()))
+      const fifo = makeFifo(dir, "out.fifo")
+      const received = readFifo(fifo)
       ok(await glanceAsync(user, ["image-download", fileImage.get("id")!, "--file", fifo]))
-      await closed
-      assert.isTrue(Buffer.concat(received).equals(data))
+      assert.isTrue((await received).equals(data))
       assert.isTrue(Fs.lstatSync(fifo).isFIFO())
       assert.deepStrictEqual(Fs.readdirSync(dir), ["out.fifo"])
     })

@@ -4,13 +4,13 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Images from "../../src/Images.js"
 import * as Bytes from "../../src/internal/bytes.js"
 import { GlanceTest } from "../../src/testing/index.js"
+import { makeFifo, readFifo } from "../support/fifo.js"
 
 const tempDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-sink-"))
 
@@ -65,16 +65,11 @@ describe("Images.fileSink", () => {
   it.live("a named pipe is written to in order and stays a pipe (a rename would have replaced it)", () =>
     Effect.gen(function*() {
       const dir = tempDir()
-      const fifo = Path.join(dir, "out.fifo")
-      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
-      const reader = spawn("sh", ["-c", `cat ${fifo}`], { stdio: ["ignore", "pipe", "inherit"] })
-      const received: Array<Buffer> = []
-      reader.stdout!.on("data", (b: Buffer) => received.push(b))
-      const closed = new Promise<void>((resolve) => reader.on("close", () => resolve()))
+      const fifo = makeFifo(dir, "out.fifo")
+      const received = readFifo(fifo)
       const pool = new Bytes.BlockPool(4096, 4)
       yield* Stream.run(lentBlocks(pool, 20), Images.fileSink(fifo))
-      yield* Effect.promise(() => closed)
-      const data = Buffer.concat(received)
+      const data = yield* Effect.promise(() => received)
       assert.strictEqual(data.length, 20 * 4096)
       for (let i = 0; i < 20; i++) assert.strictEqual(data[i * 4096 + 5], i)
       assert.isTrue(Fs.lstatSync(fifo).isFIFO())
@@ -122,8 +117,7 @@ describe("Images.uploadFile", () => {
 
   it.effect("refuses a pipe (no size to send, no positioned reads) before sending anything", () =>
     Effect.gen(function*() {
-      const fifo = Path.join(tempDir(), "in.fifo")
-      assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0)
+      const fifo = makeFifo(tempDir(), "in.fifo")
       const images = yield* Images.Images
       const image = yield* images.create({ name: "from-pipe", disk_format: "raw", container_format: "bare" })
       const error = yield* Effect.flip(Images.uploadFile(image.id, fifo))
