@@ -11,6 +11,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import type { Settings } from "../../src/CloudConfig.js"
 import * as GlanceClient from "../../src/GlanceClient.js"
+import * as Run from "./run.js"
 
 /** Where the lab keeps its state. */
 export const labDir = process.env.LAB_DIR ?? "/tmp/openstack-lab"
@@ -113,6 +114,55 @@ export const pythonGlance = (
   })
   Fs.rmSync(home, { recursive: true, force: true })
   return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
+}
+
+/** How `runGlance` runs a command. */
+export interface GlanceRunOptions {
+  readonly env?: Record<string, string> | undefined
+  readonly input?: string | Uint8Array | undefined
+  readonly cwd?: string | undefined
+  /** Milliseconds before the command is killed and the test fails (default 120 s). */
+  readonly timeout?: number | undefined
+}
+
+/**
+ * Runs our `glance` asynchronously with a lab user's environment (a fresh HOME, no inherited
+ * OS_*); `user` undefined runs it with no credentials at all. Rejects past its deadline.
+ */
+export const runGlance = (
+  user: LabUser | undefined,
+  args: ReadonlyArray<string>,
+  options: GlanceRunOptions = {}
+): Promise<Run.RunResult> => {
+  if (!Fs.existsSync(glanceBin)) throw new Error(`${glanceBin} is missing: run npm run build first`)
+  return Run.run(process.execPath, [glanceBin, ...args], {
+    env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
+    input: options.input,
+    cwd: options.cwd ?? repoRoot,
+    timeout: options.timeout
+  })
+}
+
+/**
+ * Runs python-glanceclient's `glance` asynchronously with a fresh HOME of its own (its schema
+ * cache breaks against multistore).
+ */
+export const runPython = async (
+  user: LabUser,
+  args: ReadonlyArray<string>,
+  options: GlanceRunOptions = {}
+): Promise<Run.RunResult> => {
+  const home = await Fs.promises.mkdtemp("/tmp/pyglance-home-")
+  try {
+    return await Run.run("glance", args, {
+      env: { ...cleanEnv(), ...openrc(user), HOME: home, ...options.env },
+      input: options.input,
+      cwd: options.cwd,
+      timeout: options.timeout
+    })
+  } finally {
+    await Fs.promises.rm(home, { recursive: true, force: true })
+  }
 }
 
 let sharedHome: string | undefined
