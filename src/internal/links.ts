@@ -27,10 +27,10 @@ const parse = (link: string, base: string | undefined): URL | undefined => {
   }
 }
 
-/** The root of an endpoint URL (`https://cloud/image`, `http://glance:9292`); undefined when it is not a URL. */
+/** The root of an endpoint URL (`https://cloud/image`, `http://glance:9292`); undefined when it is not an http(s) URL. */
 export const root = (endpoint: string): Root | undefined => {
   const url = parse(endpoint, undefined)
-  if (url === undefined) return undefined
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) return undefined
   url.search = ""
   url.hash = ""
   const prefix = url.pathname.replace(/\/+$/, "")
@@ -105,6 +105,15 @@ export const describeRefusal = (within: Root, refusal: Refusal): string => {
   }
 }
 
+const controls = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** A server-given string for a message, unquoted: control characters and bidi marks escaped, cut at `max`. */
+export const escape = (text: string, max = 200): string =>
+  (text.length > max ? `${text.slice(0, max)}…` : text).replace(
+    controls,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
 /**
  * A server-given string quoted for a message: JSON escapes control characters, user info is
  * masked (it may be a password), and a long one is cut.
@@ -112,7 +121,7 @@ export const describeRefusal = (within: Root, refusal: Refusal): string => {
 export const show = (text: string, max = 200): string => {
   const masked = text.replace(/^(\s*(?:[a-z][a-z0-9+.-]*:[\\/]*|[\\/]{2}))[^\\/?#]*@/i, "$1***@")
   return JSON.stringify(masked.length > max ? `${masked.slice(0, max)}…` : masked).replace(
-    /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    controls,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   )
 }

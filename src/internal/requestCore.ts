@@ -244,18 +244,49 @@ export const readJson = (
     )
   )
 
-/** The first lines of what a schema found wrong, with where: `images[0].id is missing`. */
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
+
+/** A type as a reader says it: `an object` for a struct's whole signature, `an array` for an array's. */
+const kind = (type: string): string =>
+  type.startsWith("{") ? "an object" : /^(Readonly)?Array<|^readonly \[/.test(type) ? "an array" : cut(type, 40)
+
+/**
+ * What a schema found wrong in a body, one clause per field with where it is:
+ * `images[0].id is missing; images[0].size: expected number, null or undefined, not "x"`. The
+ * body's own text is cut short and its control characters escaped.
+ */
 export const describeParseError = (error: ParseResult.ParseError, max = 3): string => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   const path = (p: ReadonlyArray<PropertyKey>) =>
     p.map((k, i) => typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`).join("")
-  const lines = issues.slice(0, max).map((issue) => {
+  const byPath = new Map<string, { missing: boolean; expected: Array<string>; actual?: string; other: Array<string> }>()
+  for (const issue of issues) {
     const at = path(issue.path)
-    const what = issue.message.replace(/\s+/g, " ").slice(0, 200)
-    return at.length === 0 ? `the body: ${what}` : `${at}: ${what}`
+    const entry = byPath.get(at) ?? { missing: false, expected: [], other: [] }
+    byPath.set(at, entry)
+    const typed = /^Expected (.*), actual (.*)$/s.exec(issue.message)
+    if (issue._tag === "Missing") entry.missing = true
+    else if (typed !== null) {
+      entry.expected.push(kind(typed[1]!))
+      entry.actual = typed[2]!
+    } else entry.other.push(issue.message)
+  }
+  const clauses = [...byPath].map(([at, entry]) => {
+    const where = at.length === 0 ? "the body" : at
+    if (entry.missing) return `${where} is missing`
+    if (entry.expected.length > 0) {
+      // An optional field's `undefined` is its absence, which JSON has no word for.
+      const named = [...new Set(entry.expected)]
+      const expected = named.length > 1 ? named.filter((e) => e !== "undefined") : named
+      const list = expected.length === 1
+        ? expected[0]
+        : `${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}`
+      return `${where}: expected ${list}, not ${Links.escape(entry.actual ?? "", 40)}`
+    }
+    return `${where}: ${Links.escape(entry.other.join("; "), 120)}`
   })
-  const more = issues.length > max ? ` (and ${issues.length - max} more)` : ""
-  return `${lines.join("; ")}${more}`
+  const more = clauses.length > max ? ` (and ${clauses.length - max} more)` : ""
+  return `${clauses.slice(0, max).join("; ")}${more}`
 }
 
 /** How retries are spaced. */
