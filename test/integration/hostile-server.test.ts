@@ -4,35 +4,20 @@
  * that says what the server did wrong, exit 1, and no request to a second host (127.0.0.2).
  * Needs `npm run build` first; no lab.
  */
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import type { RunResult } from "../support/lab.js"
 import { runGlance } from "../support/lab.js"
 import * as MS from "../support/misbehavingServer.js"
+import { serverPair } from "../support/serverPair.js"
 
 const token = "tok-SECRET-cli-hostile-0123"
 const id = "6a4cbf5c-1d3c-4d4f-9a7e-3f2b8c1d0e01"
 const MiB = 1024 * 1024
 
-let server: MS.MisbehavingServer
-let other: MS.MisbehavingServer
-
-beforeAll(async () => {
-  server = await MS.start()
-  other = await MS.start({ host: "127.0.0.2" })
-})
-afterAll(async () => {
-  await server.close()
-  await other.close()
-})
-beforeEach(() => {
-  server.reset()
-  other.reset()
-  other.on(undefined, /.*/, { json: { images: [] } })
-})
-
+const servers = serverPair()
 /** Our glance with a token and the misbehaving server as image endpoint. */
 const glance = (args: ReadonlyArray<string>, globals: ReadonlyArray<string> = []) =>
-  runGlance(undefined, ["--os-auth-token", token, "--os-image-url", server.url, ...globals, ...args], {
+  runGlance(undefined, ["--os-auth-token", token, "--os-image-url", servers.server.url, ...globals, ...args], {
     timeout: 60_000
   })
 
@@ -52,69 +37,75 @@ const requestsTo = (s: MS.MisbehavingServer, method: string, path: string) =>
 describe("glance against a misbehaving server", () => {
   describe("links", () => {
     it("image-list: a next on another host is refused, naming it; the token never goes there", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", {
-        json: { images: [MS.image()], next: `${other.url}/v2/images?marker=x` }
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", {
+        json: { images: [MS.image()], next: `${servers.other.url}/v2/images?marker=x` }
       })
       const line = failedWith(await glance(["image-list"]))
       assert.strictEqual(
         line,
-        `GET ${server.url}/v2/images answered a next link "${other.url}/v2/images?marker=x" that is refused: it leads to ${other.url}, not ${server.url} (nothing was sent there; links are followed only on ${server.url}/)`
+        `GET ${servers.server.url}/v2/images answered a next link "${servers.other.url}/v2/images?marker=x" that is refused: it leads to ${servers.other.url}, not ${servers.server.url} (nothing was sent there; links are followed only on ${servers.server.url}/)`
       )
-      assert.lengthOf(other.requests, 0)
+      assert.lengthOf(servers.other.requests, 0)
     })
 
     it("image-list: the issue's \"@127.0.0.2:PORT/…\" next never reaches the second host", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", {
-        json: { images: [MS.image()], next: `@${other.host}:${other.port}/v2/images?marker=x` }
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", {
+        json: { images: [MS.image()], next: `@${servers.other.host}:${servers.other.port}/v2/images?marker=x` }
       })
       const result = await glance(["image-list"])
       assert.strictEqual(result.status, 1)
-      assert.lengthOf(other.requests, 0)
-      assert.lengthOf(requestsTo(server, "GET", `/@${other.host}:${other.port}/v2/images`), 1)
+      assert.lengthOf(servers.other.requests, 0)
+      assert.lengthOf(requestsTo(servers.server, "GET", `/@${servers.other.host}:${servers.other.port}/v2/images`), 1)
     })
 
     it("image-list: an absolute next on the endpoint is followed", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", (r) => ({
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", (r) => ({
         json: r.query.get("marker") === null
-          ? { images: [MS.image({ id: "i-1", name: "first" })], next: `${server.url}/v2/images?marker=i-1` }
+          ? { images: [MS.image({ id: "i-1", name: "first" })], next: `${servers.server.url}/v2/images?marker=i-1` }
           : { images: [MS.image({ id: "i-2", name: "second" })] }
       }))
       const result = await glance(["image-list"])
       assert.strictEqual(result.status, 0, result.stderr)
       assert.include(result.stdout, "first")
       assert.include(result.stdout, "second")
-      assert.lengthOf(requestsTo(server, "GET", "/v2/images"), 2)
+      assert.lengthOf(requestsTo(servers.server, "GET", "/v2/images"), 2)
     })
 
     it("image-show: a redirect to another host is refused naming it, not a schema dump", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", `/v2/images/${id}`, { status: 302, headers: { Location: `${other.url}/v2/images/${id}` } })
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", `/v2/images/${id}`, {
+        status: 302,
+        headers: { Location: `${servers.other.url}/v2/images/${id}` }
+      })
       const line = failedWith(await glance(["image-show", id]))
-      assert.include(line, `answered 302, a redirect to "${other.url}/v2/images/${id}", refused: it leads to`)
+      assert.include(line, `answered 302, a redirect to "${servers.other.url}/v2/images/${id}", refused: it leads to`)
       assert.isBelow(line.length, 400)
-      assert.lengthOf(other.requests, 0)
+      assert.lengthOf(servers.other.requests, 0)
     })
   })
 
   describe("statuses", () => {
     it("image-delete answered 302: exit 1 naming the Location, not a silent success", async () => {
-      MS.fakeGlance(server, [MS.image()])
-      server.first("DELETE", `/v2/images/${id}`, { status: 302, headers: { Location: "/somewhere/else" } })
+      MS.fakeGlance(servers.server, [MS.image()])
+      servers.server.first("DELETE", `/v2/images/${id}`, { status: 302, headers: { Location: "/somewhere/else" } })
       const result = await glance(["image-delete", id])
       assert.strictEqual(result.status, 1, result.stderr)
       assert.include(
         result.stderr,
-        `DELETE ${server.url}/v2/images/${id} answered 302, a redirect to "/somewhere/else", which is not followed for a DELETE request`
+        `DELETE ${servers.server.url}/v2/images/${id} answered 302, a redirect to "/somewhere/else", which is not followed for a DELETE request`
       )
-      assert.lengthOf(requestsTo(server, "GET", "/somewhere/else"), 0)
+      assert.lengthOf(requestsTo(servers.server, "GET", "/somewhere/else"), 0)
     })
 
     it("100 Continue before the answer is skipped", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", { interim: [{ status: 100 }], json: { images: [MS.image({ name: "seen" })] } })
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", {
+        interim: [{ status: 100 }],
+        json: { images: [MS.image({ name: "seen" })] }
+      })
       const result = await glance(["image-list"])
       assert.strictEqual(result.status, 0, result.stderr)
       assert.include(result.stdout, "seen")
@@ -123,21 +114,21 @@ describe("glance against a misbehaving server", () => {
 
   describe("bounds", () => {
     it("a JSON answer over --max-response-size is refused naming the cap", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", {
         headers: { "Content-Type": "application/json" },
         body: { size: 3 * MiB, fill: 0x20 }
       })
       const line = failedWith(await glance(["image-list"], ["--max-response-size", "1"]))
       assert.strictEqual(
         line,
-        `GET ${server.url}/v2/images answered more than 1 MiB, the cap on an answer that is not image data (set maxResponseSize, --max-response-size in the CLI, to allow more)`
+        `GET ${servers.server.url}/v2/images answered more than 1 MiB, the cap on an answer that is not image data (set maxResponseSize, --max-response-size in the CLI, to allow more)`
       )
     })
 
     it("the default cap is 16 MiB", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", {
         headers: { "Content-Type": "application/json" },
         body: { size: 17 * MiB, fill: 0x20 }
       })
@@ -146,15 +137,15 @@ describe("glance against a misbehaving server", () => {
     })
 
     it("--max-response-size that is not a whole number of MiB is refused before any request", async () => {
-      MS.fakeGlance(server)
+      MS.fakeGlance(servers.server)
       const line = failedWith(await glance(["image-list"], ["--max-response-size", "0.5"]))
       assert.strictEqual(line, `--max-response-size must be a whole number of MiB (at least 1), not "0.5"`)
-      assert.lengthOf(server.requests, 0)
+      assert.lengthOf(servers.server.requests, 0)
     })
 
     it("a big HTML error page gives one line with what it says", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", `/v2/images/${id}`, {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", `/v2/images/${id}`, {
         status: 500,
         headers: { "Content-Type": "text/html" },
         body: `<html><body><h1>500</h1>Proxy exploded${" ".repeat(8 * MiB)}</body></html>`
@@ -165,16 +156,16 @@ describe("glance against a misbehaving server", () => {
     })
 
     it("import-info --timeout 1 with a stalled /versions ends within the timeout", async () => {
-      server.on("GET", "/versions", { hang: true })
+      servers.server.on("GET", "/versions", { hang: true })
       const line = failedWith(await glance(["import-info"], ["--timeout", "1"]))
-      assert.strictEqual(line, `The Image API at ${server.url}/versions did not answer within 1s`)
+      assert.strictEqual(line, `The Image API at ${servers.server.url}/versions did not answer within 1s`)
     })
 
     it("a stalled Identity service ends within --timeout", async () => {
-      server.on("POST", "/v3/auth/tokens", { hang: true })
+      servers.server.on("POST", "/v3/auth/tokens", { hang: true })
       const result = await runGlance(undefined, [
         "--os-auth-url",
-        `${server.url}/v3`,
+        `${servers.server.url}/v3`,
         "--os-username",
         "alice",
         "--os-password",
@@ -186,47 +177,50 @@ describe("glance against a misbehaving server", () => {
         "image-list"
       ], { timeout: 60_000 })
       const line = failedWith(result)
-      assert.strictEqual(line, `The Identity service at ${server.url}/v3/auth/tokens did not answer within 1s`)
+      assert.strictEqual(line, `The Identity service at ${servers.server.url}/v3/auth/tokens did not answer within 1s`)
       assert.notInclude(result.stderr, "pw-SECRET-cli")
     })
 
     it("a listing that stalls ends after --timeout x attempts, naming them", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", { hang: true })
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", { hang: true })
       const line = failedWith(await glance(["image-list"], ["--timeout", "1"]))
-      assert.strictEqual(line, `The Image API at ${server.url}/v2/images did not answer within 1s (after 4 attempts)`)
-      assert.lengthOf(requestsTo(server, "GET", "/v2/images"), 4)
+      assert.strictEqual(
+        line,
+        `The Image API at ${servers.server.url}/v2/images did not answer within 1s (after 4 attempts)`
+      )
+      assert.lengthOf(requestsTo(servers.server, "GET", "/v2/images"), 4)
     })
   })
 
   describe("pagination", () => {
     it("a next that points to itself: one line, after one request", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", (r) => ({ json: { images: [MS.image()], next: r.url } }))
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", (r) => ({ json: { images: [MS.image()], next: r.url } }))
       const line = failedWith(await glance(["image-list"]))
-      const first = requestsTo(server, "GET", "/v2/images")[0]!
+      const first = requestsTo(servers.server, "GET", "/v2/images")[0]!
       assert.strictEqual(
         line,
-        `GET ${server.url}/v2/images answered a next link that was requested before, "${server.url}${first.url}": the listing would never end`
+        `GET ${servers.server.url}/v2/images answered a next link that was requested before, "${servers.server.url}${first.url}": the listing would never end`
       )
-      assert.lengthOf(requestsTo(server, "GET", "/v2/images"), 1)
+      assert.lengthOf(requestsTo(servers.server, "GET", "/v2/images"), 1)
     })
   })
 
   describe("errors", () => {
     it("a body that does not decode names the field, on one short line", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", `/v2/images/${id}`, { json: MS.image({ status: 5 }) })
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", `/v2/images/${id}`, { json: MS.image({ status: 5 }) })
       const line = failedWith(await glance(["image-show", id]))
       assert.strictEqual(
         line,
-        `GET ${server.url}/v2/images/${id} answered a body that is not what the Image API documents: status: expected string, not 5`
+        `GET ${servers.server.url}/v2/images/${id} answered a body that is not what the Image API documents: status: expected string, not 5`
       )
     })
 
     it("an answer that is not valid HTTP is said in words", async () => {
-      MS.fakeGlance(server)
-      server.on("GET", "/v2/images", { raw: "HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n{}" })
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/images", { raw: "HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n{}" })
       const line = failedWith(await glance(["image-list"], ["--timeout", "2"]))
       assert.notMatch(line, /HPE_|ERR_/)
       assert.include(line, "the server's Content-Length is not valid")

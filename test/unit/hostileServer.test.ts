@@ -12,7 +12,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -32,33 +32,14 @@ import * as NodeGlanceHttp from "../../src/node/httpClient.js"
 import * as Schemas from "../../src/Schemas.js"
 import * as Tasks from "../../src/Tasks.js"
 import * as MS from "../support/misbehavingServer.js"
+import { serverPair } from "../support/serverPair.js"
 
 const token = "tok-SECRET-hostile-0123456789"
 const password = "pw-SECRET-hostile-9876543210"
 const id = "6a4cbf5c-1d3c-4d4f-9a7e-3f2b8c1d0e01"
 const MiB = 1024 * 1024
 
-let server: MS.MisbehavingServer
-let other: MS.MisbehavingServer
-/** The server's body bytes sent before the test (the count runs across tests). */
-let sentBefore = 0
-
-beforeAll(async () => {
-  server = await MS.start()
-  other = await MS.start({ host: "127.0.0.2" })
-})
-afterAll(async () => {
-  await server.close()
-  await other.close()
-})
-beforeEach(() => {
-  sentBefore = server.bytesSent
-  server.reset()
-  other.reset()
-  // Whatever reaches the second host is answered as a success would be: only the record tells.
-  other.on(undefined, /.*/, { json: { images: [], tasks: [], namespaces: [] } })
-})
-
+const servers = serverPair()
 /** The platform's clients that read bodies as they arrive, and the CLI's own. */
 const streaming: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["NodeHttpClient", NodeHttpClient.layer],
@@ -83,7 +64,7 @@ const attempt = <A, E>(
       effect.pipe(
         Effect.provide(
           GlanceClient.layer(
-            { token: Redacted.make(token), imageUrl: server.url, timeout: 2, ...settings },
+            { token: Redacted.make(token), imageUrl: servers.server.url, timeout: 2, ...settings },
             { retries: 0, retryBase: "10 millis", ...options }
           ).pipe(Layer.provide(http))
         )
@@ -196,25 +177,31 @@ describe("rule 1: links stay on the endpoint", () => {
     describe(clientName, () => {
       for (const family of families) {
         it(`${family.name}: a Location on another host is refused, naming it; nothing is sent there`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, { status: 302, headers: { Location: `${other.url}${family.path}` } })
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, {
+            status: 302,
+            headers: { Location: `${servers.other.url}${family.path}` }
+          })
           const error = failure(await attempt(family.read, http))
           assert.strictEqual(error._tag, "BadResponse")
-          assert.include(error.message, `a redirect to "${other.url}${family.path}", refused: it leads to ${other.url}`)
+          assert.include(
+            error.message,
+            `a redirect to "${servers.other.url}${family.path}", refused: it leads to ${servers.other.url}`
+          )
           assert.include(error.message, "nothing was sent there")
-          assert.lengthOf(other.requests, 0)
-          assert.lengthOf(requestsTo(server, "GET", family.path), 1)
+          assert.lengthOf(servers.other.requests, 0)
+          assert.lengthOf(requestsTo(servers.server, "GET", family.path), 1)
         })
 
         it(`${family.name}: a Location on the endpoint is followed with the token`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, { status: 302, headers: { Location: `${family.path}?moved=1` } }, {
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, { status: 302, headers: { Location: `${family.path}?moved=1` } }, {
             times: 1
           })
-          server.on("GET", family.path, family.good)
+          servers.server.on("GET", family.path, family.good)
           const result = await attempt(family.read, http)
           assert.isTrue(Either.isRight(result), JSON.stringify(result))
-          const seen = requestsTo(server, "GET", family.path)
+          const seen = requestsTo(servers.server, "GET", family.path)
           assert.deepStrictEqual(seen.map((r) => r.query.get("moved")), [null, "1"])
           assert.strictEqual(seen[1]!.headers["x-auth-token"], token)
         })
@@ -223,28 +210,28 @@ describe("rule 1: links stay on the endpoint", () => {
   }
 
   it("a redirect to the endpoint's origin but outside its path prefix is refused", async () => {
-    MS.fakeGlance(server)
-    server.first("GET", `/image/v2/images/${id}`, { status: 301, headers: { Location: `/v2/images/${id}` } })
+    MS.fakeGlance(servers.server)
+    servers.server.first("GET", `/image/v2/images/${id}`, { status: 301, headers: { Location: `/v2/images/${id}` } })
     const error = failure(
       await attempt(Effect.flatMap(Images.Images, (s) => s.get(id)), NodeHttpClient.layer, {
-        imageUrl: `${server.url}/image`
+        imageUrl: `${servers.server.url}/image`
       })
     )
     assert.strictEqual(error._tag, "BadResponse")
     assert.include(error.message, `its path "/v2/images/${id}" is outside the endpoint's /image/`)
-    assert.lengthOf(requestsTo(server, "GET", `/v2/images/${id}`), 0)
+    assert.lengthOf(requestsTo(servers.server, "GET", `/v2/images/${id}`), 0)
   })
 
   it("a Location with user info is refused and the user info is not repeated", async () => {
-    MS.fakeGlance(server)
-    server.first("GET", `/v2/images/${id}`, {
+    MS.fakeGlance(servers.server)
+    servers.server.first("GET", `/v2/images/${id}`, {
       status: 307,
-      headers: { Location: `http://admin:hunter2-secret@${server.host}:${server.port}/v2/images/${id}` }
+      headers: { Location: `http://admin:hunter2-secret@${servers.server.host}:${servers.server.port}/v2/images/${id}` }
     })
     const error = failure(await attempt(Effect.flatMap(Images.Images, (s) => s.get(id)), NodeHttpClient.layer))
     assert.include(error.message, "it carries user info")
     assert.notInclude(error.message, "hunter2")
-    assert.lengthOf(requestsTo(server, "GET", `/v2/images/${id}`), 1)
+    assert.lengthOf(requestsTo(servers.server, "GET", `/v2/images/${id}`), 1)
   })
 })
 
@@ -253,8 +240,8 @@ describe("rule 2: only 2xx is success", () => {
     describe(clientName, () => {
       for (const family of families) {
         it(`${family.name}: ${family.write.method} answered 302 is an error naming the Location; nothing followed`, async () => {
-          MS.fakeGlance(server)
-          server.first(family.write.method, family.write.path, {
+          MS.fakeGlance(servers.server)
+          servers.server.first(family.write.method, family.write.path, {
             status: 302,
             headers: { Location: `${family.write.path}/elsewhere` }
           })
@@ -262,26 +249,26 @@ describe("rule 2: only 2xx is success", () => {
           assert.strictEqual(error._tag, "BadResponse")
           assert.strictEqual(
             error.message,
-            `${family.write.method} ${server.url}${family.write.path} answered 302, a redirect to "${family.write.path}/elsewhere", which is not followed for a ${family.write.method} request`
+            `${family.write.method} ${servers.server.url}${family.write.path} answered 302, a redirect to "${family.write.path}/elsewhere", which is not followed for a ${family.write.method} request`
           )
-          assert.lengthOf(server.requests.filter((r) => r.path.endsWith("/elsewhere")), 0)
+          assert.lengthOf(servers.server.requests.filter((r) => r.path.endsWith("/elsewhere")), 0)
         })
 
         it(`${family.name}: 100 Continue and 103 Early Hints before the answer are skipped`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, { ...family.good, interim: [{ status: 100 }, { status: 103 }] })
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, { ...family.good, interim: [{ status: 100 }, { status: 103 }] })
           const result = await attempt(family.read, http)
           assert.isTrue(Either.isRight(result), JSON.stringify(result))
         })
 
         it(`${family.name}: a 300 is not an answer (only /versions answers 300)`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, { status: 300, json: { choices: [] } })
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, { status: 300, json: { choices: [] } })
           const error = failure(await attempt(family.read, http))
           assert.strictEqual(error._tag, "BadResponse")
           assert.strictEqual(
             error.message,
-            `GET ${server.url}${family.path} answered 300, a redirection that is not followed`
+            `GET ${servers.server.url}${family.path} answered 300, a redirection that is not followed`
           )
         })
       }
@@ -289,12 +276,12 @@ describe("rule 2: only 2xx is success", () => {
   }
 
   it("a redirect loop ends after 5 redirects, naming the last Location", async () => {
-    MS.fakeGlance(server)
-    server.first("GET", `/v2/images/${id}`, { status: 302, headers: { Location: `/v2/images/${id}` } })
+    MS.fakeGlance(servers.server)
+    servers.server.first("GET", `/v2/images/${id}`, { status: 302, headers: { Location: `/v2/images/${id}` } })
     const error = failure(await attempt(Effect.flatMap(Images.Images, (s) => s.get(id)), NodeHttpClient.layer))
     assert.strictEqual(error._tag, "BadResponse")
     assert.include(error.message, `answered 302, a redirect to "/v2/images/${id}", after 5 redirects already`)
-    assert.lengthOf(requestsTo(server, "GET", `/v2/images/${id}`), 6)
+    assert.lengthOf(requestsTo(servers.server, "GET", `/v2/images/${id}`), 6)
   })
 })
 
@@ -303,8 +290,8 @@ describe("rule 3: bounds", () => {
     describe(clientName, () => {
       for (const family of families) {
         it(`${family.name}: an endless JSON answer stops at the cap, naming it; the body is read no further`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, {
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, {
             headers: { "Content-Type": "application/json" },
             body: { endless: true, fill: 0x20 },
             framing: "chunked"
@@ -313,15 +300,15 @@ describe("rule 3: bounds", () => {
           assert.strictEqual(error._tag, "BadResponse")
           assert.strictEqual(
             error.message,
-            `GET ${server.url}${family.path} answered more than 256 KiB, the cap on an answer that is not image data (set maxResponseSize, --max-response-size in the CLI, to allow more)`
+            `GET ${servers.server.url}${family.path} answered more than 256 KiB, the cap on an answer that is not image data (set maxResponseSize, --max-response-size in the CLI, to allow more)`
           )
           // What the server could push into the socket buffers before the client closed it.
-          assert.isBelow(server.bytesSent - sentBefore, 16 * MiB)
+          assert.isBelow(servers.server.bytesSent - servers.sentBefore, 16 * MiB)
         })
 
         it(`${family.name}: an endless error body is read to a few KiB; the error says what the server said`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, {
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, {
             status: 500,
             headers: { "Content-Type": "text/html" },
             body: { endless: true, fill: 0x78 },
@@ -330,13 +317,13 @@ describe("rule 3: bounds", () => {
           const error = failure(await attempt(family.read, http))
           assert.strictEqual(error._tag, "HttpError")
           assert.isBelow(error.message.length, 600)
-          assert.isBelow(server.bytesSent - sentBefore, 16 * MiB)
+          assert.isBelow(servers.server.bytesSent - servers.sentBefore, 16 * MiB)
         })
       }
 
       it("a JSON answer whose Content-Length is over the cap is refused before it is read", async () => {
-        MS.fakeGlance(server)
-        server.first("GET", "/v2/images", {
+        MS.fakeGlance(servers.server)
+        servers.server.first("GET", "/v2/images", {
           headers: { "Content-Type": "application/json", "Content-Length": String(64 * MiB) },
           body: { size: 64 * MiB, fill: 0x20 },
           drip: { bytes: 64 * 1024, everyMs: 5 }
@@ -346,7 +333,7 @@ describe("rule 3: bounds", () => {
         )
         assert.strictEqual(error._tag, "BadResponse")
         assert.include(error.message, "answered more than 16 MiB, the cap")
-        assert.isBelow(server.bytesSent - sentBefore, 16 * MiB)
+        assert.isBelow(servers.server.bytesSent - servers.sentBefore, 16 * MiB)
       })
     })
   }
@@ -355,8 +342,8 @@ describe("rule 3: bounds", () => {
     describe(clientName, () => {
       for (const family of families) {
         it(`${family.name}: a body that stalls is a TransportError after timeout x attempts`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, {
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, {
             headers: { "Content-Type": "application/json", "Content-Length": "100" },
             body: "{\"a\":",
             stallAfter: 5
@@ -371,19 +358,19 @@ describe("rule 3: bounds", () => {
               ? /^The answer of the Image API at \S+ stalled: no data for 300ms \(after 2 attempts\)$/
               : /^(The Image API at \S+ did not answer within|The answer of the Image API at \S+ stalled: no data for) 300ms \(after 2 attempts\)$/
           )
-          assert.lengthOf(requestsTo(server, "GET", family.path), 2)
+          assert.lengthOf(requestsTo(servers.server, "GET", family.path), 2)
         })
 
         it(`${family.name}: no answer at all is a TransportError after timeout x attempts`, async () => {
-          MS.fakeGlance(server)
-          server.first("GET", family.path, { hang: true })
+          MS.fakeGlance(servers.server)
+          servers.server.first("GET", family.path, { hang: true })
           const error = failure(await attempt(family.read, http, { timeout: 0.3 }, { retries: 1 }))
           assert.strictEqual(error._tag, "TransportError")
           assert.strictEqual(
             error.message,
-            `The Image API at ${server.url}${family.path} did not answer within 300ms (after 2 attempts)`
+            `The Image API at ${servers.server.url}${family.path} did not answer within 300ms (after 2 attempts)`
           )
-          assert.lengthOf(requestsTo(server, "GET", family.path), 2)
+          assert.lengthOf(requestsTo(servers.server, "GET", family.path), 2)
         })
       }
     })
@@ -438,59 +425,66 @@ describe("rule 1 and 4: pagination", () => {
     describe(clientName, () => {
       for (const listing of listings) {
         it(`${listing.name}: a next on another host is refused after the page that gave it; nothing is sent there`, async () => {
-          MS.fakeGlance(server)
-          server.on("GET", listing.path, { json: listing.page(`${other.url}${listing.path}?marker=x`, 1) })
+          MS.fakeGlance(servers.server)
+          servers.server.on("GET", listing.path, {
+            json: listing.page(`${servers.other.url}${listing.path}?marker=x`, 1)
+          })
           const { end, items } = await drain(listing.list, http)
           assert.lengthOf(items, 1)
           const error = failure(end)
           assert.strictEqual(error._tag, "BadResponse")
           assert.include(
             error.message,
-            `answered a next link "${other.url}${listing.path}?marker=x" that is refused: it leads to ${other.url}`
+            `answered a next link "${servers.other.url}${listing.path}?marker=x" that is refused: it leads to ${servers.other.url}`
           )
-          assert.lengthOf(other.requests, 0)
-          assert.lengthOf(requestsTo(server, "GET", listing.path), 1)
+          assert.lengthOf(servers.other.requests, 0)
+          assert.lengthOf(requestsTo(servers.server, "GET", listing.path), 1)
         })
 
         it(`${listing.name}: the issue's "@host:port/…" next is a path on the endpoint, never the second host`, async () => {
-          MS.fakeGlance(server)
-          server.on("GET", listing.path, { json: listing.page(`@${other.host}:${other.port}${listing.path}`, 1) })
+          MS.fakeGlance(servers.server)
+          servers.server.on("GET", listing.path, {
+            json: listing.page(`@${servers.other.host}:${servers.other.port}${listing.path}`, 1)
+          })
           const { end } = await drain(listing.list, http)
           assert.strictEqual(failure(end)._tag, "NotFound")
-          assert.lengthOf(other.requests, 0)
-          assert.lengthOf(requestsTo(server, "GET", `/@${other.host}:${other.port}${listing.path}`), 1)
+          assert.lengthOf(servers.other.requests, 0)
+          assert.lengthOf(
+            requestsTo(servers.server, "GET", `/@${servers.other.host}:${servers.other.port}${listing.path}`),
+            1
+          )
         })
 
         it(`${listing.name}: an absolute next on the endpoint is followed`, async () => {
-          MS.fakeGlance(server)
-          server.on("GET", listing.path, (r) => ({
+          MS.fakeGlance(servers.server)
+          servers.server.on("GET", listing.path, (r) => ({
             json: r.query.get("marker") === null
-              ? listing.page(`${server.url}${listing.path}?limit=1&marker=a`, 1)
+              ? listing.page(`${servers.server.url}${listing.path}?limit=1&marker=a`, 1)
               : listing.page(undefined, 2)
           }))
           const { end, items } = await drain(listing.list, http)
           assert.isTrue(Either.isRight(end), JSON.stringify(end))
           assert.lengthOf(items, 2)
-          assert.lengthOf(requestsTo(server, "GET", listing.path), 2)
+          assert.lengthOf(requestsTo(servers.server, "GET", listing.path), 2)
         })
 
         it(`${listing.name}: a next that points to itself is refused after one request`, async () => {
-          MS.fakeGlance(server)
-          server.on("GET", listing.path, { json: listing.page(`${listing.path}?limit=1`, 1) })
+          MS.fakeGlance(servers.server)
+          servers.server.on("GET", listing.path, { json: listing.page(`${listing.path}?limit=1`, 1) })
           const { end, items } = await drain(listing.list, http)
           assert.lengthOf(items, 1)
           const error = failure(end)
           assert.strictEqual(error._tag, "BadResponse")
           assert.strictEqual(
             error.message,
-            `GET ${server.url}${listing.path} answered a next link that was requested before, "${server.url}${listing.path}?limit=1": the listing would never end`
+            `GET ${servers.server.url}${listing.path} answered a next link that was requested before, "${servers.server.url}${listing.path}?limit=1": the listing would never end`
           )
-          assert.lengthOf(requestsTo(server, "GET", listing.path), 1)
+          assert.lengthOf(requestsTo(servers.server, "GET", listing.path), 1)
         })
 
         it(`${listing.name}: a cycle of two pages is refused after two requests`, async () => {
-          MS.fakeGlance(server)
-          server.on("GET", listing.path, (r) => ({
+          MS.fakeGlance(servers.server)
+          servers.server.on("GET", listing.path, (r) => ({
             json: r.query.get("marker") === "b"
               ? listing.page(`${listing.path}?limit=1&marker=a`, 2)
               : listing.page(`${listing.path}?limit=1&marker=b`, 1)
@@ -498,17 +492,21 @@ describe("rule 1 and 4: pagination", () => {
           const first = await drain(listing.list, http)
           // The first request has no marker: page 1 → b → a → b (seen).
           assert.strictEqual(failure(first.end)._tag, "BadResponse")
-          assert.lengthOf(requestsTo(server, "GET", listing.path), 3)
+          assert.lengthOf(requestsTo(servers.server, "GET", listing.path), 3)
           assert.lengthOf(first.items, 3)
         })
 
         it(`${listing.name}: pages are fetched as the stream is read, not ahead`, async () => {
-          MS.fakeGlance(server)
+          MS.fakeGlance(servers.server)
           let n = 0
-          server.on("GET", listing.path, () => ({ json: listing.page(`${listing.path}?limit=1&marker=${++n}`, n) }))
+          servers.server.on(
+            "GET",
+            listing.path,
+            () => ({ json: listing.page(`${listing.path}?limit=1&marker=${++n}`, n) })
+          )
           const result = await attempt(Stream.runCollect(Stream.take(listing.list, 3)), http)
           assert.strictEqual(Chunk.size(Either.getOrThrow(result)), 3)
-          assert.lengthOf(requestsTo(server, "GET", listing.path), 3)
+          assert.lengthOf(requestsTo(servers.server, "GET", listing.path), 3)
         })
       }
     })
@@ -518,8 +516,10 @@ describe("rule 1 and 4: pagination", () => {
 describe("rule 5: errors say what the server did wrong", () => {
   for (const family of families) {
     it(`${family.name}: a body that does not decode names the field`, async () => {
-      MS.fakeGlance(server)
-      server.first("GET", family.path, { json: family.name === "schemas" ? { properties: 5 } : { wrong: true } })
+      MS.fakeGlance(servers.server)
+      servers.server.first("GET", family.path, {
+        json: family.name === "schemas" ? { properties: 5 } : { wrong: true }
+      })
       const error = failure(await attempt(family.read, NodeHttpClient.layer))
       assert.strictEqual(error._tag, "ResponseDecodeError")
       assert.match(
@@ -532,20 +532,20 @@ describe("rule 5: errors say what the server did wrong", () => {
   }
 
   it("a body that is not JSON says so, with its Content-Type escaped (U+202E arrives as latin1 bytes)", async () => {
-    MS.fakeGlance(server)
-    server.first("GET", `/v2/images/${id}`, { headers: { "Content-Type": "text/html\u202e" }, body: "<html>" })
+    MS.fakeGlance(servers.server)
+    servers.server.first("GET", `/v2/images/${id}`, { headers: { "Content-Type": "text/html\u202e" }, body: "<html>" })
     const error = failure(await attempt(Effect.flatMap(Images.Images, (s) => s.get(id)), NodeHttpClient.layer))
     assert.strictEqual(error._tag, "ResponseDecodeError")
     assert.strictEqual(
       error.message,
-      `GET ${server.url}/v2/images/${id} answered a body that is not what the Image API documents: it is not JSON (Content-Type "text/html\u00e2\\u0080\u00ae")`
+      `GET ${servers.server.url}/v2/images/${id} answered a body that is not what the Image API documents: it is not JSON (Content-Type "text/html\u00e2\\u0080\u00ae")`
     )
   })
 
   for (const [clientName, http] of clients) {
     it(`${clientName}: an answer that is not valid HTTP is named in words, not by a parser code`, async () => {
-      MS.fakeGlance(server)
-      server.first("GET", `/v2/images/${id}`, { raw: "HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n{}" })
+      MS.fakeGlance(servers.server)
+      servers.server.first("GET", `/v2/images/${id}`, { raw: "HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n{}" })
       const error = failure(await attempt(Effect.flatMap(Images.Images, (s) => s.get(id)), http))
       assert.strictEqual(error._tag, "TransportError")
       assert.notMatch(error.message, /HPE_|ERR_/)
@@ -553,8 +553,8 @@ describe("rule 5: errors say what the server did wrong", () => {
     })
 
     it(`${clientName}: a connection closed in the middle of the answer is named in words`, async () => {
-      MS.fakeGlance(server)
-      server.first("GET", `/v2/images/${id}`, {
+      MS.fakeGlance(servers.server)
+      servers.server.first("GET", `/v2/images/${id}`, {
         headers: { "Content-Type": "application/json", "Content-Length": "1000" },
         body: "{\"id\":",
         cutAfter: 6
@@ -571,24 +571,24 @@ describe("the endpoint's GET /versions", () => {
 
   for (const [clientName, http] of clients) {
     it(`${clientName}: a stalled /versions ends within the timeout`, async () => {
-      server.on("GET", "/versions", { hang: true })
+      servers.server.on("GET", "/versions", { hang: true })
       const error = failure(await attempt(versionsUsed, http, { timeout: 0.3 }))
       assert.strictEqual(error._tag, "TransportError")
-      assert.strictEqual(error.message, `The Image API at ${server.url}/versions did not answer within 300ms`)
+      assert.strictEqual(error.message, `The Image API at ${servers.server.url}/versions did not answer within 300ms`)
     })
 
     it(`${clientName}: a redirect of /versions to another host is refused; nothing is sent there`, async () => {
-      server.on("GET", "/versions", { status: 302, headers: { Location: `${other.url}/versions` } })
+      servers.server.on("GET", "/versions", { status: 302, headers: { Location: `${servers.other.url}/versions` } })
       const error = failure(await attempt(versionsUsed, http))
       assert.strictEqual(error._tag, "BadResponse")
-      assert.include(error.message, `a redirect to "${other.url}/versions", refused`)
-      assert.lengthOf(other.requests, 0)
+      assert.include(error.message, `a redirect to "${servers.other.url}/versions", refused`)
+      assert.lengthOf(servers.other.requests, 0)
     })
   }
 
   for (const [clientName, http] of streaming) {
     it(`${clientName}: an endless /versions stops at the cap`, async () => {
-      server.on("GET", "/versions", {
+      servers.server.on("GET", "/versions", {
         status: 300,
         headers: { "Content-Type": "application/json" },
         body: { endless: true, fill: 0x20 },
@@ -596,8 +596,8 @@ describe("the endpoint's GET /versions", () => {
       })
       const error = failure(await attempt(versionsUsed, http, { maxResponseSize: 1 }))
       assert.strictEqual(error._tag, "BadResponse")
-      assert.include(error.message, `GET ${server.url}/versions answered more than 1 MiB, the cap`)
-      assert.isBelow(server.bytesSent - sentBefore, 16 * MiB)
+      assert.include(error.message, `GET ${servers.server.url}/versions answered more than 1 MiB, the cap`)
+      assert.isBelow(servers.server.bytesSent - servers.sentBefore, 16 * MiB)
     })
   }
 })
@@ -630,53 +630,61 @@ describe("Keystone", () => {
   for (const [clientName, http] of clients) {
     describe(clientName, () => {
       it("a stalled Identity service ends within the timeout", async () => {
-        server.on("POST", "/v3/auth/tokens", { hang: true })
-        const error = failure(await keystoneRun(login, http, { ...settings(`${server.url}/v3`), timeout: 0.3 }))
+        servers.server.on("POST", "/v3/auth/tokens", { hang: true })
+        const error = failure(await keystoneRun(login, http, { ...settings(`${servers.server.url}/v3`), timeout: 0.3 }))
         assert.strictEqual(error._tag, "TransportError")
         assert.strictEqual(
           error.message,
-          `The Identity service at ${server.url}/v3/auth/tokens did not answer within 300ms`
+          `The Identity service at ${servers.server.url}/v3/auth/tokens did not answer within 300ms`
         )
       })
 
       it("a login answered 302 is refused naming the Location; the password goes nowhere else", async () => {
-        server.on("POST", "/v3/auth/tokens", { status: 302, headers: { Location: `${other.url}/v3/auth/tokens` } })
-        const error = failure(await keystoneRun(login, http, settings(`${server.url}/v3`)))
+        servers.server.on("POST", "/v3/auth/tokens", {
+          status: 302,
+          headers: { Location: `${servers.other.url}/v3/auth/tokens` }
+        })
+        const error = failure(await keystoneRun(login, http, settings(`${servers.server.url}/v3`)))
         assert.strictEqual(error._tag, "AuthenticationError")
         assert.strictEqual(
           error.message,
-          `POST ${server.url}/v3/auth/tokens answered 302, a redirect to "${other.url}/v3/auth/tokens", which is not followed for a POST request`
+          `POST ${servers.server.url}/v3/auth/tokens answered 302, a redirect to "${servers.other.url}/v3/auth/tokens", which is not followed for a POST request`
         )
-        assert.lengthOf(other.requests, 0)
-        assert.lengthOf(requestsTo(server, "POST", "/v3/auth/tokens"), 1)
+        assert.lengthOf(servers.other.requests, 0)
+        assert.lengthOf(requestsTo(servers.server, "POST", "/v3/auth/tokens"), 1)
       })
 
       it("a discovered version link on another host is not followed: the version is asked for under the auth URL", async () => {
-        server.on("GET", "/identity/", {
+        servers.server.on("GET", "/identity/", {
           status: 300,
-          json: { versions: { values: [{ id: "v3.14", links: [{ rel: "self", href: `${other.url}/identity/v3/` }] }] } }
+          json: {
+            versions: { values: [{ id: "v3.14", links: [{ rel: "self", href: `${servers.other.url}/identity/v3/` }] }] }
+          }
         })
-        server.on("POST", "/identity/v3/auth/tokens", token201)
-        const result = await keystoneRun(login, http, settings(`${server.url}/identity/`))
+        servers.server.on("POST", "/identity/v3/auth/tokens", token201)
+        const result = await keystoneRun(login, http, settings(`${servers.server.url}/identity/`))
         assert.isTrue(Either.isRight(result), JSON.stringify(result))
-        assert.lengthOf(other.requests, 0)
-        assert.lengthOf(requestsTo(server, "POST", "/identity/v3/auth/tokens"), 1)
+        assert.lengthOf(servers.other.requests, 0)
+        assert.lengthOf(requestsTo(servers.server, "POST", "/identity/v3/auth/tokens"), 1)
       })
 
       it("a discovery redirected to another host is refused; nothing is sent there", async () => {
-        server.on("GET", "/", { status: 301, headers: { Location: `${other.url}/` } })
-        const error = failure(await keystoneRun(login, http, settings(`${server.url}/`)))
+        servers.server.on("GET", "/", { status: 301, headers: { Location: `${servers.other.url}/` } })
+        const error = failure(await keystoneRun(login, http, settings(`${servers.server.url}/`)))
         assert.strictEqual(error._tag, "AuthenticationError")
-        assert.include(error.message, `a redirect to "${other.url}/", refused: it leads to ${other.url}`)
-        assert.lengthOf(other.requests, 0)
+        assert.include(
+          error.message,
+          `a redirect to "${servers.other.url}/", refused: it leads to ${servers.other.url}`
+        )
+        assert.lengthOf(servers.other.requests, 0)
       })
 
       it("a token body that does not decode names the field", async () => {
-        server.on("POST", "/v3/auth/tokens", { ...token201, json: { token: { catalog: [] } } })
-        const error = failure(await keystoneRun(login, http, settings(`${server.url}/v3`)))
+        servers.server.on("POST", "/v3/auth/tokens", { ...token201, json: { token: { catalog: [] } } })
+        const error = failure(await keystoneRun(login, http, settings(`${servers.server.url}/v3`)))
         assert.strictEqual(
           error.message,
-          `The Identity service at ${server.url}/v3/auth/tokens answered with an unexpected body: token.expires_at is missing`
+          `The Identity service at ${servers.server.url}/v3/auth/tokens answered with an unexpected body: token.expires_at is missing`
         )
       })
     })
@@ -684,24 +692,26 @@ describe("Keystone", () => {
 
   for (const [clientName, http] of streaming) {
     it(`${clientName}: an endless token body stops at the cap`, async () => {
-      server.on("POST", "/v3/auth/tokens", {
+      servers.server.on("POST", "/v3/auth/tokens", {
         ...token201,
         json: undefined,
         body: { endless: true, fill: 0x20 },
         framing: "chunked"
       })
-      const error = failure(await keystoneRun(login, http, { ...settings(`${server.url}/v3`), maxResponseSize: 1 }))
+      const error = failure(
+        await keystoneRun(login, http, { ...settings(`${servers.server.url}/v3`), maxResponseSize: 1 })
+      )
       assert.strictEqual(error._tag, "AuthenticationError")
-      assert.include(error.message, `POST ${server.url}/v3/auth/tokens answered more than 1 MiB, the cap`)
-      assert.isBelow(server.bytesSent - sentBefore, 16 * MiB)
+      assert.include(error.message, `POST ${servers.server.url}/v3/auth/tokens answered more than 1 MiB, the cap`)
+      assert.isBelow(servers.server.bytesSent - servers.sentBefore, 16 * MiB)
     })
 
     it(`${clientName}: an endless error body of the Identity service is read to a few KiB`, async () => {
-      server.on("POST", "/v3/auth/tokens", { status: 500, body: { endless: true }, framing: "close" })
-      const error = failure(await keystoneRun(login, http, settings(`${server.url}/v3`)))
+      servers.server.on("POST", "/v3/auth/tokens", { status: 500, body: { endless: true }, framing: "close" })
+      const error = failure(await keystoneRun(login, http, settings(`${servers.server.url}/v3`)))
       assert.strictEqual(error._tag, "AuthenticationError")
-      assert.include(error.message, `The Identity service at ${server.url}/v3/auth/tokens answered 500`)
-      assert.isBelow(server.bytesSent - sentBefore, 16 * MiB)
+      assert.include(error.message, `The Identity service at ${servers.server.url}/v3/auth/tokens answered 500`)
+      assert.isBelow(servers.server.bytesSent - servers.sentBefore, 16 * MiB)
     })
   }
 })
