@@ -207,6 +207,66 @@ describe("glance against a misbehaving server", () => {
     })
   })
 
+  describe("every service family", () => {
+    it("task-list: a next on another host is refused; nothing is sent there", async () => {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/tasks", {
+        json: { tasks: [{ id: "t-1", type: "import", status: "success" }], next: `${servers.other.url}/v2/tasks` }
+      })
+      const line = failedWith(await glance(["task-list"]))
+      assert.include(line, `answered a next link "${servers.other.url}/v2/tasks" that is refused`)
+      assert.lengthOf(servers.other.requests, 0)
+    })
+
+    it("md-namespace-list: a next that points to itself is stopped after one request", async () => {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/metadefs/namespaces", (r) => ({
+        json: { namespaces: [{ namespace: "ns-1" }], next: r.url }
+      }))
+      const line = failedWith(await glance(["md-namespace-list"]))
+      assert.include(line, "answered a next link that was requested before")
+      assert.lengthOf(requestsTo(servers.server, "GET", "/v2/metadefs/namespaces"), 1)
+    })
+
+    it("member-delete answered 302: exit 1 naming the Location, nothing followed", async () => {
+      MS.fakeGlance(servers.server, [MS.image()])
+      servers.server.on("DELETE", `/v2/images/${id}/members/p-1`, { status: 302, headers: { Location: "/x" } })
+      const line = failedWith(await glance(["member-delete", id, "p-1"]))
+      assert.include(line, `answered 302, a redirect to "/x", which is not followed for a DELETE request`)
+      assert.lengthOf(requestsTo(servers.server, "GET", "/x"), 0)
+    })
+
+    it("cache-queue answered 302: exit 1, nothing followed", async () => {
+      MS.fakeGlance(servers.server, [MS.image()])
+      servers.server.on("PUT", `/v2/cache/${id}`, { status: 302, headers: { Location: `${servers.other.url}/x` } })
+      const result = await glance(["cache-queue", id])
+      assert.strictEqual(result.status, 1, result.stderr)
+      assert.lengthOf(servers.other.requests, 0)
+      assert.lengthOf(requestsTo(servers.server, "PUT", `/v2/cache/${id}`), 1)
+    })
+
+    it("explain image: the schema redirected to another host is refused; nothing is sent there", async () => {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/schemas/image", {
+        status: 302,
+        headers: { Location: `${servers.other.url}/v2/schemas/image` }
+      })
+      const line = failedWith(await glance(["explain", "image"]))
+      assert.include(line, `a redirect to "${servers.other.url}/v2/schemas/image", refused`)
+      assert.lengthOf(servers.other.requests, 0)
+    })
+
+    it("import-info: an answer over the cap is refused naming it", async () => {
+      MS.fakeGlance(servers.server)
+      servers.server.on("GET", "/v2/info/import", {
+        headers: { "Content-Type": "application/json" },
+        body: { size: 2 * MiB, fill: 0x20 }
+      })
+      const line = failedWith(await glance(["import-info"], ["--max-response-size", "1"]))
+      assert.include(line, `GET ${servers.server.url}/v2/info/import answered more than 1 MiB, the cap`)
+    })
+  })
+
   describe("errors", () => {
     it("a body that does not decode names the field, on one short line", async () => {
       MS.fakeGlance(servers.server)
