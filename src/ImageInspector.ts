@@ -136,7 +136,7 @@ const report = (
   extra: { size: number | undefined; compression: Compression | undefined; decompressed: boolean; bytesRead: number }
 ): Report => {
   const problems = [...f.problems]
-  if (f.virtualSize !== undefined && f.virtualSize > maxVirtualSize) {
+  if (f.virtualSize !== undefined && f.virtualSize > maxVirtualSize && !problems.some((p) => p.check === "size")) {
     problems.push({
       check: "size",
       message: `${f.format} header claims a virtual size of ${bytesText(f.virtualSize)}, more than any disk`

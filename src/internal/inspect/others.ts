@@ -94,7 +94,7 @@ export const luks = (r: Pick<Reader<unknown>, "size">, head: Uint8Array): Facts 
 
 const sector = 2048
 const descriptorsAt = 16 * sector
-/** The most volume descriptors read looking for the primary one or the end of the set. */
+/** The most volume descriptors read: the ISO 9660 set, then UDF's recognition sequence after it. */
 const maxDescriptors = 16
 
 /**
@@ -110,7 +110,6 @@ export const iso = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>) {
     if (hasText(d, 1, "CD001")) {
       kind ??= "ISO 9660"
       if (d[0] === 1 && pvdSize === undefined && d.byteLength >= 132) pvdSize = u32le(d, 80) * u16le(d, 128)
-      if (d[0] === 255) break
     } else if (hasText(d, 1, "BEA01") || hasText(d, 1, "NSR02") || hasText(d, 1, "NSR03")) {
       kind = kind === "ISO 9660" ? "ISO 9660 + UDF" : "UDF"
     } else if (!hasText(d, 1, "TEA01") && !hasText(d, 1, "BOOT2") && !hasText(d, 1, "CDW02")) {

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { hasText, printable, u32be, u32le, u64be, u64le } from "./bytes.js"
-import { beyondLimit, facts, type Reader, truncated } from "./model.js"
+import { beyondLimit, bytesText, facts, type Reader, truncated } from "./model.js"
 
 /** "QFI\xfb". */
 export const isQcow = (head: Uint8Array): boolean =>
@@ -86,7 +86,9 @@ export const qcow = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uin
   if (l1Needed > 0x7fffffff || l1Size > (32 * 1048576) / 8 || l1Size < l1Needed) {
     f.problems.push({
       check: "size",
-      message: `qcow2 header claims a virtual size of ${size} bytes that its L1 table (${l1Size} entries) cannot hold`
+      message: `qcow2 header claims a virtual size of ${
+        bytesText(size)
+      } that its L1 table (${l1Size} entries) cannot hold`
     })
   }
   if (cryptMethod === 1) f.encryption = "aes"
