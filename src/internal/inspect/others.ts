@@ -103,20 +103,22 @@ const maxDescriptors = 16
  */
 export const iso = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>) {
   let pvdSize: number | undefined
-  let kind: string | undefined
+  let iso9660 = false
+  let udf = false
   for (let i = 0; i < maxDescriptors; i++) {
     const d = yield* r.read(descriptorsAt + i * sector, sector)
     if (d.byteLength < 7) break
     if (hasText(d, 1, "CD001")) {
-      kind ??= "ISO 9660"
+      iso9660 = true
       if (d[0] === 1 && pvdSize === undefined && d.byteLength >= 132) pvdSize = u32le(d, 80) * u16le(d, 128)
     } else if (hasText(d, 1, "BEA01") || hasText(d, 1, "NSR02") || hasText(d, 1, "NSR03")) {
-      kind = kind === "ISO 9660" ? "ISO 9660 + UDF" : "UDF"
+      udf = true
     } else if (!hasText(d, 1, "TEA01") && !hasText(d, 1, "BOOT2") && !hasText(d, 1, "CDW02")) {
       break
     }
   }
-  if (kind === undefined) return undefined
+  if (!iso9660 && !udf) return undefined
+  const kind = iso9660 && udf ? "ISO 9660 + UDF" : iso9660 ? "ISO 9660" : "UDF"
   const f = facts("iso", "raw")
   f.variant = kind
   const size = r.size()
