@@ -450,11 +450,12 @@ export const checkUpload = (report: Report, upload: UploadCheck): Either.Either<
     )
   }
   if (declared !== undefined && bare && !report.accepts.includes(declared)) {
-    const what = report.variant === undefined ? report.format : `${report.format} (${report.variant})`
     return Either.left(
       new ImageRefused({
         reason: "format",
-        message: `The data is ${what}, not the ${declared} given as its disk format`
+        message: `The data is ${
+          /^[aeiou]/.test(report.format) ? "an" : "a"
+        } ${report.format} image, not the ${declared} given as its disk format`
       })
     )
   }

@@ -63,7 +63,7 @@ const sizeText = (n: number) =>
 const describeData = (r: ImageInspector.Report) => {
   const inner = r.decompressed ? `${r.format} image` : "data"
   const text = r.compression !== undefined ? `${r.compression}-compressed ${inner}` : inner
-  return `${/^[aeiou]/.test(text) ? "an" : "a"} ${text}`
+  return `${/^([aeiou]|xz)/.test(text) ? "an" : "a"} ${text}`
 }
 
 const decompressionFailed = (name: string) => (e: DecompressionError) =>
@@ -110,10 +110,13 @@ export const inspectUpload = <E>(
     }
     if (Either.isLeft(verdict)) {
       const refusal = verdict.left
+      const fix = existing === undefined
+        ? `give --disk-format ${report.accepts[0]}`
+        : `set it with glance image-update --disk-format ${report.accepts[0]} ${existing.id}`
       const hint = refusal.reason === "unsafe"
         ? "--allow-unsafe-image uploads it anyway"
         : report.accepts.length > 0
-        ? `give --disk-format ${report.accepts[0]}, or --no-inspect to upload it as it is`
+        ? `${fix}, or --no-inspect to upload it as it is`
         : "--no-inspect uploads it as it is"
       return yield* new CommandError({ message: `Refusing to upload ${name}: ${lower(refusal.message)} (${hint})` })
     }
