@@ -280,7 +280,7 @@ export const imageInspect = Command.make("image-inspect", {
     yield* printObject(reportRecord(a.file, report), a)
   })).pipe(
     Command.withDescription(
-      "Inspect local image data as the upload commands do: disk format (as Glance names it), virtual size, compression, backing or data file, encryption, and whether it is safe to upload."
+      "Inspect local image data as the upload commands do: format, virtual size, compression, backing or data file, and whether it is safe to upload."
     )
   )
 
