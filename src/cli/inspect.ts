@@ -11,13 +11,13 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { Decompression, type DecompressionError } from "../Decompression.js"
+import { compressions, Decompression, type DecompressionError } from "../Decompression.js"
 import * as ImageInspector from "../ImageInspector.js"
 import * as Images from "../Images.js"
-import * as NodeDecompression from "../node/decompression.js"
 import { CommandError, LocalFileError, UsageError } from "./errors.js"
 import { sequentialFileBlocks, stdinBlocks } from "./localData.js"
 import { formatOptions, printObject } from "./output.js"
@@ -49,6 +49,24 @@ export interface UploadData<E> {
   readonly name: string
   readonly size: number | undefined
   readonly stream: Stream.Stream<Uint8Array, E>
+}
+
+/**
+ * Node's decoders, loaded the first time data is decompressed: every other command (and every
+ * upload of uncompressed data) starts without evaluating them.
+ */
+const NodeDecompression = {
+  layer: Layer.succeed(
+    Decompression,
+    Decompression.of({
+      supports: compressions,
+      decompress: (compression, body) =>
+        Stream.unwrap(
+          Effect.map(Effect.promise(() => import("../node/decompression.js")), (m) =>
+            m.make.decompress(compression, body))
+        )
+    })
+  )
 }
 
 const note = (line: string) => Console.error(`glance: ${line}`)

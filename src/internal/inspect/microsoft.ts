@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { guid, hasText, u16be, u16le, u32be, u32le, u64be, u64le, utf16be } from "./bytes.js"
-import { beyondLimit, bytesText, type Facts, facts, type Reader, truncated } from "./model.js"
+import { beyondLimit, bytesText, cutShort, type Facts, facts, type Reader } from "./model.js"
 
 /** A VHD footer copy at the start (dynamic and differencing disks). */
 export const isVhd = (head: Uint8Array): boolean => hasText(head, 0, "conectix")
@@ -61,10 +61,7 @@ const readFooter = (f: Facts, footer: Uint8Array): number => {
 /** A VHD with its footer copy at the start: a dynamic or differencing disk. */
 export const vhd = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uint8Array) {
   const f = facts("vhd", "vpc")
-  if (head.byteLength < 512) {
-    f.problems.push(truncated("VHD footer", 512, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 512, "VHD footer")) return f
   const type = readFooter(f, head.subarray(0, 512))
   if (type !== vhdDynamic && type !== vhdDifferencing) {
     if (type !== vhdFixed) f.problems.push({ check: "header", message: `VHD disk type ${type} is unknown` })
@@ -76,10 +73,7 @@ export const vhd = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uint
     return f
   }
   const dynamic = yield* r.read(dynamicAt, 1024)
-  if (dynamic.byteLength < 1024) {
-    f.problems.push(truncated("VHD dynamic disk header", 1024, dynamic.byteLength))
-    return f
-  }
+  if (cutShort(f, dynamic, 1024, "VHD dynamic disk header")) return f
   if (!hasText(dynamic, 0, "cxsparse")) {
     f.problems.push({ check: "header", message: "VHD dynamic disk header is missing" })
     return f
@@ -125,24 +119,38 @@ const parentLocator = "A8D35F2D-B30B-454D-ABF7-D3D84834AB0C"
 /** The most region or metadata table entries VHDX allows. */
 const maxEntries = 2047
 
+/**
+ * A VHDX table (the region table, the metadata table): a header with a signature and an entry
+ * count, then that many 32-byte entries. The entries, or undefined with the problem noted.
+ */
+const table = Effect.fnUntraced(function*<E, R>(
+  r: Reader<E, R>,
+  f: Facts,
+  at: number,
+  headerLength: number,
+  signature: string,
+  countOf: (header: Uint8Array) => number,
+  what: string
+) {
+  const header = yield* r.read(at, headerLength)
+  if (cutShort(f, header, headerLength, what)) return undefined
+  if (!hasText(header, 0, signature)) {
+    f.problems.push({ check: "header", message: `${what} signature is missing` })
+    return undefined
+  }
+  const count = countOf(header)
+  if (count > maxEntries) {
+    f.problems.push({ check: "header", message: `${what} claims ${count} entries (at most ${maxEntries})` })
+    return undefined
+  }
+  return yield* r.read(at + headerLength, 32 * count)
+})
+
 /** A VHDX: region table at 192 KiB, its metadata region's table, then the items in it. */
 export const vhdx = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>) {
   const f = facts("vhdx")
-  const regionHeader = yield* r.read(192 * 1024, 16)
-  if (regionHeader.byteLength < 16 || !hasText(regionHeader, 0, "regi")) {
-    f.problems.push(
-      regionHeader.byteLength < 16
-        ? truncated("VHDX region table", 16, regionHeader.byteLength)
-        : { check: "header", message: "VHDX region table signature is missing" }
-    )
-    return f
-  }
-  const regionCount = u32le(regionHeader, 8)
-  if (regionCount > maxEntries) {
-    f.problems.push({ check: "header", message: `VHDX region table claims ${regionCount} entries (at most 2047)` })
-    return f
-  }
-  const regions = yield* r.read(192 * 1024 + 16, 32 * regionCount)
+  const regions = yield* table(r, f, 192 * 1024, 16, "regi", (h) => u32le(h, 8), "VHDX region table")
+  if (regions === undefined) return f
   let metadataAt: number | undefined
   for (let i = 0; i + 32 <= regions.byteLength; i += 32) {
     if (guid(regions, i) === metadataRegion) metadataAt = u64le(regions, i + 16)
@@ -155,24 +163,11 @@ export const vhdx = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>) {
     f.problems.push(beyondLimit("VHDX metadata region", metadataAt, r.limit))
     return f
   }
-  const tableHeader = yield* r.read(metadataAt, 32)
-  if (tableHeader.byteLength < 32 || !hasText(tableHeader, 0, "metadata")) {
-    f.problems.push(
-      tableHeader.byteLength < 32
-        ? truncated("VHDX metadata table", 32, tableHeader.byteLength)
-        : { check: "header", message: "VHDX metadata table signature is missing" }
-    )
-    return f
-  }
-  const count = u16le(tableHeader, 10)
-  if (count > maxEntries) {
-    f.problems.push({ check: "header", message: `VHDX metadata table claims ${count} entries (at most 2047)` })
-    return f
-  }
-  const table = yield* r.read(metadataAt + 32, 32 * count)
+  const entries = yield* table(r, f, metadataAt, 32, "metadata", (h) => u16le(h, 10), "VHDX metadata table")
+  if (entries === undefined) return f
   const items = new Map<string, { readonly offset: number; readonly length: number }>()
-  for (let at = 0; at + 32 <= table.byteLength; at += 32) {
-    items.set(guid(table, at), { offset: u32le(table, at + 16), length: u32le(table, at + 20) })
+  for (let at = 0; at + 32 <= entries.byteLength; at += 32) {
+    items.set(guid(entries, at), { offset: u32le(entries, at + 16), length: u32le(entries, at + 20) })
   }
   const item = (id: string, length: number) => {
     const entry = items.get(id)

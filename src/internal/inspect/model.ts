@@ -70,6 +70,13 @@ export const truncated = (what: string, need: number, got: number): Finding => (
   message: `the ${what} is cut short (${got} of ${need} bytes)`
 })
 
+/** Notes a header cut short, when it is: `if (cutShort(f, head, 512, "VDI header")) return f`. */
+export const cutShort = (f: Facts, bytes: Uint8Array, need: number, what: string): boolean => {
+  if (bytes.byteLength >= need) return false
+  f.problems.push(truncated(what, need, bytes.byteLength))
+  return true
+}
+
 /** The finding for a structure that lies past what the inspection reads. */
 export const beyondLimit = (what: string, offset: number, limit: number): Finding => ({
   check: "header",

@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import { allZero, hasBytes, hasText, u16le, u32be, u32le, u64le } from "./bytes.js"
-import { type Facts, facts, type Reader, truncated } from "./model.js"
+import { bytesText, cutShort, type Facts, facts, type Reader } from "./model.js"
 
 /** VirtualBox's signature at byte 64. */
 export const isVdi = (head: Uint8Array): boolean => head.byteLength >= 68 && u32le(head, 64) === 0xbeda107f
@@ -19,10 +19,7 @@ export const isLuks = (head: Uint8Array): boolean => hasBytes(head, 0, [0x4c, 0x
 /** A VirtualBox disk image. */
 export const vdi = (head: Uint8Array): Facts => {
   const f = facts("vdi")
-  if (head.byteLength < 512) {
-    f.problems.push(truncated("VDI header", 512, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 512, "VDI header")) return f
   const version = u32le(head, 0x44)
   const type = u32le(head, 0x4c)
   const diskSize = u64le(head, 0x170)
@@ -46,7 +43,7 @@ export const vdi = (head: Uint8Array): Facts => {
   } else if (diskSize > blocks * blockSize) {
     f.problems.push({
       check: "size",
-      message: `VDI claims ${diskSize} bytes but its block map covers ${blocks * blockSize}`
+      message: `VDI claims ${bytesText(diskSize)} but its block map covers ${bytesText(blocks * blockSize)}`
     })
   }
   if (type === 3 || type === 4 || !allZero(head, 0x1a8, 0x1c8)) {
@@ -59,10 +56,7 @@ export const vdi = (head: Uint8Array): Facts => {
 /** A Virtuozzo ploop (Parallels) image. */
 export const ploop = (head: Uint8Array): Facts => {
   const f = facts("ploop", "parallels")
-  if (head.byteLength < 64) {
-    f.problems.push(truncated("ploop header", 64, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 64, "ploop header")) return f
   const v1 = hasText(head, 0, "WithoutFreeSpace")
   f.variant = v1 ? "version 1" : "version 2"
   const sectors = v1 ? u32le(head, 36) : u64le(head, 36)
@@ -76,10 +70,7 @@ export const ploop = (head: Uint8Array): Facts => {
 export const luks = (r: Pick<Reader<unknown>, "size">, head: Uint8Array): Facts => {
   const f = facts("luks")
   f.encryption = "luks"
-  if (head.byteLength < 108) {
-    f.problems.push(truncated("LUKS header", 108, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 108, "LUKS header")) return f
   const version = (head[6]! << 8) | head[7]!
   f.variant = `version ${version}`
   f.alsoAccepts = ["raw"]

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { hasText, printable, u32be, u32le, u64be, u64le } from "./bytes.js"
-import { beyondLimit, bytesText, facts, type Reader, truncated } from "./model.js"
+import { beyondLimit, bytesText, cutShort, facts, type Reader } from "./model.js"
 
 /** "QFI\xfb". */
 export const isQcow = (head: Uint8Array): boolean =>
@@ -30,10 +30,7 @@ export const qcow = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uin
   const version = u32be(head, 4)
   if (version === 1) return yield* qcow1(r, head)
   const f = facts("qcow2")
-  if (head.byteLength < 72) {
-    f.problems.push(truncated("qcow2 header", 72, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 72, "qcow2 header")) return f
   f.variant = version === 2 ? "v2 (compat 0.10)" : version === 3 ? "v3 (compat 1.1)" : `version ${version}`
   if (version !== 2 && version !== 3) {
     f.problems.push({ check: "header", message: `qcow2 version ${version} is not one qemu opens (2 or 3)` })
@@ -54,10 +51,7 @@ export const qcow = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uin
   let headerLength = 72
   let incompatible = 0
   if (version === 3) {
-    if (head.byteLength < 104) {
-      f.problems.push(truncated("qcow2 version 3 header", 104, head.byteLength))
-      return f
-    }
+    if (cutShort(f, head, 104, "qcow2 version 3 header")) return f
     // Only the low 32 bits can hold known features; any higher bit is unknown too.
     incompatible = u32be(head, 76)
     const unknownHigh = u32be(head, 72) !== 0
@@ -148,10 +142,7 @@ export const qcow = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uin
 const qcow1 = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uint8Array) {
   const f = facts("qcow")
   f.variant = "version 1"
-  if (head.byteLength < 48) {
-    f.problems.push(truncated("qcow header", 48, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 48, "qcow header")) return f
   const backingOffset = u64be(head, 8)
   const backingSize = u32be(head, 16)
   f.virtualSize = Math.floor(u64be(head, 24) / 512) * 512
@@ -169,10 +160,7 @@ const qcow1 = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uint8Arra
 /** QEMU Enhanced Disk: detected so that it can be refused, as Glance refuses it. */
 export const qed = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: Uint8Array) {
   const f = facts("qed")
-  if (head.byteLength < 64) {
-    f.problems.push(truncated("qed header", 64, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 64, "qed header")) return f
   f.virtualSize = u64le(head, 48)
   f.problems.push({ check: "format", message: "qed is a format Glance refuses" })
   const features = u64le(head, 16)

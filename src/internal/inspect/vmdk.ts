@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import { hasText, u32le, u64le } from "./bytes.js"
-import { beyondLimit, type Facts, facts, type Reader, truncated } from "./model.js"
+import { beyondLimit, cutShort, type Facts, facts, type Reader, truncated } from "./model.js"
 
 /** The create types Glance accepts: the data is in this one file. */
 const selfContained = ["monolithicsparse", "streamoptimized"]
@@ -132,10 +132,7 @@ export const sparse = Effect.fnUntraced(function*<E, R>(r: Reader<E, R>, head: U
     f.problems.push({ check: "descriptor", message: "VMDK COWD (ESX 2) extents are not a kind Glance accepts" })
     return f
   }
-  if (head.byteLength < 79) {
-    f.problems.push(truncated("VMDK header", 79, head.byteLength))
-    return f
-  }
+  if (cutShort(f, head, 79, "VMDK header")) return f
   const version = u32le(head, 4)
   const flags = u32le(head, 8)
   const capacity = u64le(head, 12)
