@@ -343,7 +343,7 @@ export const peek = <E, R>(
       report: report(f, { size, compression, decompressed: compression === undefined, bytesRead: outer.count() }),
       stream: outer.whole()
     }
-  })
+  }).pipe(Effect.withSpan("ImageInspector.peek"))
 
 /** Compressed data that was not looked into: qemu would see raw bytes; what they hold is unknown. */
 const compressedOpaque = (compression: Compression): Facts => ({
@@ -358,7 +358,10 @@ const compressedOpaque = (compression: Compression): Facts => ({
 export const inspectStream = <E, R>(
   stream: Stream.Stream<Uint8Array, E, R>,
   options: Options & { readonly size?: number | undefined } = {}
-): Effect.Effect<Report, E | DecompressionError, R> => Effect.scoped(Effect.map(peek(stream, options), (p) => p.report))
+): Effect.Effect<Report, E | DecompressionError, R> =>
+  Effect.scoped(Effect.map(peek(stream, options), (p) => p.report)).pipe(
+    Effect.withSpan("ImageInspector.inspectStream")
+  )
 
 /**
  * Inspects a file, reading its headers by position (and, for a fixed VHD or a stream-optimized

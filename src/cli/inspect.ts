@@ -114,6 +114,8 @@ export const inspectUpload = <E>(
     const keepsCompression = (container !== undefined && container !== "bare") || declared === "aki" ||
       declared === "ari"
     const { report, stream } = yield* inspectData(source, { decompress: !keepsCompression })
+    // No data at all (an idle pipe on standard input): nothing to judge, and nothing filled in.
+    if (report.size === 0) return Option.some({ ...source, stream })
     const name = source.name === "stdin" ? "the data on standard input" : source.name
     const verdict = ImageInspector.checkUpload(report, {
       diskFormat: declared,
@@ -141,7 +143,10 @@ export const inspectUpload = <E>(
     if (!report.safe) {
       yield* note(`warning: uploading an unsafe image (--allow-unsafe-image): ${problemText(report)}`)
     }
-    for (const warning of report.warnings) yield* note(`warning: ${warning}`)
+    // Only what changes what the cloud gets is said on an upload (image-inspect shows the rest).
+    if (report.encryption !== undefined) {
+      yield* note(`warning: the disk's contents are encrypted (${report.encryption})`)
+    }
     if (existing === undefined && fields.disk_format === undefined) {
       fields.disk_format = verdict.right
       const bare = fields.container_format === undefined
@@ -177,7 +182,11 @@ const problemText = (r: ImageInspector.Report) => r.problems.map((p) => p.messag
 /** Says, never silently sets, the `min_disk` that keeps the image off flavors with smaller disks. */
 const suggestMinDisk = (report: ImageInspector.Report, minDisk: number | undefined, id: string | undefined) => {
   const needed = ImageInspector.minDisk(report)
-  if (needed === undefined || report.virtualSize === undefined || (minDisk !== undefined && minDisk >= needed)) {
+  // A min_disk of 1 says nothing a flavor with any disk does not meet already.
+  if (
+    needed === undefined || needed <= 1 || report.virtualSize === undefined ||
+    (minDisk !== undefined && minDisk >= needed)
+  ) {
     return Effect.void
   }
   const size = sizeText(report.virtualSize)
