@@ -21,7 +21,7 @@ import * as Path from "node:path"
 import { StringDecoder } from "node:string_decoder"
 import * as Yaml from "yaml"
 import { LocalFileError } from "./errors.js"
-import { escapeChar, escapeControls } from "./safeText.js"
+import { escapeChar, escapeControls, escapedBeyondC0 } from "./safeText.js"
 
 /** The output formats. */
 export type Format = "table" | "json" | "yaml" | "value" | "shell"
@@ -382,24 +382,17 @@ export const printTable = <E, R>(
     (spool) => Effect.sync(() => spool.close())
   )
 
-// JSON and YAML: what they leave raw of the characters `safeText` escapes, escaped their own way.
-
-// JSON.stringify escapes C0; DEL, C1 and the format characters (the tag characters as their surrogate pairs) it leaves raw.
-const jsonUnsafe =
-  /[\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g
+// JSON and YAML escape C0 themselves; what they leave raw of the characters `safeText` escapes
+// (DEL, C1, the format characters) is escaped here, their own way.
+const beyondC0 = new RegExp(escapedBeyondC0.source, "gu")
 
 /** JSON with two-space indents, every control, bidirectional and invisible character written as `\uXXXX`. */
 export const jsonText = (value: unknown): string =>
   JSON.stringify(value, null, 2).replace(
-    jsonUnsafe,
-    (s) => Array.from({ length: s.length }, (_, i) => `\\u${s.charCodeAt(i).toString(16).padStart(4, "0")}`).join("")
+    beyondC0,
+    // A tag character (U+E0000–U+E007F) as its surrogate pair.
+    (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join("")
   )
-
-// The yaml library double-quotes a string with C0 controls and escapes them; DEL, C1 and the
-// format characters it writes raw, even in double quotes.
-const yamlUnsafe =
-  /[\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/u
-const yamlUnsafeGlobal = new RegExp(yamlUnsafe.source, "gu")
 
 /**
  * YAML (the yaml library's layout, without its final newline); a key or value with a control,
@@ -410,7 +403,8 @@ export const yamlText = (value: unknown): string => {
   let quoted = false
   Yaml.visit(doc, {
     Scalar(_, node) {
-      if (typeof node.value === "string" && yamlUnsafe.test(node.value)) {
+      // The yaml library writes them raw even in double quotes, but there they can be escaped.
+      if (typeof node.value === "string" && escapedBeyondC0.test(node.value)) {
         node.type = "QUOTE_DOUBLE"
         quoted = true
       }
@@ -418,7 +412,7 @@ export const yamlText = (value: unknown): string => {
   })
   const text = doc.toString()
   const body = text.endsWith("\n") ? text.slice(0, -1) : text
-  return quoted ? body.replace(yamlUnsafeGlobal, escapeChar) : body
+  return quoted ? body.replace(beyondC0, escapeChar) : body
 }
 
 // `-f shell`

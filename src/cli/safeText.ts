@@ -6,20 +6,23 @@
  * writes them (`\x1b`, `\r`, `\u202e`, `\U000e0041`), so what is on the screen is what the server sent.
  */
 
+// The characters shown escaped: every control character (C0, DEL, C1), the bidirectional
+// controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the invisible format
+// characters (soft hyphen, U+180E, zero-width space, word joiner and the invisible operators
+// U+2060–U+2064, U+206A–U+206F, the BOM, U+FFF9–U+FFFB, the tag characters U+E0000–U+E007F) and
+// the line and paragraph separators U+2028/U+2029. The zero-width joiners U+200C/U+200D are
+// left alone: emoji and several scripts need them.
+const beyondC0 = String
+  .raw`\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}`
+const unsafe = new RegExp(String.raw`[\u0000-\u001f${beyondC0}]`, "gu")
+// The same, but line feeds and tabs pass: for layouts where they keep their meaning (table cells, `-f value`).
+const unsafeInLines = new RegExp(String.raw`[\u0000-\u0008\u000b-\u001f${beyondC0}]`, "gu")
+
 /**
- * The characters shown escaped: every control character (C0, DEL, C1), the bidirectional
- * controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the invisible format
- * characters (soft hyphen, U+180E, zero-width space, word joiner and the invisible operators
- * U+2060–U+2064, U+206A–U+206F, the BOM, U+FFF9–U+FFFB, the tag characters U+E0000–U+E007F) and
- * the line and paragraph separators U+2028/U+2029. The zero-width joiners U+200C/U+200D are
- * left alone: emoji and several scripts need them.
+ * What `escapeControls` escapes beyond C0: DEL, C1 and the format characters, which JSON.stringify
+ * and the yaml library write raw (they escape C0 themselves).
  */
-const unsafe =
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/u
-const unsafeGlobal = new RegExp(unsafe.source, "gu")
-/** The same, but line feeds and tabs pass: for layouts where they keep their meaning (table cells, `-f value`). */
-const unsafeInLines =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu
+export const escapedBeyondC0 = new RegExp(`[${beyondC0}]`, "u")
 
 const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }
 
@@ -33,15 +36,12 @@ export const escapeChar = (c: string): string => {
   return `\\U${code.toString(16).padStart(8, "0")}`
 }
 
-/** Whether the text has a character that `escapeControls` would escape. */
-export const hasControls = (text: string): boolean => unsafe.test(text)
-
 /**
  * The text with every control, bidirectional and invisible format character escaped;
  * `keepLines` lets line feeds and tabs through (a table cell, a value on its own lines).
  */
 export const escapeControls = (text: string, keepLines = false): string =>
-  text.replace(keepLines ? unsafeInLines : unsafeGlobal, escapeChar)
+  text.replace(keepLines ? unsafeInLines : unsafe, escapeChar)
 
 /** The text as one line: line breaks (and the spaces around them) become one space, the rest is escaped. */
 export const oneLine = (text: string): string =>
