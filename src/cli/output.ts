@@ -422,7 +422,8 @@ export const yamlText = (value: unknown): string => {
  * shell behaves. Upper-case names are never written at all (names are lower-cased, as cliff does,
  * and a name without a lower-case letter is skipped), so this lists the lower-case ones: zsh's
  * special parameters and arrays, bash's `histchars` and `auto_resume`, and the proxy variables
- * programs read from the environment.
+ * programs read from the environment. zsh's `status` is not here: it is read-only there (the
+ * assignment fails, nothing changes) and it is the image's, member's or task's status.
  */
 const reservedShellNames = new Set([
   "aliases",
@@ -470,7 +471,6 @@ const reservedShellNames = new Set([
   "reswords",
   "saliases",
   "signals",
-  "status",
   "sysparams",
   "termcap",
   "terminfo",

@@ -232,6 +232,8 @@ describe("-f shell", () => {
     expect(names).toContain("prompt_command")
     expect(names).toContain("ifs")
     expect(names).toContain("hw_cpu_policy")
+    // zsh's status is read-only (an assignment fails, nothing changes); it is the image's status.
+    expect(r.stdout).toContain(`status="active"\n`)
     for (const name of ["PATH", "PS1", "IFS", "PROMPT_COMMAND", "path", "http_proxy", "precmd_functions", "1abc", ""]) {
       expect(names).not.toContain(name)
     }
