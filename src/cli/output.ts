@@ -3,7 +3,7 @@
  * and openstackclient's `-f json|yaml|value|shell` and `-c COLUMN` on top.
  *
  * Lists are printed as their pages arrive: `-f json|yaml|value|shell` row by row, a table once
- * its column widths are known (its rows wait in a temporary file past a few MiB), so any number
+ * its column widths are known (its rows wait in a temporary file past 1 Mi characters), so any number
  * of rows prints in flat memory. What the server sent is shown safely: control, bidirectional
  * and invisible characters are escaped in tables and on a terminal (`safeText.ts`), and `-f shell`
  * writes only variable names that cannot change the shell's behaviour.
