@@ -116,7 +116,7 @@ export const grammar = (): CommandLine.Grammar => {
     check: o.long === "--timeout" ? timeoutProblem : undefined
   }))
   const hidden = underscored.flatMap((name) => {
-    const option = options.find((o) => o.canonical === name.replace(/_/g, "-"))
+    const option = options.find((o) => o.names.includes(name.replace(/_/g, "-")))
     return option === undefined ? [] : [{ ...option, names: [name] }]
   })
   const help = { names: ["-h", "--help"], canonical: "--help", takesValue: false, secret: false }
