@@ -553,13 +553,21 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
       const request = HttpClientRequest.get(`/v2/images/${encodeURIComponent(id)}/file`).pipe(
         HttpClientRequest.setHeader("accept", "application/octet-stream")
       )
+      const decide = (contentMd5: string | undefined) =>
+        image === undefined ? Effect.succeed(Option.none()) : verification(image, {
+          contentMd5,
+          allowMd5Fallback: options.allowMd5Fallback ?? false,
+          offers: (algorithm) => Option.isSome(hasher.make(algorithm))
+        })
+      // Refused before the request, unless only the answer's Content-MD5 can decide.
+      const early = yield* Effect.either(decide(undefined))
+      const needsHeader = (options.allowMd5Fallback === true || !image?.os_hash_value) && !image?.checksum
+      if (Either.isLeft(early) && !needsHeader) return yield* early.left
       const response = yield* data.execute(request)
       if (response.status === 204) return yield* new NoImageData({ imageId: id })
-      const expected = image === undefined ? Option.none() : yield* verification(image, {
-        contentMd5: response.headers["content-md5"],
-        allowMd5Fallback: options.allowMd5Fallback ?? false,
-        offers: (algorithm) => Option.isSome(hasher.make(algorithm))
-      })
+      const expected = Either.isRight(early) && (Option.isSome(early.right) || !needsHeader)
+        ? early.right
+        : yield* decide(response.headers["content-md5"])
       if (Option.isSome(expected) && weakAlgorithms.has(expected.value.algorithm)) {
         yield* Effect.logWarning(
           `Image ${id} is verified with ${expected.value.algorithm} only, a hash whose collisions can be forged`
