@@ -20,10 +20,10 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { GlanceClient, Images } from "../../src/index.js"
 import { NodeGlanceHttp } from "../../src/node/index.js"
+import { sharedDownloads, tempFile } from "../support/compositions.js"
 import * as MisbehavingServer from "../support/misbehavingServer.js"
 
 const id = "6a4cbf5c-1d3c-4d4f-9a7e-3f2b8c1d0e01"
@@ -59,58 +59,16 @@ const clientOn = (transport: keyof typeof transports, timeout?: number) =>
     ...(timeout === undefined ? {} : { timeout })
   }).pipe(Layer.provideMerge(Layer.merge(transports[transport], NodeFileSystem.layer)))
 
-const tempFile = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-data-")), "image.raw")
-
 for (const transport of ["node", "portable"] as const) {
   describe(`image data over the ${transport} transport`, () => {
     const run = <A, E>(effect: Effect.Effect<A, E, Images.Images | FileSystem.FileSystem>) =>
       Effect.provide(effect, clientOn(transport))
 
     describe("every block a download emits is the consumer's", () => {
-      it.live("broadcast into two collectors: both get the exact bytes", () =>
+      it.live("broadcast (two collectors; the file sink and a collector), a tap that keeps blocks, rechunk, a slow consumer behind a buffer: every consumer gets the exact bytes, verified", () =>
         run(Effect.gen(function*() {
           serve(fields, { body: data })
-          const images = yield* Images.Images
-          const [a, b] = yield* Effect.scoped(Effect.flatMap(
-            Stream.broadcast(images.download(id), 2, 16),
-            ([x, y]) => Effect.all([Stream.runCollect(x), Stream.runCollect(y)], { concurrency: 2 })
-          ))
-          assert.isTrue(joined(a).equals(data))
-          assert.isTrue(joined(b).equals(data))
-        })))
-
-      it.live("broadcast into the file sink and a collector: the file and the collected copy are both right", () =>
-        run(Effect.gen(function*() {
-          serve(fields, { body: data })
-          const images = yield* Images.Images
-          const path = tempFile()
-          const [, collected] = yield* Effect.scoped(Effect.flatMap(
-            Stream.broadcast(images.download(id), 2, 16),
-            ([x, y]) => Effect.all([Stream.run(x, Images.fileSink(path)), Stream.runCollect(y)], { concurrency: 2 })
-          ))
-          assert.isTrue(Fs.readFileSync(path).equals(data))
-          assert.isTrue(joined(collected).equals(data))
-        })))
-
-      it.live("a tap that keeps every block, a rechunked stream, a slow consumer behind a buffer", () =>
-        run(Effect.gen(function*() {
-          serve(fields, { body: data })
-          const images = yield* Images.Images
-          const kept: Array<Uint8Array> = []
-          yield* Stream.runDrain(Stream.tap(images.download(id), (b) => Effect.sync(() => void kept.push(b))))
-          const rechunked = yield* Stream.runCollect(Stream.rechunk(images.download(id), 3))
-          const slow: Array<Uint8Array> = []
-          yield* images.download(id).pipe(
-            Stream.buffer({ capacity: 8 }),
-            Stream.runForEach((b) => Effect.as(Effect.sleep("3 millis"), void slow.push(b)))
-          )
-          // A later download (and one through the library's own reused blocks) changes none of them.
-          yield* Images.downloadToFile(id, tempFile())
-          yield* images.downloadEach(id, () => Effect.void)
-          assert.isTrue(joined(kept).equals(data))
-          assert.isTrue(joined(rechunked).equals(data))
-          assert.isTrue(joined(slow).equals(data))
-          assert.strictEqual(new Set(kept).size, kept.length)
+          for (const [name, bytes] of yield* sharedDownloads(id)) assert.isTrue(bytes.equals(data), name)
         })))
 
       it.live("downloadToFile and downloadEach (lent blocks, copied by the writer) give the exact bytes", () =>
