@@ -7,8 +7,8 @@ import * as Option from "effect/Option"
 import * as Crypto from "node:crypto"
 import { type GlanceAlgorithm, Hasher, type Service } from "../Hasher.js"
 
-/** node:crypto's name of each algorithm Glance can record. */
-const nodeNames: Record<GlanceAlgorithm, string> = {
+/** node:crypto's (OpenSSL's) name of each algorithm Glance can record. */
+export const nodeNames: Record<GlanceAlgorithm, string> = {
   sha512: "sha512",
   sha384: "sha384",
   sha256: "sha256",

@@ -8,6 +8,7 @@ import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { serveImage } from "../support/compositions.js"
 import { runGlance } from "../support/lab.js"
 import * as MisbehavingServer from "../support/misbehavingServer.js"
 
@@ -27,11 +28,8 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-const serve = (record: Record<string, unknown>, ...files: Array<MisbehavingServer.Reply>) => {
-  server.reset()
-  MisbehavingServer.fakeGlance(server, [MisbehavingServer.image({ id, ...record })])
-  for (const file of files) server.on("GET", `/v2/images/${id}/file`, file, { times: files.length > 1 ? 1 : undefined })
-}
+const serve = (record: Record<string, unknown>, ...files: Array<MisbehavingServer.Reply>) =>
+  serveImage(server, id, record, ...files)
 
 /** `glance image-download ID --file F [extra]` with a token and the fake's URL; the directory's files after. */
 const download = async (extra: ReadonlyArray<string> = []) => {

@@ -10,6 +10,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Images } from "../../src/index.js"
+import * as MisbehavingServer from "./misbehavingServer.js"
 
 const joined = (chunks: Iterable<Uint8Array>) => Buffer.concat([...chunks])
 
@@ -53,3 +54,15 @@ export const sharedDownloads = (id: string) =>
     )
     return got
   }) satisfies Effect.Effect<unknown, unknown, Images.Images | FileSystem.FileSystem>
+
+/** Serves one image from `server` as a fake Glance: its record, and its data answered by `files` in turn. */
+export const serveImage = (
+  server: MisbehavingServer.MisbehavingServer,
+  id: string,
+  record: Record<string, unknown>,
+  ...files: Array<MisbehavingServer.Reply>
+) => {
+  server.reset()
+  MisbehavingServer.fakeGlance(server, [MisbehavingServer.image({ id, ...record })])
+  for (const file of files) server.on("GET", `/v2/images/${id}/file`, file, { times: files.length > 1 ? 1 : undefined })
+}

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Option from "effect/Option"
 import * as Crypto from "node:crypto"
 import * as Hasher from "../../src/Hasher.js"
-import { hasher as nodeHasher } from "../../src/node/hasher.js"
+import { hasher as nodeHasher, nodeNames } from "../../src/node/hasher.js"
 
 /** Blocks of different shapes: a whole buffer, a view into a larger one, an empty one. */
 const blocks = () => {
@@ -12,24 +12,7 @@ const blocks = () => {
   return [whole(1 << 18, 3), big.subarray(1_000, 250_000), new Uint8Array(0), whole(77_777, 13)]
 }
 
-const openssl: Record<Hasher.GlanceAlgorithm, string> = {
-  sha512: "sha512",
-  sha384: "sha384",
-  sha256: "sha256",
-  sha224: "sha224",
-  sha512_256: "sha512-256",
-  sha512_224: "sha512-224",
-  sha3_512: "sha3-512",
-  sha3_384: "sha3-384",
-  sha3_256: "sha3-256",
-  sha3_224: "sha3-224",
-  blake2b: "blake2b512",
-  blake2s: "blake2s256",
-  sha1: "sha1",
-  md5: "md5",
-  ripemd160: "ripemd160",
-  sm3: "sm3"
-}
+const openssl = nodeNames
 
 const expected = (algorithm: Hasher.GlanceAlgorithm) => {
   const hash = Crypto.createHash(openssl[algorithm])

@@ -23,7 +23,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { GlanceClient, Images } from "../../src/index.js"
 import { NodeGlanceHttp } from "../../src/node/index.js"
-import { sharedDownloads, tempFile } from "../support/compositions.js"
+import { serveImage, sharedDownloads, tempFile } from "../support/compositions.js"
 import * as MisbehavingServer from "../support/misbehavingServer.js"
 
 const id = "6a4cbf5c-1d3c-4d4f-9a7e-3f2b8c1d0e01"
@@ -46,11 +46,8 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 /** The fake Glance with one image (its record with `record`), whose data is answered with `file`. */
-const serve = (record: Record<string, unknown>, ...files: Array<MisbehavingServer.Reply>) => {
-  server.reset()
-  MisbehavingServer.fakeGlance(server, [MisbehavingServer.image({ id, ...record })])
-  for (const file of files) server.on("GET", `/v2/images/${id}/file`, file, { times: files.length > 1 ? 1 : undefined })
-}
+const serve = (record: Record<string, unknown>, ...files: Array<MisbehavingServer.Reply>) =>
+  serveImage(server, id, record, ...files)
 
 const clientOn = (transport: keyof typeof transports, timeout?: number) =>
   GlanceClient.layer({
