@@ -29,6 +29,8 @@ export const errorBodyLimit = 8 * 1024
 
 /** Requests that carry image data. */
 export interface Service {
+  /** Whether the transport is done with each block of a request body when it pulls the next (see `ImageTransport`). */
+  readonly bodyBlockDoneOnPull: boolean
   /**
    * Sends a request whose URL is relative to the service root, as `GlanceHttp.execute` does,
    * on the image-data transport. Answers other than 2xx are typed errors (their bodies read at
@@ -133,7 +135,7 @@ export const make = (
       )
     }
 
-    return ImageData.of({ execute, body })
+    return ImageData.of({ execute, body, bodyBlockDoneOnPull: transport.bodyBlockDoneOnPull })
   })
 
 /** The data path with explicit options (the same as `GlanceHttp.layer`'s). */

@@ -51,6 +51,12 @@ export interface Service {
   /** Sends requests that carry image data. */
   readonly client: HttpClient.HttpClient
   /**
+   * Whether `client` is done with each block of a streamed request body (it is on the socket)
+   * by the time it pulls the next one, so that the library's own readers may refill it then
+   * (`Images.Service.uploadEach`). False for the platform's clients, which may hold several.
+   */
+  readonly bodyBlockDoneOnPull: boolean
+  /**
    * The body of a response of `client`, as blocks of about a mebibyte (the last may be shorter).
    * Every byte received before a failure is handed on before it, so a resumed download asks
    * only for the rest. Without `options.blocks`, each block is the reader's to keep.
@@ -88,7 +94,11 @@ export const streamBody = (
   })
 
 /** The portable transport on a platform `HttpClient`. */
-export const make = (client: HttpClient.HttpClient): Service => ({ client, body: streamBody })
+export const make = (client: HttpClient.HttpClient): Service => ({
+  client,
+  body: streamBody,
+  bodyBlockDoneOnPull: false
+})
 
 /** The portable transport on the platform `HttpClient` in context. */
 export const layer: Layer.Layer<ImageTransport, never, HttpClient.HttpClient> = Layer.effect(

@@ -303,10 +303,21 @@ export interface Service {
   readonly patch: (id: string, operations: ReadonlyArray<PatchOperation>) => Effect.Effect<Image, GlanceHttpError>
   /** Deletes an image. */
   readonly delete: (id: string) => Effect.Effect<void, GlanceHttpError>
-  /** Uploads data to a `queued` image. */
+  /** Uploads data to a `queued` image; its blocks are only read (never changed, kept or reused). */
   readonly upload: <E>(
     id: string,
     body: Stream.Stream<Uint8Array, E>,
+    options?: UploadOptions
+  ) => Effect.Effect<void, GlanceHttpError | E>
+  /**
+   * Uploads data that `fill` reads into blocks the library lends: `fill` writes up to
+   * `block.byteLength` bytes at the start of the block and returns how many (0 at the end). A
+   * block is `fill`'s only while the effect `fill` returns runs; where the transport allows it
+   * (`ImageTransport.bodyBlockDoneOnPull`), the same few blocks carry the whole image.
+   */
+  readonly uploadEach: <E>(
+    id: string,
+    fill: (block: Uint8Array) => Effect.Effect<number, E>,
     options?: UploadOptions
   ) => Effect.Effect<void, GlanceHttpError | E>
   /**
@@ -492,6 +503,12 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
       return sendAborting(request, body).pipe(Effect.withSpan("Images.upload", { attributes: { "image.id": id } }))
     })
 
+  const uploadEach = <E>(
+    id: string,
+    fill: (block: Uint8Array) => Effect.Effect<number, E>,
+    options: UploadOptions = {}
+  ): Effect.Effect<void, GlanceHttpError | E> => upload(id, filledBlocks(fill, data.bodyBlockDoneOnPull), options)
+
   /**
    * A body that survives a broken connection: it asks again for the rest with `Range` from the
    * byte reached (up to `maxResumes` times), so a consumer sees each byte once. An answer to the
@@ -542,7 +559,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
   }
 
   /** The verified data of an image, its blocks taken from `blocks` when the library's own sink reads it. */
-  const imageData = (
+  const verifiedData = (
     id: string,
     options: DownloadOptions,
     blocks: Bytes.BlockPool | undefined
@@ -605,7 +622,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
     }))
 
   const download = (id: string, options: DownloadOptions = {}): Stream.Stream<Uint8Array, DownloadError> =>
-    imageData(id, options, undefined).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
+    verifiedData(id, options, undefined).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
 
   const downloadEach = <E, R>(
     id: string,
@@ -616,7 +633,7 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
       // Enough blocks for the transport's read-ahead, the block being written and one being filled.
       const pool = new Bytes.BlockPool(Bytes.blockSize, 8)
       return Stream.runForEach(
-        imageData(id, options, pool),
+        verifiedData(id, options, pool),
         (block) => Effect.zipRight(write(block), Effect.sync(() => pool.release(block)))
       )
     }).pipe(Effect.withSpan("Images.downloadEach", { attributes: { "image.id": id } }))
@@ -738,7 +755,8 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
     deleteLocations,
     updateLocation,
     deleteFromStore,
-    downloadEach
+    downloadEach,
+    uploadEach
   })
 })
 
@@ -796,24 +814,43 @@ export const verification = (
 export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> = Layer.effect(Images, make)
 
 /**
- * A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the
- * request (nothing refills it once sent).
+ * The blocks `fill` reads, as a stream of blocks of a mebibyte (the last may be shorter): each new
+ * memory, or with `reuse` one block refilled at each pull (only for a consumer that is done with
+ * a block when it pulls the next: `Images.Service.uploadEach` decides).
  */
+export const filledBlocks = <E>(
+  fill: (block: Uint8Array) => Effect.Effect<number, E>,
+  reuse = false
+): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => {
+    let spare: Uint8Array | undefined
+    return Stream.repeatEffectOption(Effect.suspend(() => {
+      const block = spare ?? new Uint8Array(Bytes.blockSize)
+      return Effect.flatMap(
+        Effect.mapError(fill(block), Option.some),
+        (n): Effect.Effect<Uint8Array, Option.Option<E>> => {
+          if (n === 0) return Effect.fail(Option.none())
+          if (n < block.byteLength) return Effect.succeed(block.slice(0, n))
+          if (reuse) spare = block
+          return Effect.succeed(block)
+        }
+      )
+    }))
+  })
+
+/** Fills a block from a file at its current position, to the block's end or the file's. */
+const fillFrom = (file: FileSystem.File) => (block: Uint8Array): Effect.Effect<number, PlatformError> => {
+  const more = (at: number): Effect.Effect<number, PlatformError> =>
+    at === block.byteLength ? Effect.succeed(at) : Effect.flatMap(
+      file.read(block.subarray(at)),
+      (size) => (Number(size) === 0 ? Effect.succeed(at) : more(at + Number(size)))
+    )
+  return more(0)
+}
+
+/** A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the request. */
 export const readBlocks = (fs: FileSystem.FileSystem, path: string): Stream.Stream<Uint8Array, PlatformError> =>
-  Stream.unwrapScoped(
-    Effect.map(fs.open(path, { flag: "r" }), (file) =>
-      Stream.repeatEffectOption(Effect.suspend(() => {
-        const block = new Uint8Array(Bytes.blockSize)
-        return Effect.flatMap(
-          Effect.mapError(file.read(block), Option.some),
-          (size): Effect.Effect<Uint8Array, Option.Option<PlatformError>> => {
-            const n = Number(size)
-            if (n === 0) return Effect.fail(Option.none())
-            return Effect.succeed(n === block.byteLength ? block : block.subarray(0, n))
-          }
-        )
-      })))
-  )
+  Stream.unwrapScoped(Effect.map(fs.open(path, { flag: "r" }), (file) => filledBlocks(fillFrom(file))))
 
 /** Uploads a file, sending its size as `Content-Length`; a pipe or a device is refused (no size to send). */
 export const uploadFile = Effect.fn("Images.uploadFile")(function*(
@@ -835,13 +872,15 @@ export const uploadFile = Effect.fn("Images.uploadFile")(function*(
     })
   }
   const size = Number(info.size)
-  const body = readBlocks(fs, path)
   const onProgress = options.onProgress
-  return yield* images.upload(
-    id,
-    onProgress ? Stream.mapChunks(body, (c) => (onProgress(Chunk.reduce(c, 0, (n, b) => n + b.byteLength)), c)) : body,
-    { ...options, size }
-  )
+  return yield* Effect.scoped(Effect.flatMap(fs.open(path, { flag: "r" }), (file) => {
+    const fill = fillFrom(file)
+    return images.uploadEach(
+      id,
+      onProgress ? (block) => Effect.tap(fill(block), (n) => onProgress(n)) : fill,
+      { ...options, size }
+    )
+  }))
 })
 
 /**

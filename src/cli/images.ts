@@ -11,13 +11,14 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
-import { firstReadFailure, sequentialFileBlocks, stdinBlocks, stdinHoldsData } from "./localData.js"
+import { fileFill, type Fill, firstReadFailure, stdinFill, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -156,9 +157,12 @@ export const stdinHasData = (): boolean => {
   }
 }
 
-const stdinStream: Stream.Stream<Uint8Array, UsageError> = stdinBlocks((e) =>
-  new UsageError({ message: `Cannot read standard input: ${(e as NodeJS.ErrnoException).code ?? String(e)}` })
-)
+const readError = (name: string) => (e: unknown) =>
+  new UsageError({ message: `Cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` })
+
+/** A source's blocks as a stream of new blocks (for staging), read with its `Fill`. */
+const streamOf = <E>(fill: Effect.Effect<Fill<E>, E, Scope.Scope>): Stream.Stream<Uint8Array, E> =>
+  Stream.unwrapScoped(Effect.map(fill, (f) => Images.filledBlocks(f)))
 
 /** The data source of an upload: `--file`, or standard input when it is piped. */
 export const dataSource = (file: string | undefined, size: number | undefined) =>
@@ -185,22 +189,13 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
       const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
       if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
       const length = info.type === "File" ? Number(info.size) : size
-      return Option.some({
-        name: file,
-        size: length,
-        stream: info.type === "File"
-          ? Images.readBlocks(fs, file).pipe(
-            Stream.mapError((e) => new UsageError({ message: `Cannot read ${file}: ${e.message}` }))
-          )
-          : sequentialFileBlocks(file, (e) =>
-            new UsageError({
-              message: `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`
-            }))
-      })
+      const fill = fileFill(file, readError(file))
+      return Option.some({ name: file, size: length, fill, stream: streamOf(fill) })
     }
     if (!stdinHasData()) return Option.none()
     const stat = Fs.fstatSync(0)
-    return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, stream: stdinStream })
+    const fill = stdinFill(readError("standard input"))
+    return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, fill, stream: streamOf(fill) })
   })
 
 export const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: Progress.Progress) =>
@@ -211,13 +206,22 @@ export const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: 
 
 const upload = (
   id: string,
-  source: { readonly size: number | undefined; readonly stream: Stream.Stream<Uint8Array, UsageError> },
+  source: {
+    readonly size: number | undefined
+    readonly fill: Effect.Effect<Fill<UsageError>, UsageError, Scope.Scope>
+  },
   options: { readonly progress: boolean; readonly store: string | undefined }
 ) =>
   Effect.gen(function*() {
     const images = yield* Images.Images
     const progress = Progress.make(options.progress, "Uploading", source.size)
-    yield* images.upload(id, withProgress(source.stream, progress), { size: source.size, store: options.store })
+    yield* Effect.scoped(Effect.flatMap(source.fill, (fill) =>
+      images.uploadEach(id, (block) =>
+        Effect.tap(fill(block), (n) =>
+          progress.add(n)), {
+        size: source.size,
+        store: options.store
+      })))
     progress.done()
   })
 

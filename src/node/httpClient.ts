@@ -64,7 +64,11 @@ export const send = (
   agents: Agents,
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
-  signal: AbortSignal
+  signal: AbortSignal,
+  options: {
+    /** Pull the next block of a streamed body only once the last one is on the socket (its write callback). */
+    readonly flushEach?: boolean | undefined
+  } = {}
 ) =>
   Effect.gen(function*() {
     const body = request.body
@@ -122,6 +126,10 @@ export const send = (
       const write = (chunk: Uint8Array) =>
         Effect.async<void>((next) => {
           if (outgoing.destroyed) return next(Effect.interrupt)
+          if (options.flushEach === true) {
+            outgoing.write(chunk, () => next(Effect.void))
+            return
+          }
           const more = outgoing.write(chunk)
           if (more) return next(Effect.void)
           const go = () => {

@@ -151,7 +151,7 @@ export const make = (tls: TlsOptions = { rejectUnauthorized: true }) =>
     const bodies = new WeakMap<HttpClientRequest.HttpClientRequest, SocketBody>()
     const client = HttpClient.make((request, url, signal) => {
       if (request.body._tag !== "Empty" || (request.method !== "GET" && request.method !== "HEAD")) {
-        return send(agents, request, url, signal)
+        return send(agents, request, url, signal, { flushEach: true })
       }
       return Effect.tryPromise({
         try: () => blockGet(url, request.headers, { tls, signal, method: request.method as "GET" | "HEAD" }),
@@ -169,7 +169,7 @@ export const make = (tls: TlsOptions = { rejectUnauthorized: true }) =>
         owner: response
       })
     }
-    return ImageTransport.of({ client, body })
+    return ImageTransport.of({ client, body, bodyBlockDoneOnPull: true })
   })
 
 /** The transport on Node.js: socket reads straight into blocks, request bodies with backpressure. */

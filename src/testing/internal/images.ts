@@ -411,6 +411,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         }
       ),
     downloadEach: (id, write, options) => Stream.runForEach(images.download(id, options), write),
+    uploadEach: (id, fill, options) => images.upload(id, Images.filledBlocks(fill), options),
     download: (id, options = {}) =>
       Stream.unwrap(Effect.gen(function*() {
         const stored = yield* find(id, "GET", "/file")
