@@ -7,13 +7,15 @@
  *
  * @since 0.1.0
  */
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { CloudConfig } from "./CloudConfig.js"
 import { fromStatus, TransportError } from "./GlanceError.js"
@@ -94,8 +96,45 @@ export const make = (
     const core = yield* GlanceHttp.make(options).pipe(Effect.provideService(HttpClient.HttpClient, bounded))
     const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
 
+    /**
+     * A request with a streamed body (an upload) has no deadline as a whole, but it may not stall:
+     * it fails when the transport takes no block of the body, or no answer comes after the last
+     * one, for the timeout.
+     */
+    const watched = (
+      request: HttpClientRequest.HttpClientRequest
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, GlanceHttp.GlanceHttpError> => {
+      const body = request.body
+      if (timeout === undefined || body._tag !== "Stream") return core.execute(request)
+      return Effect.suspend(() => {
+        let last = Date.now()
+        const touched = Stream.tap(body.stream, () => Effect.sync(() => void (last = Date.now())))
+        const ms = Duration.toMillis(timeout)
+        const url = displayUrl(core.endpoint.url + request.url)
+        const stalled = Effect.suspend(() =>
+          Date.now() - last > ms
+            ? Effect.fail(
+              new TransportError({
+                message: `The upload to ${url} stalled: the server took no data and sent no answer for ${
+                  Duration.format(timeout)
+                }`,
+                method: request.method,
+                url
+              })
+            )
+            : Effect.void
+        ).pipe(Effect.repeat(Schedule.spaced(Duration.millis(Math.min(1000, Math.max(50, ms / 4))))))
+        return Effect.raceFirst(
+          core.execute(
+            HttpClientRequest.setBody(request, HttpBody.stream(touched, body.contentType, body.contentLength))
+          ),
+          Effect.zipRight(stalled, Effect.never)
+        )
+      })
+    }
+
     const execute = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(core.execute(request), (response) => {
+      Effect.flatMap(watched(request), (response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
         const url = displayUrl(core.endpoint.url + request.url)
         const location = response.headers["location"]

@@ -187,6 +187,25 @@ for (const transport of ["node", "portable"] as const) {
         })))
     })
 
+    it.live("an upload the server takes but never answers ends within the timeout", () =>
+      Effect.provide(
+        Effect.gen(function*() {
+          serve(fields)
+          server.on("PUT", `/v2/images/${id}/file`, { hang: true })
+          const images = yield* Images.Images
+          const started = Date.now()
+          const error = yield* Effect.flip(
+            images.upload(id, Stream.make(data.subarray(0, 100_000)), { size: 100_000 }).pipe(
+              Effect.timeout("30 seconds")
+            )
+          )
+          assert.strictEqual(error._tag, "TransportError")
+          assert.include(error.message, "stalled")
+          assert.isBelow(Date.now() - started, 20_000)
+        }),
+        clientOn(transport, 1)
+      ))
+
     it.live("a stalled body ends within the timeout (with its resumes)", () =>
       Effect.provide(
         Effect.gen(function*() {
