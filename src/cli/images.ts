@@ -18,6 +18,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
+import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { fileFill, type Fill, firstReadFailure, stdinFill, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
@@ -160,9 +161,17 @@ export const stdinHasData = (): boolean => {
 const readError = (name: string) => (e: unknown) =>
   new UsageError({ message: `Cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` })
 
-/** A source's blocks as a stream of new blocks (for staging), read with its `Fill`. */
-const streamOf = <E>(fill: Effect.Effect<Fill<E>, E, Scope.Scope>): Stream.Stream<Uint8Array, E> =>
-  Stream.unwrapScoped(Effect.map(fill, (f) => Images.filledBlocks(f)))
+/** The `Fill` behind a source's stream, while the stream is the one `streamOf` made (nothing changed the data). */
+const fills = new WeakMap<object, Effect.Effect<Fill<UsageError>, UsageError, Scope.Scope>>()
+
+/** A source's blocks as a stream of new blocks, read with its `Fill` (which `upload` uses instead when it can). */
+const streamOf = (
+  fill: Effect.Effect<Fill<UsageError>, UsageError, Scope.Scope>
+): Stream.Stream<Uint8Array, UsageError> => {
+  const stream = Stream.unwrapScoped(Effect.map(fill, (f) => Images.filledBlocks(f)))
+  fills.set(stream, fill)
+  return stream
+}
 
 /** The data source of an upload: `--file`, or standard input when it is piped. */
 export const dataSource = (file: string | undefined, size: number | undefined) =>
@@ -189,13 +198,12 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
       const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
       if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
       const length = info.type === "File" ? Number(info.size) : size
-      const fill = fileFill(file, readError(file))
-      return Option.some({ name: file, size: length, fill, stream: streamOf(fill) })
+      return Option.some({ name: file, size: length, stream: streamOf(fileFill(file, readError(file))) })
     }
     if (!stdinHasData()) return Option.none()
     const stat = Fs.fstatSync(0)
-    const fill = stdinFill(readError("standard input"))
-    return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, fill, stream: streamOf(fill) })
+    const stream = streamOf(stdinFill(readError("standard input")))
+    return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, stream })
   })
 
 export const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: Progress.Progress) =>
@@ -208,20 +216,22 @@ const upload = (
   id: string,
   source: {
     readonly size: number | undefined
-    readonly fill: Effect.Effect<Fill<UsageError>, UsageError, Scope.Scope>
+    readonly stream: Stream.Stream<Uint8Array, UsageError | LocalFileError>
   },
   options: { readonly progress: boolean; readonly store: string | undefined }
 ) =>
   Effect.gen(function*() {
     const images = yield* Images.Images
     const progress = Progress.make(options.progress, "Uploading", source.size)
-    yield* Effect.scoped(Effect.flatMap(source.fill, (fill) =>
-      images.uploadEach(id, (block) =>
-        Effect.tap(fill(block), (n) =>
-          progress.add(n)), {
-        size: source.size,
-        store: options.store
-      })))
+    const fill = fills.get(source.stream)
+    const uploadOptions = { size: source.size, store: options.store }
+    yield* fill === undefined
+      // The data was changed on the way (looked into, decompressed): new blocks, only read.
+      ? images.upload(id, withProgress(source.stream, progress), uploadOptions)
+      // The source as it was read: blocks lent by the library, refilled once each is sent.
+      : Effect.scoped(Effect.flatMap(fill, (f) =>
+        images.uploadEach(id, (block) =>
+          Effect.tap(f(block), (n) => progress.add(n)), uploadOptions)))
     progress.done()
   })
 
@@ -352,7 +362,8 @@ const transferOptions = {
   store: Options.text("store").pipe(
     Options.withDescription("Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
     Options.optional
-  )
+  ),
+  ...inspectOptions
 }
 
 /** `image-create`: create the record, upload the data if any, show the image. */
@@ -373,7 +384,7 @@ export const imageCreate = Command.make("image-create", {
     Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
     const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
-    const source = yield* dataSource(opt(a.file), undefined)
+    const source = yield* inspectUpload(yield* dataSource(opt(a.file), undefined), fields, a)
     if (store !== undefined && Option.isNone(source)) {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
     }
@@ -446,7 +457,7 @@ export const imageUpload = Command.make("image-upload", {
   size: optionalInt("size", "Size in bytes of image to be uploaded, when it cannot be inferred (stdin).")
 }, (a) =>
   withClient(Effect.gen(function*() {
-    const source = yield* requiredDataSource(opt(a.file), opt(a.size), "upload")
+    const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "upload"), a)
     yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE }).pipe(
       Effect.catchTag("TransportError", (e) => uploadBroke(a.id, e.message))
     )

@@ -4,7 +4,9 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
+import * as Images from "../Images.js"
 
 /** Whether a socket on standard input (what Node's child_process gives) yields data before its end or `wait`. */
 const socketHoldsData = (wait: number) =>
@@ -121,3 +123,11 @@ export const fileFill = <E>(path: string, onError: (cause: unknown) => E): Effec
     ),
     (handle) => descriptorFill(handle.fd, onError)
   )
+
+/** Standard input as a stream of new 1 MiB blocks (see `descriptorFill`). */
+export const stdinBlocks = <E>(onError: (cause: unknown) => E): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => Images.filledBlocks(descriptorFill(0, onError)))
+
+/** A file of any kind, read in order, as a stream of new 1 MiB blocks (see `fileFill`). */
+export const sequentialFileBlocks = <E>(path: string, onError: (cause: unknown) => E): Stream.Stream<Uint8Array, E> =>
+  Stream.unwrapScoped(Effect.map(fileFill(path, onError), (fill) => Images.filledBlocks(fill)))

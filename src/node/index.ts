@@ -6,6 +6,8 @@
  */
 /** node:http for every request (streamed bodies both ways), plus the two layers below: `layer()`. */
 export * as NodeGlanceHttp from "./httpClient.js"
+/** The `Decompression` service on Node.js: gzip, xz, bzip2 and zstd. */
+export * as NodeDecompression from "./decompression.js"
 /** node:crypto's hashes for verifying image data. */
 export * as NodeHasher from "./hasher.js"
 /** Image data read from the socket straight into blocks; uploads written as the socket takes them. */
