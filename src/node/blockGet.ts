@@ -453,7 +453,12 @@ export const blockGet = (
       host: url.hostname.replace(/^\[|\]$/g, ""),
       port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
       onread: {
-        buffer: () => (head ? headBuffer.subarray(headAt) : body.block!.subarray(at)),
+        // After the end (a 204, a finished body) a last read may still be under way: it lands in
+        // the head buffer and is dropped.
+        buffer: () =>
+          head || finished || body.block === undefined
+            ? headBuffer.subarray(head ? headAt : 0)
+            : body.block.subarray(at),
         callback: (n: number): boolean => {
           if (finished) return false
           body.lastReceived = Date.now()

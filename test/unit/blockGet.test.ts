@@ -95,6 +95,15 @@ describe("blockGet: an HTTP/1.1 response reader", () => {
     })
   }
 
+  it("a 204 and a Content-Length of 0 end at once, whatever the socket still reads", async () => {
+    for (let i = 0; i < 5; i++) {
+      const none = await read(at("/file", { status: 204, raw: "HTTP/1.1 204 No Content\r\nx-a: b\r\n\r\ntrailing" }))
+      expect([none.status, none.bytes.length, none.failure]).toEqual([204, 0, undefined])
+      const empty = await read(at("/file", { body: "" }))
+      expect([empty.status, empty.bytes.length, empty.failure]).toEqual([200, 0, undefined])
+    }
+  })
+
   it("a body without a length ends with the connection (close-delimited)", async () => {
     const got = await read(at("/file", { body: data, framing: "close" }))
     expect(got.bytes.equals(data)).toBe(true)
