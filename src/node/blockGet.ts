@@ -349,7 +349,8 @@ export const blockGet = (
         settled = true
         reject(error)
       } else {
-        body.failure = error
+        // A body already ended as stalled (`SocketBody.stall`) keeps that reason, not the close it caused.
+        body.failure ??= error
         body.notify()
       }
     }
