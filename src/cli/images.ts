@@ -321,17 +321,18 @@ export const imageList = Command.make("image-list", {
     }
     const sort = opt(a.sort)
     const defaultSort = sort === undefined && a.sortKey.length === 0 && a.sortDir.length === 0
-    const rows = yield* Stream.runCollect(images.list({
+    const rows = images.list({
       filters,
       sort,
       sortKey: defaultSort ? ["name"] : a.sortKey,
       sortDir: defaultSort ? ["asc"] : (a.sortDir as ReadonlyArray<"asc" | "desc">),
       pageSize: opt(a.pageSize),
       limit: opt(a.limit)
-    }))
+    })
     // python-glanceclient's `--verbose` is the global one (`glance --verbose image-list`); take both spellings.
     const verbose = a.verbose || (yield* glance).verbose
-    yield* printList(Chunk.toReadonlyArray(rows), listColumns(verbose, a.includeStores), a)
+    // Printed as the pages arrive (a table once the last one is in), never all held.
+    yield* printList(rows, listColumns(verbose, a.includeStores), a)
   }))).pipe(Command.withDescription("List images you can access."))
 
 /** `image-show`. */
