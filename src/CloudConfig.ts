@@ -62,7 +62,7 @@ export interface Settings {
   /**
    * Keep the Keystone session (token and catalog) between runs: clouds.yaml's `cache: auth: true`
    * (openstacksdk's setting), `OS_TOKEN_CACHE`. Read by the `glance` command, which then provides
-   * a `Keystone.SessionStore` (see `TokenCache`); a program provides one itself.
+   * a `TokenCache` (`NodeTokenCache`) to `Keystone`; a program provides one itself.
    */
   readonly cacheAuth?: boolean | undefined
   /** Warnings found while reading the configuration (e.g. a clouds.yaml readable by others). */

@@ -12,12 +12,13 @@ import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
 import { secretsOf } from "./cli/commandLine.js"
 import { describe, UsageError } from "./cli/errors.js"
-import { PlatformHttp } from "./cli/globalOptions.js"
+import { PlatformHttp, PlatformTokenCache } from "./cli/globalOptions.js"
 import { canonicalArgs, command, commandIndex, grammar, run } from "./cli/main.js"
 import { escapeControls, oneLine } from "./cli/safeText.js"
 import { programSpec } from "./cli/spec.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
+import * as NodeTokenCache from "./node/tokenCache.js"
 
 const readPem = (path: string | undefined, what: string) =>
   path === undefined ? Effect.succeed(undefined) : Effect.try({
@@ -119,7 +120,13 @@ const main = notUtf8 !== -1
   : Effect.flatMap(oneLineErrors, (console) =>
     run(args).pipe(
       Effect.withConsole(console),
-      Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
+      Effect.provide(
+        Layer.mergeAll(
+          NodeContext.layer,
+          Layer.succeed(PlatformHttp, httpFor),
+          Layer.succeed(PlatformTokenCache, NodeTokenCache.layer())
+        )
+      )
     ))
 
 Effect.runPromiseExit(main).then((exit) => {

@@ -40,3 +40,5 @@ export * as Metadefs from "./Metadefs.js"
 export * as Schemas from "./Schemas.js"
 /** Asynchronous tasks. */
 export * as Tasks from "./Tasks.js"
+/** Keystone tokens kept between programs (`glanceclient/node` has the file-based one). */
+export * as TokenCache from "./TokenCache.js"

@@ -10,11 +10,15 @@ import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import * as GlanceClient from "../GlanceClient.js"
 import * as ImageTransport from "../ImageTransport.js"
+import type * as TokenCache from "../TokenCache.js"
 import { debugClient } from "./debug.js"
+import { oneLine } from "./safeText.js"
 
 const text = (name: string, env: string, description: string, metavar = env, alias?: string) =>
   Options.text(name).pipe(
@@ -232,6 +236,29 @@ export class PlatformHttp extends Context.Tag("glance/PlatformHttp")<
   (settings: CloudConfig.Settings) => Layer.Layer<GlanceClient.Platform, CloudConfig.ConfigError>
 >() {}
 
+/** The token cache the CLI keeps tokens in when asked to (`--os-token-cache`): chosen by `bin.ts` (a file cache on Node). */
+export class PlatformTokenCache extends Context.Tag("glance/PlatformTokenCache")<
+  PlatformTokenCache,
+  Layer.Layer<TokenCache.TokenCache>
+>() {}
+
+/**
+ * The library's log lines on stderr, never on stdout: warnings as `glance: warning: …`, and with
+ * `--debug` its debug lines as they are ("using cached token {SHA256}…").
+ */
+const logToStderr = (debug: boolean) =>
+  Layer.merge(
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message }) => {
+        const text = oneLine((Array.isArray(message) ? message : [message]).map(String).join(" "))
+        if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) process.stderr.write(`glance: warning: ${text}\n`)
+        else if (debug && logLevel === LogLevel.Debug) process.stderr.write(`${text}\n`)
+      })
+    ),
+    debug ? Logger.minimumLogLevel(LogLevel.Debug) : Layer.empty
+  )
+
 /** The default `--timeout`, in seconds, as python-glanceclient. */
 export const defaultTimeout = 600
 
@@ -246,7 +273,9 @@ export const clientLayer = (g: GlobalOptions) =>
     }
     const settings = { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
     const platform = yield* PlatformHttp
-    const http = (yield* debugOn(g))
+    const debug = yield* debugOn(g)
+    const tokenCache = settings.cacheAuth === true ? yield* PlatformTokenCache : Layer.empty
+    const http = debug
       ? Layer.map(platform(settings), (ctx) => {
         const transport = Context.get(ctx, ImageTransport.ImageTransport)
         return ctx.pipe(
@@ -255,7 +284,10 @@ export const clientLayer = (g: GlobalOptions) =>
         )
       })
       : platform(settings)
-    return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(Layer.provide(http))
+    return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(
+      Layer.provide(Layer.merge(http, tokenCache)),
+      Layer.merge(logToStderr(debug))
+    )
   }))
 
 /** Runs a command's work with the client built from the global options. */
