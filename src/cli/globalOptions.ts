@@ -286,7 +286,8 @@ export const clientLayer = (g: GlobalOptions) =>
       : platform(settings)
     return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(
       Layer.provide(Layer.merge(http, tokenCache)),
-      Layer.merge(logToStderr(debug))
+      // Also while the client is built: the endpoint is looked up (and the token cache read) then.
+      Layer.provideMerge(logToStderr(debug))
     )
   }))
 
