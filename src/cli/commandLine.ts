@@ -227,6 +227,12 @@ const parseOrThrow = (args: ReadonlyArray<string>, grammar: Grammar): Parsed => 
   // except an ambiguous abbreviation: argparse sorts out every word before it takes any.
   if (error !== undefined && (error.first || !version)) throw error
   if (version) return { _tag: "Version" }
+  const options = [...globals].filter(([name]) => name !== "--help").map(([name, value]) =>
+    value === true ? name : `${name}=${value}`
+  )
+  // python-glanceclient answers -h/--help before the command from its first pass: the general
+  // help, whatever the command and whatever unknown option.
+  if (help.includes("before")) return { _tag: "Line", args: [...options, "--help"], globals, commandAt: -1 }
   // Second pass: an option before the command that is no global option is unrecognized (named
   // alone: the word after it may be a password, and is not taken for the command).
   if (before.length > 0) throw new Mistake(`unrecognized arguments: ${before.join(" ")}`)
@@ -237,20 +243,9 @@ const parseOrThrow = (args: ReadonlyArray<string>, grammar: Grammar): Parsed => 
       })`
     )
   }
-  const options = [...globals].filter(([name]) => name !== "--help").map(([name, value]) =>
-    value === true ? name : `${name}=${value}`
-  )
-  const helpBefore = help.includes("before") ? ["--help"] : []
   const helpAfter = help.includes("after") ? ["--help"] : []
-  const line = command === undefined
-    ? [...options, ...helpBefore]
-    : [...options, ...helpBefore, command, ...rest, ...helpAfter]
-  return {
-    _tag: "Line",
-    args: line,
-    globals,
-    commandAt: command === undefined ? -1 : options.length + helpBefore.length
-  }
+  const line = command === undefined ? options : [...options, command, ...rest, ...helpAfter]
+  return { _tag: "Line", args: line, globals, commandAt: command === undefined ? -1 : options.length }
 }
 
 /** The values of the secret global options on a command line, however they are spelled. */
