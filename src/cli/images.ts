@@ -197,13 +197,47 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
       )
       const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
       if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
-      const length = info.type === "File" ? yield* sizeAgreeing(Number(info.size), size) : size
-      return Option.some({ name: file, size: length, stream: streamOf(fileFill(file, readError(file))) })
+      if (info.type === "File") {
+        const length = yield* sizeAgreeing(Number(info.size), size)
+        return Option.some({ name: file, size: length, stream: streamOf(fileFill(file, readError(file))) })
+      }
+      return Option.some({ name: file, size, stream: streamOf(exactly(size, file, fileFill(file, readError(file)))) })
     }
     if (!stdinHasData()) return Option.none()
     const stat = Fs.fstatSync(0)
-    const stream = streamOf(stdinFill(readError("standard input")))
-    return Option.some({ name: "stdin", size: stat.isFile() ? yield* sizeAgreeing(stat.size, size) : size, stream })
+    if (stat.isFile()) {
+      const length = yield* sizeAgreeing(stat.size, size)
+      return Option.some({ name: "stdin", size: length, stream: streamOf(stdinFill(readError("standard input"))) })
+    }
+    const stream = streamOf(exactly(size, "standard input", stdinFill(readError("standard input"))))
+    return Option.some({ name: "stdin", size, stream })
+  })
+
+/**
+ * The data of a pipe, held to `--size` when one is given: it is sent as the Content-Length, so
+ * more data would be cut off there (an image short of its data) and less would leave the upload
+ * hanging. Either fails the upload instead, which is then aborted.
+ */
+const exactly = <R>(
+  size: number | undefined,
+  name: string,
+  fill: Effect.Effect<Fill<UsageError>, UsageError, R>
+): Effect.Effect<Fill<UsageError>, UsageError, R> =>
+  size === undefined ? fill : Effect.map(fill, (f) => {
+    let total = 0
+    return (block) =>
+      Effect.flatMap(f(block), (n) => {
+        total += n
+        if (total > size) {
+          return Effect.fail(new UsageError({ message: `${name} holds more than the ${size} bytes --size gives` }))
+        }
+        if (n === 0 && total < size) {
+          return Effect.fail(
+            new UsageError({ message: `${name} ended after ${total} bytes, short of the ${size} --size gives` })
+          )
+        }
+        return Effect.succeed(n)
+      })
   })
 
 /**
