@@ -1,12 +1,25 @@
 import { defineConfig } from "vitest/config"
 
+/**
+ * Test files run side by side in separate processes. Lab tests are isolated from each other (their
+ * own names, and a lock where Glance's state is shared: test/support/lock.ts), so they need no
+ * order. TEST_WORKERS overrides the number of workers (measured on 2 cores: README, "Tests").
+ */
+const workers = Number(process.env.TEST_WORKERS ?? 3)
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Asks once whether the lab is up and builds dist/glance.js if it is missing.
+    globalSetup: ["test/support/globalSetup.ts"],
+    // Counts the checks each test runs when ASSERTION_COUNTS names a file.
+    setupFiles: ["test/support/assertionCount.ts"],
+    pool: "forks",
+    maxWorkers: workers,
+    minWorkers: 1,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration files share one lab; run files one at a time so timings and the cache stay sane.
-    fileParallelism: false,
+    teardownTimeout: 30_000,
     reporters: ["default"]
   }
 })

@@ -83,7 +83,7 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
       if (outSize > maxBuffer) fail(new Error(`${describe(command, args)} printed more than ${maxBuffer} bytes`))
       else out.push(b)
     })
-    child.stderr.on("data", (b: Buffer) => {
+    child.stderr!.on("data", (b: Buffer) => {
       errSize += b.byteLength
       if (errSize > maxBuffer) fail(new Error(`${describe(command, args)} printed more than ${maxBuffer} bytes`))
       else err.push(b)
