@@ -17,7 +17,7 @@ for (const line of Fs.readFileSync(file, "utf8").split("\n")) {
   const name = Path.relative(root, r.file)
   const entry = perFile.get(name) ?? { checks: 0, tests: 0 }
   entry.checks += r.checks
-  entry.tests += 1
+  entry.tests += r.tests ?? 1
   perFile.set(name, entry)
 }
 const sorted = [...perFile.entries()].sort(([a], [b]) => a.localeCompare(b))

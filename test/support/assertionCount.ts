@@ -1,12 +1,13 @@
 /**
- * A vitest setup file that counts the assertions each test runs, so a change to the suite can show
- * it kept (or added) checks per file. Active only when `ASSERTION_COUNTS` names a file: every test
- * appends one JSON line `{ file, test, checks }` to it, where `checks` counts chai's assertion core
- * (`Assertion.prototype.assert`, which `assert.*` and `expect(...)` both end in).
+ * A vitest setup file that counts the assertions each test file runs, so a change to the suite can
+ * show it kept (or added) checks per file. Active only when `ASSERTION_COUNTS` names a file: each
+ * test file appends one JSON line `{ file, checks, tests }` to it, where `checks` counts chai's
+ * assertion core (`Assertion.prototype.assert`, which `assert.*` and `expect(...)` both end in) and
+ * `tests` the tests that ran. Counted per file, so concurrent tests are counted right.
  * `node scripts/assertion-counts.mjs FILE` sums the lines per file.
  */
 import * as Fs from "node:fs"
-import { afterEach, beforeEach, chai } from "vitest"
+import { afterAll, afterEach, beforeAll, chai } from "vitest"
 
 const target = process.env.ASSERTION_COUNTS
 
@@ -29,18 +30,17 @@ if (target !== undefined && target !== "") {
     proto[counterKey] = counter
   }
   const counter = proto[counterKey] as Counter
-  beforeEach(() => {
-    counter.count = 0
+  let start = 0
+  let tests = 0
+  beforeAll(() => {
+    start = counter.count
+    tests = 0
   })
-  afterEach((context) => {
-    Fs.appendFileSync(
-      target,
-      JSON.stringify({
-        file: context.task.file.filepath,
-        test: context.task.name,
-        checks: counter.count,
-        state: context.task.result?.state
-      }) + "\n"
-    )
+  afterEach(() => {
+    tests++
+  })
+  afterAll((suite) => {
+    const file = "filepath" in suite ? suite.filepath : suite.file.filepath
+    Fs.appendFileSync(target, JSON.stringify({ file, checks: counter.count - start, tests }) + "\n")
   })
 }
