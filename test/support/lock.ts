@@ -5,6 +5,7 @@
  * A directory made with `mkdir` (atomic) holds the owner's pid; a lock whose owner has exited, or
  * that is older than `staleAfter`, is taken over.
  */
+import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -84,6 +85,13 @@ export const withLock = async <A>(
     await release()
   }
 }
+
+/** Holds the lock `name` until the current scope closes (for Effect tests: `it.scoped`). */
+export const scopedLock = (name: string, holder: string, options: LockOptions = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(() => acquireLock(name, holder, options)),
+    (release) => Effect.promise(release)
+  )
 
 /** The lock of the image cache's queue: held around every step that queues, lists or clears it. */
 export const cacheLock = "glance-cache-queue"
