@@ -8,9 +8,13 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { requireLab, runGlance, runPython, type RunResult, uniqueName } from "../support/lab.js"
+import { type GlanceRunOptions, requireLab, runGlance, runPython, type RunResult, uniqueName } from "../support/lab.js"
 
 const up = requireLab()
+
+/** Our `glance` as admin, with admin's token and the image URL (this file tests commands, not logins). */
+const glance = (args: ReadonlyArray<string>, options: GlanceRunOptions = {}) =>
+  runGlance("admin", args, { login: "token", ...options })
 
 const ns = uniqueName("tsmd")
 const imported = uniqueName("tsmdimp")
@@ -18,7 +22,7 @@ const renamed = `${ns}-renamed`
 let dir = ""
 
 afterAll(async () => {
-  await Promise.all([ns, renamed, imported].map((name) => runGlance("admin", ["md-namespace-delete", name])))
+  await Promise.all([ns, renamed, imported].map((name) => glance(["md-namespace-delete", name])))
   if (dir) Fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -29,7 +33,7 @@ const ok = (r: RunResult, what: string): string => {
 
 /** Our output and python-glanceclient's for the same command as admin, run at once; both must succeed. */
 const both = async (args: ReadonlyArray<string>, ours: string, theirs: string) => {
-  const [mine, python] = await Promise.all([runGlance("admin", args), runPython("admin", args)])
+  const [mine, python] = await Promise.all([glance(args), runPython("admin", args)])
   return [ok(mine, ours), ok(python, theirs)] as const
 }
 
@@ -53,7 +57,7 @@ const dictOf = (stdout: string): Map<string, string> => {
 describe.skipIf(!up)("glance md-* commands", () => {
   it("md-namespace-create, -show, -update and -list", { timeout: 120_000 }, async () => {
     const created = dictOf(ok(
-      await runGlance("admin", [
+      await glance([
         "md-namespace-create",
         ns,
         "--display-name",
@@ -73,7 +77,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(created.get("protected"), "False")
 
     const updated = dictOf(ok(
-      await runGlance("admin", ["md-namespace-update", ns, "--description", "updated", "--visibility", "private"]),
+      await glance(["md-namespace-update", ns, "--description", "updated", "--visibility", "private"]),
       "md-namespace-update"
     ))
     assert.strictEqual(updated.get("description"), "updated")
@@ -82,7 +86,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
 
     const [[ours, theirs], privately] = await Promise.all([
       both(["md-namespace-list"], "md-namespace-list", "python md-namespace-list"),
-      runGlance("admin", ["md-namespace-list", "--visibility", "private"])
+      glance(["md-namespace-list", "--visibility", "private"])
     ])
     const list = rowsOf(ours)
     assert.deepStrictEqual(list[0], ["namespace"])
@@ -94,10 +98,10 @@ describe.skipIf(!up)("glance md-* commands", () => {
   })
 
   it("resource types: list, associate, namespace-resource-type-list, deassociate", { timeout: 120_000 }, async () => {
-    const types = rowsOf(ok(await runGlance("admin", ["md-resource-type-list"]), "md-resource-type-list"))
+    const types = rowsOf(ok(await glance(["md-resource-type-list"]), "md-resource-type-list"))
     assert.deepStrictEqual(types[0], ["name"])
     const assoc = dictOf(ok(
-      await runGlance("admin", [
+      await glance([
         "md-resource-type-associate",
         ns,
         "--name",
@@ -118,7 +122,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
     const py = rowsOf(theirs)
     assert.deepStrictEqual(py, listed)
     const filtered = rowsOf(ok(
-      await runGlance("admin", ["md-namespace-list", "--resource-types", "OS::Glance::Image"]),
+      await glance(["md-namespace-list", "--resource-types", "OS::Glance::Image"]),
       "md-namespace-list --resource-types"
     ))
     assert.isTrue(filtered.some((r) => r[0] === ns))
@@ -126,14 +130,14 @@ describe.skipIf(!up)("glance md-* commands", () => {
 
   it("tags: create, create-multiple, list, show, update, delete", { timeout: 120_000 }, async () => {
     assert.strictEqual(
-      dictOf(ok(await runGlance("admin", ["md-tag-create", ns, "--name", "alpha"]), "md-tag-create")).get("name"),
+      dictOf(ok(await glance(["md-tag-create", ns, "--name", "alpha"]), "md-tag-create")).get("name"),
       "alpha"
     )
-    const blank = await runGlance("admin", ["md-tag-create", ns, "--name", "  "])
+    const blank = await glance(["md-tag-create", ns, "--name", "  "])
     assert.strictEqual(blank.status, 1)
     assert.include(blank.stderr, "Please supply at least one non-blank tag name.")
     const multiple = rowsOf(ok(
-      await runGlance("admin", ["md-tag-create-multiple", ns, "--names", "beta;gamma; ", "--delim", ";", "--append"]),
+      await glance(["md-tag-create-multiple", ns, "--names", "beta;gamma; ", "--delim", ";", "--append"]),
       "md-tag-create-multiple"
     ))
     assert.deepStrictEqual(multiple, [["name"], ["beta"], ["gamma"]])
@@ -149,20 +153,20 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(dictOf(shown).get("name"), "beta")
 
     assert.strictEqual(
-      dictOf(ok(await runGlance("admin", ["md-tag-update", ns, "beta", "--name", "delta"]), "md-tag-update")).get(
+      dictOf(ok(await glance(["md-tag-update", ns, "beta", "--name", "delta"]), "md-tag-update")).get(
         "name"
       ),
       "delta"
     )
-    ok(await runGlance("admin", ["md-tag-delete", ns, "gamma"]), "md-tag-delete")
-    const after = rowsOf(ok(await runGlance("admin", ["md-tag-list", ns]), "md-tag-list"))
+    ok(await glance(["md-tag-delete", ns, "gamma"]), "md-tag-delete")
+    const after = rowsOf(ok(await glance(["md-tag-list", ns]), "md-tag-list"))
     assert.deepStrictEqual(after.slice(1).map((r) => r[0]).sort(), ["alpha", "delta"])
     const replaced = rowsOf(
-      ok(await runGlance("admin", ["md-tag-create-multiple", ns, "--names", "x,y"]), "replace tags")
+      ok(await glance(["md-tag-create-multiple", ns, "--names", "x,y"]), "replace tags")
     )
     assert.deepStrictEqual(replaced, [["name"], ["x"], ["y"]])
     assert.deepStrictEqual(
-      rowsOf(ok(await runGlance("admin", ["md-tag-list", ns]), "list")).slice(1).map((r) => r[0]).sort(),
+      rowsOf(ok(await glance(["md-tag-list", ns]), "list")).slice(1).map((r) => r[0]).sort(),
       [
         "x",
         "y"
@@ -177,11 +181,11 @@ describe.skipIf(!up)("glance md-* commands", () => {
       properties: { cores: { title: "Cores", type: "integer", minimum: 1 }, arch: { title: "Arch", type: "string" } }
     })
     const created = dictOf(
-      ok(await runGlance("admin", ["md-object-create", ns, "--name", "cpu", "--schema", schema]), "md-object-create")
+      ok(await glance(["md-object-create", ns, "--name", "cpu", "--schema", schema]), "md-object-create")
     )
     assert.strictEqual(created.get("name"), "cpu")
     assert.deepStrictEqual(JSON.parse(created.get("properties")!).sort(), ["arch", "cores"])
-    const bad = await runGlance("admin", ["md-object-create", ns, "--name", "bad", "--schema", "{nope"])
+    const bad = await glance(["md-object-create", ns, "--name", "bad", "--schema", "{nope"])
     assert.strictEqual(bad.status, 1)
     assert.include(bad.stderr, "Schema is not a valid JSON object.")
 
@@ -199,12 +203,12 @@ describe.skipIf(!up)("glance md-* commands", () => {
       "python"
     )
     assert.strictEqual(prop, pyProp)
-    const missing = await runGlance("admin", ["md-object-property-show", ns, "cpu", "nope"])
+    const missing = await glance(["md-object-property-show", ns, "cpu", "nope"])
     assert.strictEqual(missing.status, 1)
     assert.include(missing.stderr, "Property nope not found in object cpu.")
 
     const updated = dictOf(ok(
-      await runGlance("admin", [
+      await glance([
         "md-object-update",
         ns,
         "cpu",
@@ -217,10 +221,10 @@ describe.skipIf(!up)("glance md-* commands", () => {
     ))
     assert.strictEqual(updated.get("name"), "processor")
     assert.strictEqual(updated.get("description"), "short")
-    ok(await runGlance("admin", ["md-object-create", ns, "--name", "other", "--schema", "{}"]), "second object")
-    ok(await runGlance("admin", ["md-object-delete", ns, "other"]), "md-object-delete")
+    ok(await glance(["md-object-create", ns, "--name", "other", "--schema", "{}"]), "second object")
+    ok(await glance(["md-object-delete", ns, "other"]), "md-object-delete")
     assert.deepStrictEqual(
-      rowsOf(ok(await runGlance("admin", ["md-object-list", ns]), "list")).slice(1).map((r) => r[0]),
+      rowsOf(ok(await glance(["md-object-list", ns]), "list")).slice(1).map((r) => r[0]),
       [
         "processor"
       ]
@@ -229,7 +233,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
 
   it("properties: create, list, show, update, delete", { timeout: 120_000 }, async () => {
     const created = dictOf(ok(
-      await runGlance("admin", [
+      await glance([
         "md-property-create",
         ns,
         "--name",
@@ -244,7 +248,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(created.get("name"), "speed")
     assert.strictEqual(created.get("type"), "integer")
     ok(
-      await runGlance("admin", [
+      await glance([
         "md-property-create",
         ns,
         "--name",
@@ -268,7 +272,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(shown, pyShown)
 
     const updated = dictOf(ok(
-      await runGlance("admin", [
+      await glance([
         "md-property-update",
         ns,
         "speed",
@@ -282,9 +286,9 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(updated.get("title"), "Velocity")
     assert.strictEqual(updated.get("maximum"), "10")
     assert.strictEqual(updated.get("type"), "integer")
-    ok(await runGlance("admin", ["md-property-delete", ns, "color"]), "md-property-delete")
+    ok(await glance(["md-property-delete", ns, "color"]), "md-property-delete")
     assert.deepStrictEqual(
-      rowsOf(ok(await runGlance("admin", ["md-property-list", ns]), "list")).slice(1).map((r) => r[0]),
+      rowsOf(ok(await glance(["md-property-list", ns]), "list")).slice(1).map((r) => r[0]),
       [
         "speed"
       ]
@@ -310,31 +314,31 @@ describe.skipIf(!up)("glance md-* commands", () => {
   })
 
   it("md-namespace-*-delete and md-resource-type-deassociate empty the namespace", { timeout: 120_000 }, async () => {
-    ok(await runGlance("admin", ["md-namespace-tags-delete", ns]), "md-namespace-tags-delete")
-    ok(await runGlance("admin", ["md-namespace-objects-delete", ns]), "md-namespace-objects-delete")
-    ok(await runGlance("admin", ["md-namespace-properties-delete", ns]), "md-namespace-properties-delete")
+    ok(await glance(["md-namespace-tags-delete", ns]), "md-namespace-tags-delete")
+    ok(await glance(["md-namespace-objects-delete", ns]), "md-namespace-objects-delete")
+    ok(await glance(["md-namespace-properties-delete", ns]), "md-namespace-properties-delete")
     ok(
-      await runGlance("admin", ["md-resource-type-deassociate", ns, "OS::Glance::Image"]),
+      await glance(["md-resource-type-deassociate", ns, "OS::Glance::Image"]),
       "md-resource-type-deassociate"
     )
     const [tags, objects, properties, associations] = await Promise.all(
       ["md-tag-list", "md-object-list", "md-property-list", "md-namespace-resource-type-list"].map((command) =>
-        runGlance("admin", [command, ns])
+        glance([command, ns])
       )
     )
     assert.deepStrictEqual(rowsOf(ok(tags!, "tags")), [["name"]])
     assert.deepStrictEqual(rowsOf(ok(objects!, "objects")), [["name", "description"]])
     assert.deepStrictEqual(rowsOf(ok(properties!, "props")), [["name", "title", "type"]])
     assert.deepStrictEqual(rowsOf(ok(associations!, "assocs")), [["name", "prefix", "properties_target"]])
-    ok(await runGlance("admin", ["md-tag-create", ns, "--name", "kept"]), "tag before rename")
+    ok(await glance(["md-tag-create", ns, "--name", "kept"]), "tag before rename")
     const renamedOut = dictOf(
-      ok(await runGlance("admin", ["md-namespace-update", ns, "--namespace", renamed]), "rename")
+      ok(await glance(["md-namespace-update", ns, "--namespace", renamed]), "rename")
     )
     // Shown fetched again, with its contents, as python-glanceclient does.
     assert.deepStrictEqual(JSON.parse(renamedOut.get("tags")!), ["kept"])
     assert.strictEqual(renamedOut.get("namespace"), renamed)
-    ok(await runGlance("admin", ["md-namespace-delete", renamed]), "md-namespace-delete")
-    const gone = await runGlance("admin", ["md-namespace-show", renamed])
+    ok(await glance(["md-namespace-delete", renamed]), "md-namespace-delete")
+    const gone = await glance(["md-namespace-show", renamed])
     assert.strictEqual(gone.status, 1)
   })
 
@@ -351,20 +355,20 @@ describe.skipIf(!up)("glance md-* commands", () => {
     const file = Path.join(dir, "ns.json")
     Fs.writeFileSync(file, JSON.stringify(body))
     const out = dictOf(
-      ok(await runGlance("admin", ["md-namespace-import", "--file", file]), "md-namespace-import --file")
+      ok(await glance(["md-namespace-import", "--file", file]), "md-namespace-import --file")
     )
     assert.strictEqual(out.get("namespace"), imported)
     assert.deepStrictEqual(JSON.parse(out.get("tags")!), ["t1"])
     assert.deepStrictEqual(JSON.parse(out.get("objects")!), ["o1"])
     assert.deepStrictEqual(JSON.parse(out.get("properties")!), ["q"])
-    ok(await runGlance("admin", ["md-namespace-delete", imported]), "delete imported")
+    ok(await glance(["md-namespace-delete", imported]), "delete imported")
 
     const viaStdin = dictOf(ok(
-      await runGlance("admin", ["md-namespace-import"], { input: JSON.stringify({ namespace: imported }) }),
+      await glance(["md-namespace-import"], { input: JSON.stringify({ namespace: imported }) }),
       "md-namespace-import via stdin"
     ))
     assert.strictEqual(viaStdin.get("namespace"), imported)
-    const invalid = await runGlance("admin", ["md-namespace-import"], { input: "not json" })
+    const invalid = await glance(["md-namespace-import"], { input: "not json" })
     assert.strictEqual(invalid.status, 1)
     assert.include(invalid.stderr, "Schema is not a valid JSON object.")
   })

@@ -15,9 +15,15 @@ import { cacheLock, withLock } from "../support/lock.js"
 
 const up = requireLab()
 
-/** Runs our `glance`: standard input on /dev/null (no image data) unless `input` is given. */
+/**
+ * Runs our `glance` with the user's token and the image URL (this file tests commands, not
+ * logins): standard input on /dev/null (no image data) unless `input` is given.
+ */
 const glance = (user: LabUser, args: ReadonlyArray<string>, options: { readonly input?: Buffer } = {}) =>
-  runGlance(user, args, options.input === undefined ? { stdin: "ignore" } : { input: options.input })
+  runGlance(user, args, {
+    login: "token",
+    ...(options.input === undefined ? { stdin: "ignore" } : { input: options.input })
+  })
 
 const created: Record<LabUser, Set<string>> = { demo: new Set(), admin: new Set(), other: new Set() }
 let dir = ""

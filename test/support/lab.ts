@@ -88,6 +88,14 @@ export interface RunResult {
 
 /** How `runGlance` and `runPython` run a command. */
 export interface GlanceRunOptions {
+  /**
+   * `"password"` (the default): the user's openrc, so the command logs in at Keystone and finds
+   * Glance in the catalog, as a user's would. `"token"` (runGlance only): a token of the user's,
+   * got once per test process, with the image URL (`OS_AUTH_TOKEN`, `OS_IMAGE_URL`), so the
+   * command goes straight to Glance: for files that test commands, not logins (a password login
+   * costs Keystone more than the command costs Glance).
+   */
+  readonly login?: "password" | "token" | undefined
   readonly env?: Record<string, string> | undefined
   /** Bytes piped to standard input (then closed), or pieces written as they come (a slow pipe). */
   readonly input?: Run.RunOptions["input"]
@@ -107,22 +115,42 @@ export interface GlanceRunOptions {
  * OS_*); `user` undefined runs it with no credentials at all. Standard input is an empty pipe
  * unless `input` or `stdin` says otherwise. Rejects past its deadline, naming the command.
  */
-export const runGlance = (
+export const runGlance = async (
   user: LabUser | undefined,
   args: ReadonlyArray<string>,
   options: GlanceRunOptions = {}
-): Promise<Run.RunResult> =>
-  !Fs.existsSync(glanceBin)
-    ? Promise.reject(new Error(`${glanceBin} is missing: run npm run build first`))
-    : Run.run(process.execPath, [glanceBin, ...args], {
-      env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
-      input: options.input,
-      stdin: options.stdin,
-      stdout: options.stdout,
-      cwd: options.cwd ?? repoRoot,
-      timeout: options.timeout,
-      signal: options.signal
-    })
+): Promise<Run.RunResult> => {
+  if (!Fs.existsSync(glanceBin)) throw new Error(`${glanceBin} is missing: run npm run build first`)
+  const login = user === undefined ? {} : options.login === "token" ? await tokenEnv(user) : openrc(user)
+  return Run.run(process.execPath, [glanceBin, ...args], {
+    env: { ...cleanEnv(), ...login, ...options.env },
+    input: options.input,
+    stdin: options.stdin,
+    stdout: options.stdout,
+    cwd: options.cwd ?? repoRoot,
+    timeout: options.timeout,
+    signal: options.signal
+  })
+}
+
+/** The lab's Glance, as the lab wrote it in lab.env. */
+export const glanceUrl = (): string => readEnvFile(Path.join(labDir, "lab.env")).GLANCE_URL ?? "http://127.0.0.1:9292"
+
+const tokens = new Map<LabUser, { readonly token: Promise<string>; readonly at: number }>()
+
+/**
+ * `OS_AUTH_TOKEN` and `OS_IMAGE_URL` for a lab user: one Keystone login per test process, renewed
+ * after 30 minutes (the lab's tokens live an hour).
+ */
+export const tokenEnv = async (user: LabUser): Promise<Record<string, string>> => {
+  let entry = tokens.get(user)
+  if (entry === undefined || Date.now() - entry.at > 30 * 60_000) {
+    entry = { token: keystoneLogin(user).then((l) => l.token), at: Date.now() }
+    tokens.set(user, entry)
+    entry.token.catch(() => tokens.delete(user))
+  }
+  return { OS_AUTH_TOKEN: await entry.token, OS_IMAGE_URL: glanceUrl() }
+}
 
 /**
  * Runs python-glanceclient's `glance` asynchronously with a fresh HOME of its own (its schema

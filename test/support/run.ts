@@ -129,9 +129,14 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
         for await (const piece of data) {
           if (input.destroyed) return
           if (!input.write(piece)) {
-            await new Promise((resolve) => {
-              input.once("drain", resolve)
-              input.once("close", resolve)
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                input.off("drain", done)
+                input.off("close", done)
+                resolve()
+              }
+              input.on("drain", done)
+              input.on("close", done)
             })
           }
         }
