@@ -17,8 +17,10 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: workers,
     minWorkers: 1,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Longer than a child process's deadline (120 s, test/support/run.ts), so that a command that
+    // hangs fails its test with the command's name and output, not just "timed out".
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     teardownTimeout: 30_000,
     reporters: ["default"]
   }
