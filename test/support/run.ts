@@ -5,6 +5,7 @@
  * message naming the command and what it had printed.
  */
 import { spawn } from "node:child_process"
+import type { Writable } from "node:stream"
 
 /** What a finished command printed, and how it ended. */
 export interface RunResult {
@@ -128,19 +129,23 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
       void (async () => {
         for await (const piece of data) {
           if (input.destroyed) return
-          if (!input.write(piece)) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                input.off("drain", done)
-                input.off("close", done)
-                resolve()
-              }
-              input.on("drain", done)
-              input.on("close", done)
-            })
-          }
+          await writeAndDrain(input, piece)
         }
         input.end()
       })().catch((error: unknown) => fail(new Error(`${describe(command, args)}: its input failed: ${String(error)}`)))
     }
+  })
+
+/** Writes `data` and waits until the stream takes more (drained) or is closed; nothing when it is closed already. */
+export const writeAndDrain = (stream: Writable, data: string | Uint8Array): Promise<void> =>
+  new Promise((resolve) => {
+    if (stream.destroyed) return resolve()
+    if (stream.write(data)) return resolve()
+    const done = () => {
+      stream.off("drain", done)
+      stream.off("close", done)
+      resolve()
+    }
+    stream.on("drain", done)
+    stream.on("close", done)
   })
