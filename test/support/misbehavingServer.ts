@@ -19,7 +19,6 @@
  * an image's record) so a test scripts only what misbehaves.
  */
 import * as Net from "node:net"
-import { writeAndDrain } from "./run.js"
 
 /** A request as the server received it. */
 export interface ReceivedRequest {
@@ -287,7 +286,18 @@ const pieces = function*(body: BodySpec | undefined, piece: number): Generator<B
   for (let left = body.size; left > 0; left -= piece) yield left >= piece ? block : block.subarray(0, left)
 }
 
-const write = writeAndDrain
+const write = (socket: Net.Socket, data: string | Uint8Array): Promise<void> =>
+  new Promise((resolve) => {
+    if (socket.destroyed) return resolve()
+    if (socket.write(data)) return resolve()
+    const done = () => {
+      socket.off("drain", done)
+      socket.off("close", done)
+      resolve()
+    }
+    socket.on("drain", done)
+    socket.on("close", done)
+  })
 
 /** Starts a server on `host` (default 127.0.0.1; any 127.x.y.z works on Linux) and a free port. */
 export const start = async (options: { readonly host?: string | undefined } = {}): Promise<MisbehavingServer> => {

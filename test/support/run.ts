@@ -5,7 +5,8 @@
  * message naming the command and what it had printed.
  */
 import { spawn } from "node:child_process"
-import type { Writable } from "node:stream"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
 
 /** What a finished command printed, and how it ended. */
 export interface RunResult {
@@ -126,26 +127,12 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
     const data = options.input ?? ""
     if (typeof data === "string" || data instanceof Uint8Array) input.end(data)
     else {
-      void (async () => {
-        for await (const piece of data) {
-          if (input.destroyed) return
-          await writeAndDrain(input, piece)
-        }
-        input.end()
-      })().catch((error: unknown) => fail(new Error(`${describe(command, args)}: its input failed: ${String(error)}`)))
+      // pipeline waits for the pipe to drain before it asks for the next piece, and ends it after the last.
+      pipeline(Readable.from(data, { objectMode: false, highWaterMark: 1 }), input).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code
+        // The child stopped reading (it exited, or closed its input): not the input's failure.
+        if (code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ERR_STREAM_DESTROYED") return
+        fail(new Error(`${describe(command, args)}: its input failed: ${String(error)}`))
+      })
     }
-  })
-
-/** Writes `data` and waits until the stream takes more (drained) or is closed; nothing when it is closed already. */
-export const writeAndDrain = (stream: Writable, data: string | Uint8Array): Promise<void> =>
-  new Promise((resolve) => {
-    if (stream.destroyed) return resolve()
-    if (stream.write(data)) return resolve()
-    const done = () => {
-      stream.off("drain", done)
-      stream.off("close", done)
-      resolve()
-    }
-    stream.on("drain", done)
-    stream.on("close", done)
   })
