@@ -132,19 +132,31 @@ const createsNothing = async (name: string, run: () => Promise<RunResult>, what:
 const run = (
   user: "demo" | undefined,
   args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly input?: string } = {}
+  options: {
+    readonly env?: Record<string, string>
+    readonly input?: string
+    readonly login?: "password" | "token"
+  } = {}
 ): Promise<RunResult> =>
   runGlance(user, args, {
     env: options.env,
+    login: options.login,
     timeout: 60_000,
     ...(options.input === undefined ? { stdin: "ignore" } : { input: options.input })
   })
 
-/** Runs our `glance` as demo with no image data on standard input. */
-const demo = (args: ReadonlyArray<string>) => run("demo", args)
+/**
+ * Runs our `glance` as demo with no image data on standard input, with demo's token and the image
+ * URL: the cases of bad ids, flags and data are about input, not logins ("configuration and login"
+ * below logs in with the password).
+ */
+const demo = (args: ReadonlyArray<string>) => run("demo", args, { login: "token" })
 
-/** Runs our `glance` as demo with `data` piped on standard input. */
-const demoWithStdin = (args: ReadonlyArray<string>, data: string) => run("demo", args, { input: data })
+/** Runs our `glance` as demo from demo's openrc (a password login), with no data on standard input. */
+const demoLoggingIn = (args: ReadonlyArray<string>) => run("demo", args)
+
+/** Runs our `glance` as demo (token and image URL) with `data` piped on standard input. */
+const demoWithStdin = (args: ReadonlyArray<string>, data: string) => run("demo", args, { input: data, login: "token" })
 
 /** The queued image is still queued and without data (no upload reached it). */
 const assertStillQueued = async () => {
@@ -409,7 +421,7 @@ describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 },
     const name = uniqueName("it-bad-region")
     const line = await createsNothing(
       name,
-      () => demo(["--os-region-name", "Nowhere", "image-create", "--name", name]),
+      () => demoLoggingIn(["--os-region-name", "Nowhere", "image-create", "--name", name]),
       "--os-region-name Nowhere"
     )
     assert.include(line, "Nowhere")
@@ -459,7 +471,7 @@ describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 },
       Fs.writeFileSync(file, "data")
       const line = await createsNothing(
         name,
-        () => demo([...global, "image-create", "--name", name, ...formats, "--file", file]),
+        () => demoLoggingIn([...global, "image-create", "--name", name, ...formats, "--file", file]),
         global.join(" ")
       )
       assert.include(line, expected)
@@ -471,9 +483,11 @@ describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 },
 describe.skipIf(!up)("bad input: python-glanceclient, for the differences noted above", { timeout: 180_000 }, () => {
   it("takes a huge --limit and --page-size 0; dumps the schema for a bad enum value", async () => {
     const [limit, page, enumDump] = await Promise.all([
-      runPython("demo", ["image-list", "--limit", "99999999999999999999"]),
-      runPython("demo", ["image-list", "--page-size", "0"]),
-      runPython("demo", ["image-create", "--name", "x", ...formats.slice(2), "--disk-format", "bogus"])
+      runPython("demo", ["image-list", "--limit", "99999999999999999999"], { login: "token" }),
+      runPython("demo", ["image-list", "--page-size", "0"], { login: "token" }),
+      runPython("demo", ["image-create", "--name", "x", ...formats.slice(2), "--disk-format", "bogus"], {
+        login: "token"
+      })
     ])
     assert.strictEqual(limit.status, 0, limit.stderr)
     assert.strictEqual(page.status, 0, page.stderr)

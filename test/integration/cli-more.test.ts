@@ -25,6 +25,9 @@ const glance = (user: LabUser, args: ReadonlyArray<string>, options: { readonly 
     ...(options.input === undefined ? { stdin: "ignore" } : { input: options.input })
   })
 
+/** Runs python-glanceclient's `glance` with the user's token and the image URL, as ours. */
+const pyGlance = (user: LabUser, args: ReadonlyArray<string>) => runPython(user, args, { login: "token" })
+
 const created: Record<LabUser, Set<string>> = { demo: new Set(), admin: new Set(), other: new Set() }
 let dir = ""
 
@@ -109,7 +112,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
 
   describe("discovery, compared with python-glanceclient", () => {
     it("import-info", async () => {
-      const [mine, python] = await Promise.all([glance("demo", ["import-info"]), runPython("demo", ["import-info"])])
+      const [mine, python] = await Promise.all([glance("demo", ["import-info"]), pyGlance("demo", ["import-info"])])
       const ours = ok(mine, "import-info")
       const theirs = python.stdout
       assert.deepStrictEqual(shape(ours), shape(theirs))
@@ -121,9 +124,9 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
     it("stores-info, and --detail as admin", async () => {
       const [mine, python, mineDetail, pythonDetail] = await Promise.all([
         glance("demo", ["stores-info"]),
-        runPython("demo", ["stores-info"]),
+        pyGlance("demo", ["stores-info"]),
         glance("admin", ["stores-info", "--detail"]),
-        runPython("admin", ["stores-info", "--detail"])
+        pyGlance("admin", ["stores-info", "--detail"])
       ])
       const ours = ok(mine, "stores-info")
       const theirs = python.stdout
@@ -137,7 +140,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
     })
 
     it("usage", async () => {
-      const [mine, python] = await Promise.all([glance("demo", ["usage"]), runPython("demo", ["usage"])])
+      const [mine, python] = await Promise.all([glance("demo", ["usage"]), pyGlance("demo", ["usage"])])
       const ours = ok(mine, "usage")
       const theirs = python.stdout
       assert.deepStrictEqual(shape(ours).headers, ["Quota", "Limit", "Usage"])
@@ -148,7 +151,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
     it("explain image: the Attribute | Description table", async () => {
       const [mine, python] = await Promise.all([
         glance("demo", ["explain", "image"]),
-        runPython("demo", ["explain", "image"])
+        pyGlance("demo", ["explain", "image"])
       ])
       const ours = ok(mine, "explain")
       const theirs = python.stdout
@@ -169,7 +172,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
       const offered = ok(await glance("demo", ["member-create", shared, otherProject]), "member-create")
       assert.deepStrictEqual(rowsOf(offered), [["Image ID", "Member ID", "Status"], [shared, otherProject, "pending"]])
       const listed = ok(await glance("demo", ["member-list", "--image-id", shared]), "member-list")
-      const theirs = (await runPython("demo", ["member-list", "--image-id", shared])).stdout
+      const theirs = (await pyGlance("demo", ["member-list", "--image-id", shared])).stdout
       assert.deepStrictEqual(shape(listed), shape(theirs))
       assert.strictEqual(listed, theirs)
       const accepted = ok(await glance("other", ["member-update", shared, otherProject, "accepted"]), "member-update")
@@ -241,7 +244,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
       assert.isAtLeast(rows.length, 2)
       assert.include(rows.slice(1).map((r) => r[1]), "success")
       assert.deepStrictEqual(
-        rowsOf((await runPython("demo", ["image-tasks", imported])).stdout)[0],
+        rowsOf((await pyGlance("demo", ["image-tasks", imported])).stdout)[0],
         rows[0]
       )
     })
@@ -412,7 +415,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
     it("task-list as python-glanceclient; task-show of one; --status and --type filters", async () => {
       const [mine, python] = await Promise.all([
         glance("admin", ["task-list", "--page-size", "5"]),
-        runPython("admin", ["task-list"])
+        pyGlance("admin", ["task-list"])
       ])
       const ours = ok(mine, "task-list")
       const rows = rowsOf(ours)

@@ -78,6 +78,9 @@ const sweepStale = () =>
 const glance = (user: LabUser, args: ReadonlyArray<string>, options: GlanceRunOptions = {}) =>
   runGlance(user, args, { login: "token", ...options })
 
+/** Runs python-glanceclient's `glance` with the user's token and the image URL, as ours. */
+const pyGlance = (user: LabUser, args: ReadonlyArray<string>) => runPython(user, args, { login: "token" })
+
 /** Runs our `glance` with standard input on /dev/null (no image data), as from a script. */
 const glanceNoStdin = (user: LabUser, args: ReadonlyArray<string>, timeout?: number) =>
   glance(user, args, { stdin: "ignore", timeout })
@@ -527,7 +530,7 @@ for (const user of ["demo", "admin"] as const) {
       it("is the same table as python-glanceclient's (default and --verbose)", async () => {
         const filtered = ["image-list", "--property-filter", "it_pick=yes", "--sort-key", "name"]
         const cases = [["image-list", "--tag", listTag], ["--verbose", "image-list", "--tag", listTag], filtered]
-        const results = await Promise.all(cases.map((args) => Promise.all([glance(user, args), runPython(user, args)])))
+        const results = await Promise.all(cases.map((args) => Promise.all([glance(user, args), pyGlance(user, args)])))
         for (const [mine, python] of results.slice(0, 2)) {
           const ours = ok(mine)
           const theirs = ok(python, "python glance")
@@ -544,7 +547,7 @@ for (const user of ["demo", "admin"] as const) {
       const extras = [[], ["--human-readable"], ["--max-column-width", "40"]]
       const results = await Promise.all(
         extras.map((extra) =>
-          Promise.all([glance(user, ["image-show", ...extra, id]), runPython(user, ["image-show", ...extra, id])])
+          Promise.all([glance(user, ["image-show", ...extra, id]), pyGlance(user, ["image-show", ...extra, id])])
         )
       )
       for (const [mine, python] of results) {
@@ -562,7 +565,7 @@ for (const user of ["demo", "admin"] as const) {
       const ours = imageOf(user, await glanceNoStdin(user, ["image-create", "--name", uniqueName("it-cli-cmp")]))
       // python-glanceclient reads any non-terminal stdin as image data, and runPython() pipes one:
       // compare our image-create output with its image-show of the same image.
-      const theirs = parseShow(ok(await runPython(user, ["image-show", ours.get("id")!]), "python glance").stdout)
+      const theirs = parseShow(ok(await pyGlance(user, ["image-show", ours.get("id")!]), "python glance").stdout)
       assert.deepStrictEqual([...ours.keys()].sort(), [...theirs.keys()].sort())
       for (const [k, v] of ours) if (!timestamps.has(k)) assert.strictEqual(v, theirs.get(k), k)
     })

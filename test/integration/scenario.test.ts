@@ -63,12 +63,18 @@ const stop = new AbortController()
 
 /**
  * Runs one `glance` (ours: dist/glance.js; python's: /usr/bin/glance with a fresh HOME), standard
- * input from a file or /dev/null.
+ * input from a file or /dev/null. Both clients run with the user's token and the image URL (one
+ * login per user for the file): the scenario compares commands; logins are auth.test.ts's and
+ * secrets.test.ts's, and a password login per step made the lab's Keystone the slowest part.
  */
 const run = async (client: Client, user: LabUser, args: ReadonlyArray<string>, stdin?: string): Promise<RunResult> => {
   const input = stdin === undefined ? "ignore" : await Fs.promises.open(stdin, "r")
   try {
-    const options = { stdin: typeof input === "string" ? ("ignore" as const) : input.fd, signal: stop.signal }
+    const options = {
+      login: "token" as const,
+      stdin: typeof input === "string" ? ("ignore" as const) : input.fd,
+      signal: stop.signal
+    }
     return await (client === "ours" ? runGlance(user, args, options) : runPython(user, args, options))
   } finally {
     if (typeof input !== "string") await input.close()
@@ -463,7 +469,7 @@ describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step
     await runs
     // Ignoring failures: everything the runs made goes, whatever state they stopped in.
     const cleanup = (user: LabUser, args: ReadonlyArray<string>) =>
-      runGlance(user, args, { stdin: "ignore", timeout: 60_000 }).then((r) => r.stdout, () => "")
+      runGlance(user, args, { login: "token", stdin: "ignore", timeout: 60_000 }).then((r) => r.stdout, () => "")
     await Promise.all([ours, python].map(async (r) => {
       // Also an image whose create was cut short before its id was read.
       const listed = await Promise.all(

@@ -90,10 +90,10 @@ export interface RunResult {
 export interface GlanceRunOptions {
   /**
    * `"password"` (the default): the user's openrc, so the command logs in at Keystone and finds
-   * Glance in the catalog, as a user's would. `"token"` (runGlance only): a token of the user's,
-   * got once per test process, with the image URL (`OS_AUTH_TOKEN`, `OS_IMAGE_URL`), so the
-   * command goes straight to Glance: for files that test commands, not logins (a password login
-   * costs Keystone more than the command costs Glance).
+   * Glance in the catalog, as a user's would. `"token"`: a token of the user's, got once per test
+   * process, with the image URL (`OS_AUTH_TOKEN`, `OS_IMAGE_URL`; both clients read them), so the
+   * command goes straight to Glance: for tests of commands, not of logins (a password login costs
+   * the lab's Keystone more than most commands cost Glance, and Keystone is shared by every test).
    */
   readonly login?: "password" | "token" | undefined
   readonly env?: Record<string, string> | undefined
@@ -161,10 +161,11 @@ export const runPython = async (
   args: ReadonlyArray<string>,
   options: GlanceRunOptions = {}
 ): Promise<Run.RunResult> => {
+  const login = options.login === "token" ? await tokenEnv(user) : openrc(user)
   const home = await Fs.promises.mkdtemp("/tmp/pyglance-home-")
   try {
     return await Run.run("glance", args, {
-      env: { ...cleanEnv(), ...openrc(user), HOME: home, ...options.env },
+      env: { ...cleanEnv(), ...login, HOME: home, ...options.env },
       input: options.input,
       stdin: options.stdin,
       stdout: options.stdout,
