@@ -265,7 +265,7 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
       } finally {
         await Promise.all(names.map((name) => glance("admin", ["md-namespace-delete", name])))
       }
-    }, 120_000)
+    })
   })
 
   describe("bash-completion", () => {

@@ -22,7 +22,7 @@ const fernetLike = /gAAAAA[A-Za-z0-9_-]{20,}/
 
 /** Runs our `glance` with no OS_* but `env` (standard input on /dev/null). */
 const run = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<RunResult> =>
-  runGlance(undefined, args, { env, stdin: "ignore", timeout: 90_000 })
+  runGlance(undefined, args, { env, stdin: "ignore" })
 
 /** Runs `jobs` with at most `width` at a time, in order of the results. */
 const pool = <A>(jobs: ReadonlyArray<() => Promise<A>>, width: number): Promise<Array<A>> =>
@@ -130,7 +130,7 @@ beforeAll(async () => {
   ]
   const made = await pool(contents.map((args) => () => run(args, adminEnv())), 3)
   made.forEach((r, i) => must(r, contents[i]![0]!))
-}, 120_000)
+})
 
 afterAll(async () => {
   if (!up) return
@@ -152,7 +152,7 @@ afterAll(async () => {
     if (response.status !== 204) console.warn(`application credential ${state.appCredId} not deleted`)
   }
   if (state.dir) Fs.rmSync(state.dir, { recursive: true, force: true })
-}, 120_000)
+})
 
 /** How each mode logs in: the environment and the global options. */
 const login$ = (mode: Mode): { env: Record<string, string>; global: Array<string> } => {
