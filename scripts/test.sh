@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install, format check, type check, build, start the OpenStack
-# lab (Keystone + Glance on loopback, see scripts/lab/start.sh), then run the whole
+# lab (Keystone + Glance on loopback, see scripts/lab/start.sh) and the tools tests make disk
+# images with (scripts/test-tools.sh), then run the whole
 # test suite (unit and integration).  Exits with the test runner's status.
 set -euo pipefail
 cd "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +20,9 @@ npm run check
 section "build (npm run build)"
 npm run build
 npm run docs:cli -- --check # docs/cli.md must match the command definitions (regenerate: npm run docs:cli)
+
+section "test tools (scripts/test-tools.sh: qemu-img, compressors, genisoimage, sfdisk)"
+bash scripts/test-tools.sh
 
 section "OpenStack lab (scripts/lab/start.sh)"
 bash scripts/lab/start.sh

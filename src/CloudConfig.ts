@@ -55,6 +55,8 @@ export interface Settings {
   readonly key?: string | undefined
   /** Seconds to wait for a connection or for the next bytes of a response. */
   readonly timeout?: number | undefined
+  /** The most mebibytes read of an answer that is not image data (JSON, error pages); default 16. */
+  readonly maxResponseSize?: number | undefined
   /** Warnings found while reading the configuration (e.g. a clouds.yaml readable by others). */
   readonly warnings?: ReadonlyArray<string> | undefined
 }
@@ -160,6 +162,14 @@ export const parseTimeout = (value: string, where: string): Effect.Effect<number
   return Number.isFinite(n) && n > 0
     ? Effect.succeed(n)
     : Effect.fail(new ConfigError({ message: `${where} must be a positive number of seconds, not "${value}"` }))
+}
+
+/** Parses a size in mebibytes (a whole number, at least 1), naming where it came from when it is not one. */
+export const parseSize = (value: string, where: string): Effect.Effect<number, ConfigError> => {
+  const n = Number(value)
+  return /^\s*\d+\s*$/.test(value) && Number.isSafeInteger(n) && n >= 1
+    ? Effect.succeed(n)
+    : Effect.fail(new ConfigError({ message: `${where} must be a whole number of MiB (at least 1), not "${value}"` }))
 }
 
 const clean = <A extends object>(a: A): A =>

@@ -67,6 +67,21 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
   cause: Schema.optional(Schema.Defect)
 }) {}
 
+/**
+ * The server answered something the client refuses to act on: a link that leaves the endpoint
+ * (another host, port or scheme, user info, outside the endpoint's path), a redirect it does not
+ * follow, an answer larger than the cap, a listing whose `next` link comes back, an interim (1xx)
+ * status as the final answer. Nothing was sent to the link; the message names what was refused.
+ */
+export class BadResponse extends Schema.TaggedError<BadResponse>()("BadResponse", {
+  message: Schema.String,
+  method: Schema.String,
+  url: Schema.String,
+  /** What was wrong with the answer. */
+  reason: Schema.Literal("link", "redirect", "too-large", "pagination-loop", "interim"),
+  requestId: Schema.optional(Schema.String)
+}) {}
+
 /** The downloaded bytes do not match the hash Glance recorded for the image. */
 export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("ChecksumMismatch", {
   imageId: Schema.String,
@@ -134,7 +149,7 @@ export type ResponseError =
   | HttpError
 
 /** Every failure of a call to the Image API, transport and decoding included. */
-export type RequestFailure = ResponseError | TransportError | ResponseDecodeError
+export type RequestFailure = ResponseError | TransportError | ResponseDecodeError | BadResponse
 
 const byStatus: Record<number, new(fields: ResponseFields) => ResponseError> = {
   400: BadRequest,

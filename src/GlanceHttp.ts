@@ -1,6 +1,7 @@
 /**
  * The one configured HTTP client for the Image API: base URL, token, user agent, retries
- * of idempotent requests, timeouts, and the mapping of Glance's answers to typed errors.
+ * of idempotent requests, timeouts, bounds, pagination, and the mapping of Glance's answers to
+ * typed errors. Every rule of the request core (`internal/requestCore.ts`) holds for every call.
  *
  * @since 0.1.0
  */
@@ -8,16 +9,20 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Random from "effect/Random"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { CloudConfig } from "./CloudConfig.js"
 import {
+  type BadResponse,
   fromStatus,
   type RequestFailure,
   ResponseDecodeError,
@@ -25,6 +30,7 @@ import {
   TransportError
 } from "./GlanceError.js"
 import { ImageEndpoint, type Service as Endpoint } from "./ImageEndpoint.js"
+import * as Body from "./internal/boundedBody.js"
 import * as Bytes from "./internal/bytes.js"
 import {
   describeTransport,
@@ -34,13 +40,22 @@ import {
   redactedHeaderNames,
   withoutRequest
 } from "./internal/http.js"
+import * as Links from "./internal/links.js"
 import * as NodeBody from "./internal/nodeBody.js"
+import { paginate as paginateWith } from "./internal/paginate.js"
+import * as Core from "./internal/requestCore.js"
 import { Keystone, type KeystoneError, userAgent } from "./Keystone.js"
 
 /** Every failure of an Image API call, logging in included. */
 export type GlanceHttpError = RequestFailure | KeystoneError
 
-/** How requests are retried and timed out. */
+/** The default cap on an answer that is not image data (JSON, error pages): 16 MiB. */
+export const defaultMaxResponseBytes = Core.defaultMaxResponseBytes
+
+/** The most redirects followed for one request (GET and HEAD only, on the endpoint). */
+export const maxRedirects = Core.maxRedirects
+
+/** How requests are retried, timed out and bounded. */
 export interface Options {
   /** Retries of idempotent requests after a transport failure or a 502/503/504 (default 3). */
   readonly retries?: number | undefined
@@ -50,6 +65,8 @@ export interface Options {
   readonly retryCap?: Duration.DurationInput | undefined
   /** Time to wait for response headers, and between two reads of a body (default: none). */
   readonly timeout?: Duration.DurationInput | undefined
+  /** The most bytes read of an answer that is not image data, JSON or error (default 16 MiB). */
+  readonly maxResponseBytes?: number | undefined
   /** Changes the underlying client, e.g. to add tracing or a proxy. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -59,13 +76,14 @@ export interface Service {
   /** The endpoint in use. */
   readonly endpoint: Endpoint
   /**
-   * Sends a request whose URL is relative to the service root (`/v2/images`), with the token.
-   * Non-2xx answers become typed errors; idempotent requests are retried.
+   * Sends a request whose URL is relative to the service root (`/v2/images`), or a link the
+   * server gave (which must stay on the endpoint), with the token. Only 2xx answers succeed;
+   * others become typed errors; idempotent requests are retried.
    */
   readonly execute: (
     request: HttpClientRequest.HttpClientRequest
   ) => Effect.Effect<HttpClientResponse.HttpClientResponse, GlanceHttpError>
-  /** `execute`, then decodes the JSON body with `schema`. */
+  /** `execute`, then decodes the JSON body (at most `maxResponseBytes`) with `schema`. */
   readonly json: <A, I>(
     request: HttpClientRequest.HttpClientRequest,
     schema: Schema.Schema<A, I>
@@ -74,6 +92,16 @@ export interface Service {
   readonly send: (
     request: HttpClientRequest.HttpClientRequest
   ) => Effect.Effect<HttpClientResponse.HttpClientResponse, GlanceHttpError>
+  /**
+   * The items of a paginated listing (`GET /v2/images`, `/v2/tasks`, …), fetched page by page
+   * as the stream is read, following each page's `next` link on the endpoint; a `next` requested
+   * before fails the stream with `BadResponse`.
+   */
+  readonly paginate: <Page extends { readonly next?: string | undefined }, I, Item>(
+    first: HttpClientRequest.HttpClientRequest,
+    schema: Schema.Schema<Page, I>,
+    items: (page: Page) => ReadonlyArray<Item>
+  ) => Stream.Stream<Item, GlanceHttpError>
   /**
    * The response body as a stream of blocks of about a mebibyte, failing with a `TransportError`
    * when it stalls past the timeout or breaks. With a `pool`, blocks come from it.
@@ -98,30 +126,38 @@ export const isReplayable = (request: HttpClientRequest.HttpClientRequest): bool
 const requestIdOf = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
   response.headers["x-openstack-request-id"] ?? response.headers["x-compute-request-id"]
 
-/** Turns a non-2xx response into its typed error, with Glance's own message. */
+/**
+ * Turns a non-2xx response into its typed error, with Glance's own message from the first
+ * `maxErrorBodyBytes` of its body (read with `timeout` between reads, when given).
+ */
 export const errorFromResponse = (
   request: HttpClientRequest.HttpClientRequest,
-  response: HttpClientResponse.HttpClientResponse
+  response: HttpClientResponse.HttpClientResponse,
+  options: { readonly timeout?: Duration.DurationInput | undefined } = {}
 ): Effect.Effect<ResponseError> =>
-  Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text) => {
-    const requestId = requestIdOf(response)
-    return fromStatus({
-      message: errorBodyMessage(text) ?? `${request.method} ${displayUrl(request.url)} answered ${response.status}`,
-      status: response.status,
-      method: request.method,
-      url: displayUrl(request.url),
-      ...(requestId ? { requestId } : {})
-    })
-  })
+  Effect.map(
+    Body.readPrefix(
+      response,
+      Core.maxErrorBodyBytes,
+      options.timeout === undefined ? undefined : Duration.decode(options.timeout)
+    ),
+    (text) => {
+      const requestId = requestIdOf(response)
+      return fromStatus({
+        message: errorBodyMessage(text) ?? `${request.method} ${displayUrl(request.url)} answered ${response.status}`,
+        status: response.status,
+        method: request.method,
+        url: displayUrl(request.url),
+        ...(requestId ? { requestId } : {})
+      })
+    }
+  )
 
-const retryAfter = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
-  const value = response.headers["retry-after"]
-  if (value === undefined) return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
-}
+/** A 502/503/504 of an idempotent request, to be retried after `delay` (the server's `Retry-After`) or the backoff. */
+class Retryable extends Data.TaggedError("Retryable")<{
+  readonly error: ResponseError
+  readonly delay: Duration.Duration | undefined
+}> {}
 
 /** Builds the client from the endpoint, the token source and the platform's `HttpClient`. */
 export const make = (
@@ -131,126 +167,192 @@ export const make = (
     const endpoint = yield* ImageEndpoint
     const keystone = yield* Keystone
     const base = yield* HttpClient.HttpClient
-    const http = options.transformClient ? options.transformClient(base) : base
-    const retries = options.retries ?? 3
-    const retryBase = Duration.toMillis(options.retryBase ?? "500 millis")
-    const retryCap = Duration.toMillis(options.retryCap ?? "30 seconds")
+    const client = (options.transformClient ? options.transformClient(base) : base).pipe(
+      HttpClient.mapRequest(HttpClientRequest.setHeader("user-agent", userAgent)),
+      HttpClient.mapRequest((r) => r.headers["accept"] === undefined ? HttpClientRequest.acceptJson(r) : r)
+    )
     const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
+    const parsedRoot = Links.root(endpoint.url)
+    const root = parsedRoot ?? Links.nowhere
+    const rules: Core.Rules = {
+      service: "Image API",
+      root,
+      timeout,
+      maxResponseBytes: options.maxResponseBytes ?? Core.defaultMaxResponseBytes
+    }
+    const schedule = Core.retrySchedule<unknown>(
+      {
+        retries: options.retries ?? 3,
+        base: options.retryBase ?? "500 millis",
+        cap: options.retryCap ?? "30 seconds"
+      },
+      (failure) => failure instanceof Retryable ? failure.delay : undefined
+    )
+    const retryable = (failure: unknown): boolean =>
+      failure instanceof Retryable || (failure instanceof TransportError && !isTlsRefusal(failure.cause))
 
-    const absolute = HttpClientRequest.prependUrl(endpoint.url)
+    /** The request with its URL resolved on the endpoint (a link that leaves it is refused, and never sent). */
+    const resolve = (
+      request: HttpClientRequest.HttpClientRequest,
+      from?: HttpClientRequest.HttpClientRequest
+    ): Either.Either<HttpClientRequest.HttpClientRequest, BadResponse | TransportError> =>
+      parsedRoot === undefined
+        ? Either.left(
+          new TransportError({
+            message: `The Image API endpoint ${Links.show(endpoint.url)} is not a URL`,
+            method: request.method,
+            url: endpoint.url
+          })
+        )
+        : Either.match(Links.resolve(root, request.url), {
+          onLeft: (refusal) =>
+            Either.left(Core.badResponse(
+              from ?? request,
+              "link",
+              `${
+                from === undefined
+                  ? `The link ${Links.show(request.url)}`
+                  : `${from.method} ${displayUrl(from.url)} answered a next link ${Links.show(request.url)} that`
+              } is refused: ${
+                Links.describeRefusal(root, refusal)
+              } (nothing was sent there; links are followed only on ${root.url.origin}${root.prefix}/)`
+            )),
+          onRight: (url) => {
+            for (const [key, value] of request.urlParams) url.searchParams.append(key, value)
+            return Either.right(HttpClientRequest.setUrl(request, url))
+          }
+        })
 
-    const prepare = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted) =>
-      request.pipe(
-        absolute,
-        HttpClientRequest.setHeader("x-auth-token", Redacted.value(token)),
-        HttpClientRequest.setHeader("user-agent", userAgent),
-        (r) => r.headers["accept"] === undefined ? HttpClientRequest.acceptJson(r) : r
-      )
-
-    const once = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted) => {
-      const prepared = prepare(request, token)
-      const sent = http.execute(prepared).pipe(
-        Effect.catchAll((error) =>
-          Effect.fail(
-            new TransportError({
-              message: `Cannot reach the Image API at ${displayUrl(prepared.url)}: ${describeTransport(error)}`,
-              method: prepared.method,
-              url: displayUrl(prepared.url),
-              cause: withoutRequest(error)
+    /**
+     * One request by every rule: resolved on the endpoint, sent with the current token, its
+     * answer handled by `handle` when it is a success (a body read there is retried with the
+     * request); 502/503/504 and transport failures of idempotent requests retried on the
+     * schedule; a 401 answered by one new login and one more round.
+     */
+    const run = <A, E>(
+      request: HttpClientRequest.HttpClientRequest,
+      handle: (
+        response: HttpClientResponse.HttpClientResponse,
+        sent: HttpClientRequest.HttpClientRequest
+      ) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | GlanceHttpError> =>
+      Effect.flatMap(resolve(request), (target) => {
+        const replayable = isReplayable(request)
+        let used: Redacted.Redacted | undefined
+        const round = Effect.suspend(() => {
+          let attempts = 0
+          const attempt = Effect.gen(function*() {
+            const session = yield* keystone.session
+            used = session.token
+            attempts++
+            if (attempts > 1) yield* Effect.annotateCurrentSpan("retry", attempts - 1)
+            const sent = HttpClientRequest.setHeader(target, "x-auth-token", Redacted.value(session.token))
+            const response = yield* Core.send(client, rules, sent)
+            if (response.status >= 400) {
+              const error = yield* errorFromResponse(sent, response, { timeout })
+              if (replayable && retryStatuses.has(response.status)) {
+                const now = yield* Clock.currentTimeMillis
+                return yield* new Retryable({ error, delay: Core.retryAfter(response, now) })
+              }
+              return yield* Effect.fail(error)
+            }
+            return yield* handle(response, sent)
+          })
+          const retried = replayable ? Effect.retry(attempt, { schedule, while: retryable }) : attempt
+          return retried.pipe(
+            Effect.catchIf((failure) => failure instanceof Retryable, (retry) => Effect.fail(retry.error)),
+            Effect.mapError((error) => {
+              if (attempts <= 1) return error
+              const after = ` (after ${attempts} attempts)`
+              if (error instanceof TransportError) {
+                return new TransportError({ ...error, message: error.message + after })
+              }
+              const status = (error as { status?: unknown }).status
+              return typeof status === "number" && retryStatuses.has(status)
+                ? fromStatus({ ...(error as ResponseError), message: (error as ResponseError).message + after })
+                : error
             })
+          )
+        })
+        return round.pipe(
+          Effect.catchIf(
+            (error): error is ResponseError =>
+              (error as { _tag?: unknown })._tag === "Unauthorized" && request.body._tag !== "Stream",
+            (error) =>
+              Effect.gen(function*() {
+                const token = used!
+                yield* keystone.invalidate(token)
+                const again = yield* keystone.session
+                if (Redacted.value(again.token) === Redacted.value(token)) return yield* Effect.fail(error)
+                return yield* round
+              })
           )
         )
-      )
-      // A streamed body (an upload) has no deadline as a whole: the platform's idle timeouts apply.
-      return timeout === undefined || request.body._tag === "Stream" ? sent : sent.pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new TransportError({
-              message: `The Image API at ${displayUrl(prepared.url)} did not answer within ${Duration.format(timeout)}`,
-              method: prepared.method,
-              url: displayUrl(prepared.url)
-            })
-        })
-      )
-    }
+      }).pipe(Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames]))
 
-    const backoff = (attempt: number, hint: number | undefined) =>
-      Effect.flatMap(Random.next, (r) => {
-        const exp = Math.min(retryCap, retryBase * 2 ** attempt)
-        const delay = hint === undefined ? exp / 2 + (exp / 2) * r : Math.min(retryCap, hint)
-        return Effect.sleep(Duration.millis(delay))
-      })
-
-    const execute = (
-      request: HttpClientRequest.HttpClientRequest
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, GlanceHttpError> => {
-      const replayable = isReplayable(request)
-      const loop = (
-        attempt: number,
-        reauthenticated: boolean
-      ): Effect.Effect<HttpClientResponse.HttpClientResponse, GlanceHttpError> =>
-        Effect.gen(function*() {
-          const session = yield* keystone.session
-          const result = yield* Effect.either(once(request, session.token))
-          if (result._tag === "Left") {
-            if (replayable && attempt < retries && !isTlsRefusal(result.left.cause)) {
-              yield* Effect.annotateCurrentSpan("retry", attempt + 1)
-              yield* backoff(attempt, undefined)
-              return yield* loop(attempt + 1, reauthenticated)
-            }
-            const error = result.left
-            return yield* attempt > 0
-              ? new TransportError({ ...error, message: `${error.message} (after ${attempt + 1} attempts)` })
-              : error
-          }
-          const response = result.right
-          if (response.status < 400) return response
-          if (response.status === 401 && !reauthenticated && request.body._tag !== "Stream") {
-            yield* response.text.pipe(Effect.ignore)
-            yield* keystone.invalidate(session.token)
-            const again = yield* keystone.session
-            if (Redacted.value(again.token) !== Redacted.value(session.token)) return yield* loop(attempt, true)
-            return yield* errorFromResponse(absolute(request), response).pipe(Effect.flatMap(Effect.fail))
-          }
-          if (retryStatuses.has(response.status) && replayable && attempt < retries) {
-            yield* response.text.pipe(Effect.ignore)
-            yield* backoff(attempt, retryAfter(response))
-            return yield* loop(attempt + 1, reauthenticated)
-          }
-          const error = yield* errorFromResponse(absolute(request), response)
-          return yield* Effect.fail(
-            attempt > 0 && retryStatuses.has(response.status)
-              ? fromStatus({ ...error, message: `${error.message} (after ${attempt + 1} attempts)` })
-              : error
-          )
-        })
-      return loop(0, false).pipe(
-        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
-      )
-    }
+    const execute = (request: HttpClientRequest.HttpClientRequest) => run(request, Effect.succeed)
 
     const send = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.tap(execute(request), (response) => response.text.pipe(Effect.ignore))
+      run(request, (response) => Effect.as(Core.discard(rules, response), response))
 
-    const json = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) =>
-      Effect.flatMap(execute(request), (response) =>
-        response.json.pipe(
-          Effect.flatMap(Schema.decodeUnknown(schema)),
-          Effect.mapError((cause) => {
-            const requestId = requestIdOf(response)
-            const url = displayUrl(endpoint.url + request.url)
-            return new ResponseDecodeError({
-              message: `${request.method} ${url} answered a body that is not what the Image API documents: ${
-                cause._tag === "ParseError" ? cause.message.split("\n").slice(0, 6).join(" ") : cause.message
-              }`,
-              method: request.method,
-              url,
-              cause: withoutRequest(cause),
-              ...(requestId ? { requestId } : {})
-            })
+    const json = <A, I>(
+      request: HttpClientRequest.HttpClientRequest,
+      schema: Schema.Schema<A, I>
+    ): Effect.Effect<A, GlanceHttpError> =>
+      run(request, (response, sent): Effect.Effect<A, RequestFailure> => {
+        const url = displayUrl(sent.url)
+        const requestId = requestIdOf(response)
+        const undocumented = (detail: string, cause?: unknown) =>
+          new ResponseDecodeError({
+            message: `${sent.method} ${url} answered a body that is not what the Image API documents: ${detail}`,
+            method: sent.method,
+            url,
+            ...(cause !== undefined ? { cause } : {}),
+            ...(requestId ? { requestId } : {})
           })
-        ))
+        return Core.readJson(rules, sent, response).pipe(
+          Effect.catchAll((failure): Effect.Effect<never, RequestFailure> =>
+            failure._tag === "Read"
+              ? Effect.fail(failure.error)
+              : Effect.fail(undocumented(
+                `it is not JSON${
+                  failure.contentType === undefined ? "" : ` (Content-Type ${Links.show(failure.contentType, 60)})`
+                }`
+              ))
+          ),
+          Effect.flatMap((body) =>
+            Effect.mapError(
+              Schema.decodeUnknown(schema)(body),
+              (cause) => undocumented(Core.describeParseError(cause), cause)
+            )
+          )
+        )
+      })
+
+    const paginate = <Page extends { readonly next?: string | undefined }, I, Item>(
+      first: HttpClientRequest.HttpClientRequest,
+      schema: Schema.Schema<Page, I>,
+      items: (page: Page) => ReadonlyArray<Item>
+    ): Stream.Stream<Item, GlanceHttpError> =>
+      Stream.unwrap(Effect.map(resolve(first), (start) =>
+        paginateWith({
+          first: start,
+          fetch: (request) => json(request, schema).pipe(Effect.withSpan("GlanceHttp.page")),
+          items,
+          next: (page, request) =>
+            page.next === undefined
+              ? Effect.succeed(Option.none())
+              : Effect.map(resolve(HttpClientRequest.get(page.next), request), Option.some),
+          key: Core.urlOf,
+          loop: (request, next) =>
+            Core.badResponse(
+              request,
+              "pagination-loop",
+              `${request.method} ${displayUrl(request.url)} answered a next link that was requested before, ${
+                Links.show(Core.urlOf(next))
+              }: the listing would never end`
+            )
+        })))
 
     const bodyStream = (
       request: HttpClientRequest.HttpClientRequest,
@@ -298,7 +400,7 @@ export const make = (
       })
     }
 
-    return GlanceHttp.of({ endpoint, execute, json, send, bodyStream })
+    return GlanceHttp.of({ endpoint, execute, json, send, paginate, bodyStream })
   })
 
 /** The client with explicit options. */
@@ -307,12 +409,16 @@ export const layer = (
 ): Layer.Layer<GlanceHttp, never, HttpClient.HttpClient | ImageEndpoint | Keystone> =>
   Layer.effect(GlanceHttp, make(options))
 
-/** The client with its timeout taken from `CloudConfig`. */
+/** The client with its timeout and answer cap taken from `CloudConfig`. */
 export const layerConfig = (
   options: Omit<Options, "timeout"> = {}
 ): Layer.Layer<GlanceHttp, never, HttpClient.HttpClient | ImageEndpoint | Keystone | CloudConfig> =>
   Layer.effect(
     GlanceHttp,
     Effect.flatMap(CloudConfig, (settings) =>
-      make({ ...options, ...(settings.timeout !== undefined ? { timeout: Duration.seconds(settings.timeout) } : {}) }))
+      make({
+        ...options,
+        ...(settings.timeout !== undefined ? { timeout: Duration.seconds(settings.timeout) } : {}),
+        ...(settings.maxResponseSize !== undefined ? { maxResponseBytes: settings.maxResponseSize * Body.MiB } : {})
+      }))
   )

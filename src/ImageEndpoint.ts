@@ -7,15 +7,18 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { CloudConfig, ConfigError, type Interface } from "./CloudConfig.js"
-import { NotSupported, ResponseDecodeError, TransportError } from "./GlanceError.js"
-import { describeTransport } from "./internal/http.js"
-import { type CatalogEntry, Keystone, type KeystoneError } from "./Keystone.js"
+import { type BadResponse, NotSupported, ResponseDecodeError, type TransportError } from "./GlanceError.js"
+import { MiB } from "./internal/boundedBody.js"
+import * as Links from "./internal/links.js"
+import * as Core from "./internal/requestCore.js"
+import { type CatalogEntry, Keystone, type KeystoneError, userAgent } from "./Keystone.js"
 
 /** The Image API endpoint in use. */
 export interface Service {
@@ -30,7 +33,15 @@ export interface Service {
 }
 
 /** Failures of reading `GET /versions`. */
-export type VersionsError = TransportError | ResponseDecodeError | NotSupported
+export type VersionsError = TransportError | ResponseDecodeError | BadResponse | NotSupported
+
+/** How `GET /versions` is bounded, as every other request (`GlanceHttp.Options`). */
+export interface Limits {
+  /** Time to wait for the answer's head, and between two reads of its body (default: none). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** The most bytes read of the versions document (default 16 MiB). */
+  readonly maxResponseBytes?: number | undefined
+}
 
 /** The Image API endpoint. */
 export class ImageEndpoint extends Context.Tag("glanceclient/ImageEndpoint")<ImageEndpoint, Service>() {}
@@ -73,6 +84,13 @@ export const fromCatalog = (
       })
     )
   }
+  if (!/^https?:\/\//.test(chosen.url) || Links.root(chosen.url) === undefined) {
+    return Effect.fail(
+      new ConfigError({
+        message: `The catalog's ${iface} "${type}" endpoint ${Links.show(chosen.url)} is not an http(s) URL`
+      })
+    )
+  }
   return Effect.succeed({ url: normalizeUrl(chosen.url), region: chosen.region })
 }
 
@@ -80,31 +98,46 @@ const VersionsDocument = Schema.Struct({
   versions: Schema.Array(Schema.Struct({ id: Schema.String, status: Schema.optional(Schema.String) }))
 })
 
-/** Reads `GET {root}/versions` and returns the v2.x ids it lists, without the `v`. */
+/**
+ * Reads `GET {root}/versions` by the rules of every request (timeout, cap, redirects on the
+ * endpoint) and returns the v2.x ids it lists, without the `v`. Glance answers it with
+ * `300 Multiple Choices`, which is taken as an answer here only.
+ */
 export const fetchVersions = (
   http: HttpClient.HttpClient,
-  root: string
+  root: string,
+  limits: Limits = {}
 ): Effect.Effect<ReadonlyArray<string>, VersionsError> =>
   Effect.gen(function*() {
     const url = `${root}/versions`
-    const response = yield* http.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.acceptJson)).pipe(
-      Effect.mapError((e) =>
-        new TransportError({
-          message: `Cannot reach the Image API at ${url}: ${describeTransport(e)}`,
-          method: "GET",
-          url,
-          cause: e
-        })
-      )
+    const rules: Core.Rules = {
+      service: "Image API",
+      root: Links.root(root) ?? Links.nowhere,
+      timeout: limits.timeout === undefined ? undefined : Duration.decode(limits.timeout),
+      maxResponseBytes: limits.maxResponseBytes ?? Core.defaultMaxResponseBytes,
+      accept: (status) => status === 300
+    }
+    const request = HttpClientRequest.get(url).pipe(
+      HttpClientRequest.acceptJson,
+      HttpClientRequest.setHeader("user-agent", userAgent)
     )
-    if (response.status !== 200 && response.status !== 300) {
+    const response = yield* Core.send(http, rules, request)
+    if (response.status >= 400) {
+      yield* Core.discard(rules, response)
       return yield* new NotSupported({ message: `${url} answered ${response.status}: is this an Image API endpoint?` })
     }
-    const doc = yield* response.json.pipe(
-      Effect.flatMap(Schema.decodeUnknown(VersionsDocument)),
-      Effect.mapError((cause) =>
-        new ResponseDecodeError({ message: `${url} is not a versions document`, method: "GET", url, cause })
-      )
+    const notDocument = (detail: string, cause?: unknown) =>
+      new ResponseDecodeError({
+        message: `${url} is not a versions document: ${detail}`,
+        method: "GET",
+        url,
+        ...(cause !== undefined ? { cause } : {})
+      })
+    const body = yield* Core.readJson(rules, request, response).pipe(
+      Effect.mapError((failure) => failure._tag === "Read" ? failure.error : notDocument("it is not JSON"))
+    )
+    const doc = yield* Schema.decodeUnknown(VersionsDocument)(body).pipe(
+      Effect.mapError((cause) => notDocument(Core.describeParseError(cause), cause))
     )
     const v2 = doc.versions.map((v) => v.id.replace(/^v/, "")).filter((id) => id.startsWith("2."))
     if (v2.length === 0) return yield* new NotSupported({ message: `The Image API at ${root} offers no v2 API` })
@@ -114,7 +147,8 @@ export const fetchVersions = (
 /** Builds the endpoint from a URL, with lazily fetched versions. */
 export const fromUrl = (
   url: string,
-  region: string | undefined
+  region: string | undefined,
+  limits: Limits = {}
 ): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
@@ -124,7 +158,7 @@ export const fromUrl = (
     const versions = SynchronizedRef.modifyEffect(known, (current) =>
       Option.match(current, {
         onSome: (listed) => Effect.succeed([listed, current] as const),
-        onNone: () => Effect.map(fetchVersions(http, root), (listed) => [listed, Option.some(listed)] as const)
+        onNone: () => Effect.map(fetchVersions(http, root, limits), (listed) => [listed, Option.some(listed)] as const)
       }))
     const require = (version: string, feature: string) =>
       Effect.flatMap(versions, (listed) =>
@@ -140,6 +174,15 @@ export const fromUrl = (
     return ImageEndpoint.of({ url: root, region, versions, require })
   })
 
+/** The limits of `GET /versions` from the settings (`timeout`, `maxResponseSize`). */
+export const limitsOf = (settings: {
+  readonly timeout?: number | undefined
+  readonly maxResponseSize?: number | undefined
+}): Limits => ({
+  ...(settings.timeout !== undefined ? { timeout: Duration.seconds(settings.timeout) } : {}),
+  ...(settings.maxResponseSize !== undefined ? { maxResponseBytes: settings.maxResponseSize * MiB } : {})
+})
+
 /** Resolves the endpoint: `imageUrl` from the settings, else the catalog of the Keystone session. */
 export const make: Effect.Effect<
   Service,
@@ -148,15 +191,15 @@ export const make: Effect.Effect<
 > = Effect.gen(function*() {
   const settings = yield* CloudConfig
   if (settings.imageUrl !== undefined) {
-    if (!/^https?:\/\//.test(settings.imageUrl)) {
+    if (!/^https?:\/\//.test(settings.imageUrl) || Links.root(settings.imageUrl) === undefined) {
       return yield* new ConfigError({ message: `The image URL "${settings.imageUrl}" is not an http(s) URL` })
     }
-    return yield* fromUrl(settings.imageUrl, settings.regionName)
+    return yield* fromUrl(settings.imageUrl, settings.regionName, limitsOf(settings))
   }
   const keystone = yield* Keystone
   const session = yield* keystone.session
   const chosen = yield* fromCatalog(session.catalog, { interface: settings.interface, region: settings.regionName })
-  return yield* fromUrl(chosen.url, chosen.region)
+  return yield* fromUrl(chosen.url, chosen.region, limitsOf(settings))
 }).pipe(Effect.withSpan("ImageEndpoint.make"))
 
 /** The endpoint from `CloudConfig` and the Keystone catalog. */
@@ -167,5 +210,5 @@ export const layer: Layer.Layer<
 > = Layer.effect(ImageEndpoint, make)
 
 /** A fixed endpoint URL, no catalog needed. */
-export const layerUrl = (url: string): Layer.Layer<ImageEndpoint, never, HttpClient.HttpClient> =>
-  Layer.effect(ImageEndpoint, fromUrl(url, undefined))
+export const layerUrl = (url: string, limits: Limits = {}): Layer.Layer<ImageEndpoint, never, HttpClient.HttpClient> =>
+  Layer.effect(ImageEndpoint, fromUrl(url, undefined, limits))

@@ -435,23 +435,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
 
   const list = (options: ListOptions = {}): Stream.Stream<Image, GlanceHttpError> => {
     const first = HttpClientRequest.get("/v2/images").pipe(HttpClientRequest.setUrlParams(listParams(options)))
-    type Next = Option.Option<HttpClientRequest.HttpClientRequest>
-    const pages = Stream.paginateChunkEffect(
-      first,
-      (request): Effect.Effect<readonly [Chunk.Chunk<Image>, Next], GlanceHttpError> =>
-        http.json(request, ImagePage).pipe(
-          Effect.map((page) =>
-            [
-              Chunk.unsafeFromArray(page.images),
-              page.next === undefined || page.images.length === 0
-                ? Option.none()
-                : Option.some(HttpClientRequest.get(page.next))
-            ] as const
-          ),
-          Effect.withSpan("Images.list.page")
-        )
+    const images = http.paginate(first, ImagePage, (page) => page.images)
+    return (options.limit === undefined ? images : Stream.take(images, options.limit)).pipe(
+      Stream.withSpan("Images.list")
     )
-    return options.limit === undefined ? pages : Stream.take(pages, options.limit)
   }
 
   const create = Effect.fn("Images.create")(function*(fields: CreateFields) {

@@ -10,15 +10,20 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { CloudConfig, ConfigError, type Settings } from "./CloudConfig.js"
-import { TransportError } from "./GlanceError.js"
-import { describeTransport, redactedHeaderNames, withoutRequest } from "./internal/http.js"
+import type { BadResponse, TransportError } from "./GlanceError.js"
+import * as Body from "./internal/boundedBody.js"
+import { redactedHeaderNames } from "./internal/http.js"
+import * as Links from "./internal/links.js"
+import * as Core from "./internal/requestCore.js"
 
 /** Keystone refused the credentials, or answered something that is not a token. */
 export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
@@ -302,7 +307,7 @@ export const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
   }))
 })
 
-/** Logs in with the settings of `CloudConfig`, over the given `HttpClient`. */
+/** Logs in with the settings of `CloudConfig`, over the given `HttpClient`, by the rules of every request. */
 export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpClient> = Effect.gen(function*() {
   const settings = yield* CloudConfig
   const http = (yield* HttpClient.HttpClient).pipe(
@@ -310,24 +315,52 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
     HttpClient.mapRequest(HttpClientRequest.setHeader("user-agent", userAgent))
   )
 
-  const send = (request: HttpClientRequest.HttpClientRequest) =>
-    http.execute(request).pipe(
-      Effect.catchAll((error) =>
-        Effect.fail(
-          new TransportError({
-            message: `Cannot reach the Identity service at ${request.url}: ${describeTransport(error)}`,
-            method: request.method,
-            url: request.url,
-            cause: withoutRequest(error)
-          })
-        )
-      ),
+  /** The rules for the auth URL: its origin and path bound every redirect and discovered link. */
+  const rulesFor = (authUrl: string): Core.Rules => ({
+    service: "Identity service",
+    root: Links.root(authUrl) ?? Links.nowhere,
+    timeout: settings.timeout === undefined ? undefined : Duration.seconds(settings.timeout),
+    maxResponseBytes: settings.maxResponseSize === undefined
+      ? Core.defaultMaxResponseBytes
+      : settings.maxResponseSize * Body.MiB,
+    // Keystone answers its unversioned URL with `300 Multiple Choices` and the versions document.
+    accept: (status) => status === 300
+  })
+
+  /** What the core refuses about an answer is, for a login, an answer that is not a token. */
+  const refusedAnswer = (error: BadResponse) =>
+    new AuthenticationError({
+      message: error.message,
+      url: error.url,
+      ...(error.requestId !== undefined ? { requestId: error.requestId } : {})
+    })
+
+  const send = (rules: Core.Rules, request: HttpClientRequest.HttpClientRequest) =>
+    Core.send(http, rules, request).pipe(
+      Effect.catchTag("BadResponse", (error) => Effect.fail(refusedAnswer(error))),
       Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
     )
 
-  const refused = (response: HttpClientResponse.HttpClientResponse, url: string) =>
+  const readFailure = (failure: Core.JsonFailure, url: string): AuthenticationError | TransportError =>
+    failure._tag === "NotJson"
+      ? new AuthenticationError({
+        message: `The Identity service at ${url} answered with a body that is not JSON`,
+        url
+      })
+      : failure.error._tag === "BadResponse"
+      ? refusedAnswer(failure.error)
+      : failure.error
+
+  const json = (
+    rules: Core.Rules,
+    request: HttpClientRequest.HttpClientRequest,
+    response: HttpClientResponse.HttpClientResponse
+  ): Effect.Effect<unknown, AuthenticationError | TransportError> =>
+    Effect.mapError(Core.readJson(rules, request, response), (failure) => readFailure(failure, request.url))
+
+  const refused = (rules: Core.Rules, response: HttpClientResponse.HttpClientResponse, url: string) =>
     Effect.gen(function*() {
-      const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+      const text = yield* Body.readPrefix(response, Core.maxErrorBodyBytes, rules.timeout)
       const requestId = response.headers["x-openstack-request-id"]
       const detail = keystoneMessage(text)
       const message = response.status === 401
@@ -341,8 +374,15 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
       })
     })
 
-  const decodeFailure = (url: string) => (e: unknown) =>
-    new AuthenticationError({ message: `The Identity service at ${url} answered with an unexpected body: ${e}`, url })
+  const decode = <A, I>(schema: Schema.Schema<A, I>, url: string) => (body: unknown) =>
+    Schema.decodeUnknown(schema)(body).pipe(
+      Effect.mapError((e) =>
+        new AuthenticationError({
+          message: `The Identity service at ${url} answered with an unexpected body: ${Core.describeParseError(e)}`,
+          url
+        })
+      )
+    )
 
   const discover = Effect.gen(function*() {
     const authUrl = settings.authUrl
@@ -354,12 +394,19 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
     if (!/^https?:\/\/[^/]/.test(authUrl) || !URL.canParse(authUrl)) {
       return yield* new ConfigError({ message: `The auth URL "${authUrl}" is not an http(s) URL` })
     }
+    const rules = rulesFor(authUrl)
     const byPath = versionOfUrl(authUrl)
-    if (byPath) return { version: byPath, base: trimSlash(authUrl) }
+    if (byPath) return { version: byPath, base: trimSlash(authUrl), rules }
     const wanted = settings.identityApiVersion?.startsWith("2") ? "v2.0" : "v3"
-    const response = yield* send(HttpClientRequest.get(authUrl))
-    const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-    const doc = Schema.decodeUnknownOption(Schema.parseJson(Versions))(text)
+    const request = HttpClientRequest.get(authUrl)
+    const response = yield* send(rules, request)
+    // A body that is not a versions document lists no version (the error below says so).
+    const doc = yield* Core.readJson(rules, request, response).pipe(
+      Effect.map(Schema.decodeUnknownOption(Versions)),
+      Effect.catchAll((failure) =>
+        failure._tag === "NotJson" ? Effect.succeed(Option.none()) : Effect.fail(readFailure(failure, authUrl))
+      )
+    )
     const values = Option.match(doc, { onNone: () => [], onSome: (d) => d.versions.values })
     const pick = values.find((v) => v.id.startsWith(wanted)) ?? values.find((v) => v.id.startsWith("v3")) ??
       values.find((v) => v.id.startsWith("v2.0"))
@@ -369,33 +416,39 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
         url: authUrl
       })
     }
-    const self = pick.links.find((l) => l.rel === "self")?.href
     const version = pick.id.startsWith("v3") ? "v3" as const : "v2.0" as const
-    return { version, base: trimSlash(self ?? `${trimSlash(authUrl)}/${version}`) }
+    // The version's own link is taken only on the auth URL's origin and path; one elsewhere (another
+    // host, or http for https) is not followed with the credentials: the version is then asked
+    // for under the auth URL itself.
+    const self = pick.links.find((l) => l.rel === "self")?.href
+    const onRoot = self === undefined
+      ? undefined
+      : Either.getOrUndefined(Links.resolveLocation(rules.root, self, authUrl))
+    return { version, base: trimSlash(onRoot?.href ?? `${trimSlash(authUrl)}/${version}`), rules }
   })
 
   const login: Effect.Effect<Session, KeystoneError> = Effect.gen(function*() {
-    const { base, version } = yield* discover
+    const { base, rules, version } = yield* discover
     const useV2 = version === "v2.0"
     if (useV2) {
       const url = `${base}/tokens`
       const body = yield* v2AuthBody(settings)
-      const response = yield* send(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)))
-      if (response.status !== 200) return yield* refused(response, url)
-      const json = yield* response.json.pipe(Effect.mapError(decodeFailure(url)))
-      const decoded = yield* Schema.decodeUnknown(TokenV2)(json).pipe(Effect.mapError(decodeFailure(url)))
-      return sessionFromV2(decoded)
+      const request = HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body))
+      const response = yield* send(rules, request)
+      if (response.status !== 200) return yield* refused(rules, response, url)
+      return sessionFromV2(yield* Effect.flatMap(json(rules, request, response), decode(TokenV2, url)))
     }
     const url = `${base}/auth/tokens`
     const body = yield* v3AuthBody(settings)
-    const response = yield* send(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)))
-    if (response.status !== 201 && response.status !== 200) return yield* refused(response, url)
+    const request = HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body))
+    const response = yield* send(rules, request)
+    if (response.status !== 201 && response.status !== 200) return yield* refused(rules, response, url)
     const subject = response.headers["x-subject-token"]
     if (!subject) {
+      yield* Core.discard(rules, response)
       return yield* new AuthenticationError({ message: `The Identity service at ${url} returned no token`, url })
     }
-    const json = yield* response.json.pipe(Effect.mapError(decodeFailure(url)))
-    const decoded = yield* Schema.decodeUnknown(TokenV3)(json).pipe(Effect.mapError(decodeFailure(url)))
+    const decoded = yield* Effect.flatMap(json(rules, request, response), decode(TokenV3, url))
     return sessionFromV3(Redacted.make(subject), decoded)
   }).pipe(Effect.withSpan("Keystone.login"))
 

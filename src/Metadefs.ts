@@ -5,11 +5,9 @@
  * @since 0.1.0
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
@@ -352,23 +350,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
     const first = HttpClientRequest.get("/v2/metadefs/namespaces").pipe(
       HttpClientRequest.setUrlParams(namespaceListParams(options))
     )
-    type Next = Option.Option<HttpClientRequest.HttpClientRequest>
-    const pages = Stream.paginateChunkEffect(
-      first,
-      (request): Effect.Effect<readonly [Chunk.Chunk<Namespace>, Next], GlanceHttpError> =>
-        http.json(request, NamespacePage).pipe(
-          Effect.map((page) =>
-            [
-              Chunk.unsafeFromArray(page.namespaces),
-              page.next === undefined || page.namespaces.length === 0
-                ? Option.none()
-                : Option.some(HttpClientRequest.get(page.next))
-            ] as const
-          ),
-          Effect.withSpan("Metadefs.namespaces.list.page")
-        )
+    const namespaces = http.paginate(first, NamespacePage, (page) => page.namespaces)
+    return (options.limit === undefined ? namespaces : Stream.take(namespaces, options.limit)).pipe(
+      Stream.withSpan("Metadefs.namespaces.list")
     )
-    return options.limit === undefined ? pages : Stream.take(pages, options.limit)
   }
 
   const getNamespace = Effect.fn("Metadefs.namespaces.get")(function*(

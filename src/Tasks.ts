@@ -5,11 +5,9 @@
  * @since 0.1.0
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
@@ -102,23 +100,8 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
 
   const list = (options: ListOptions = {}): Stream.Stream<Task, GlanceHttpError> => {
     const first = HttpClientRequest.get("/v2/tasks").pipe(HttpClientRequest.setUrlParams(listParams(options)))
-    type Next = Option.Option<HttpClientRequest.HttpClientRequest>
-    const pages = Stream.paginateChunkEffect(
-      first,
-      (request): Effect.Effect<readonly [Chunk.Chunk<Task>, Next], GlanceHttpError> =>
-        http.json(request, TaskPage).pipe(
-          Effect.map((page) =>
-            [
-              Chunk.unsafeFromArray(page.tasks),
-              page.next === undefined || page.tasks.length === 0
-                ? Option.none()
-                : Option.some(HttpClientRequest.get(page.next))
-            ] as const
-          ),
-          Effect.withSpan("Tasks.list.page")
-        )
-    )
-    return options.limit === undefined ? pages : Stream.take(pages, options.limit)
+    const tasks = http.paginate(first, TaskPage, (page) => page.tasks)
+    return (options.limit === undefined ? tasks : Stream.take(tasks, options.limit)).pipe(Stream.withSpan("Tasks.list"))
   }
 
   const get = Effect.fn("Tasks.get")(function*(id: string) {

@@ -10,12 +10,16 @@ export * as Cache from "./Cache.js"
 export * as CloudConfig from "./CloudConfig.js"
 /** The layer that wires the whole client. */
 export * as GlanceClient from "./GlanceClient.js"
+/** Recognising and decompressing gzip, xz, bzip2 and zstd data. */
+export * as Decompression from "./Decompression.js"
 /** The typed errors of the Image API. */
 export * as GlanceError from "./GlanceError.js"
 /** The configured HTTP core. */
 export * as GlanceHttp from "./GlanceHttp.js"
 /** Endpoint discovery. */
 export * as ImageEndpoint from "./ImageEndpoint.js"
+/** Disk format, virtual size, compression and safety of image data, from its headers. */
+export * as ImageInspector from "./ImageInspector.js"
 /** Images and their data. */
 export * as Images from "./Images.js"
 /** Import methods, stores and quota usage the cloud offers. */

@@ -81,6 +81,13 @@ export const globalOptions = {
     Options.withPseudoName("<seconds>"),
     Options.withDescription("Seconds to wait for a connection or for more data (default 600)."),
     Options.optional
+  ),
+  maxResponseSize: Options.text("max-response-size").pipe(
+    Options.withPseudoName("<MiB>"),
+    Options.withDescription(
+      "The most mebibytes read of an answer that is not image data (JSON, error pages; default 16)."
+    ),
+    Options.optional
   )
 }
 
@@ -103,6 +110,7 @@ export const toSettings = (g: GlobalOptions): Effect.Effect<CloudConfig.Settings
     }
     const iface = o(g.osInterface) ?? o(g.osEndpointType)
     const timeout = o(g.timeout)
+    const maxResponseSize = o(g.maxResponseSize)
     const settings: CloudConfig.Settings = {
       cloud: o(g.osCloud),
       authUrl: o(g.osAuthUrl),
@@ -125,7 +133,10 @@ export const toSettings = (g: GlobalOptions): Effect.Effect<CloudConfig.Settings
       cacert: o(g.osCacert),
       cert: o(g.osCert),
       key: o(g.osKey),
-      timeout: timeout === undefined ? undefined : yield* CloudConfig.parseTimeout(timeout, "--timeout")
+      timeout: timeout === undefined ? undefined : yield* CloudConfig.parseTimeout(timeout, "--timeout"),
+      maxResponseSize: maxResponseSize === undefined
+        ? undefined
+        : yield* CloudConfig.parseSize(maxResponseSize, "--max-response-size")
     }
     return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as CloudConfig.Settings
   })

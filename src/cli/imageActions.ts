@@ -26,6 +26,7 @@ import {
   requiredDataSource,
   withProgress
 } from "./images.js"
+import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { formatOptions, opt, printList } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
@@ -100,10 +101,11 @@ export const imageStage = Command.make("image-stage", {
     "Size in bytes of image to be uploaded. Default is to get size from provided data object but this is supported in case where size cannot be inferred."
   ),
   progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
+  ...inspectOptions,
   id: imageIdArg("ID of image to upload data to.")
 }, (a) =>
   withClient(Effect.gen(function*() {
-    const source = yield* requiredDataSource(opt(a.file), opt(a.size), "stage")
+    const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "stage"), a)
     yield* stageData(a.id, source, a.progress)
   }))).pipe(Command.withDescription("Upload data for a specific image to staging."))
 
@@ -309,6 +311,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
     "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created."
   ),
   ...importOptions,
+  ...inspectOptions,
   ...formatOptions
 }, (a) =>
   withClient(Effect.gen(function*() {
@@ -317,7 +320,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
     Object.assign(fields, yield* extraFields("image-create-via-import", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
     const fileName = opt(a.file)
-    const source = yield* dataSource(fileName, undefined)
+    const source = yield* inspectUpload(yield* dataSource(fileName, undefined), fields, a)
     const usingStdin = Option.isSome(source) && source.value.name === "stdin"
     const hasData = Option.isSome(source)
     const uri = opt(a.uri)

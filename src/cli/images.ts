@@ -15,6 +15,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
+import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { firstReadFailure, sequentialFileBlocks, stdinBlocks, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
@@ -209,7 +210,10 @@ export const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: 
 
 const upload = (
   id: string,
-  source: { readonly size: number | undefined; readonly stream: Stream.Stream<Uint8Array, UsageError> },
+  source: {
+    readonly size: number | undefined
+    readonly stream: Stream.Stream<Uint8Array, UsageError | LocalFileError>
+  },
   options: { readonly progress: boolean; readonly store: string | undefined }
 ) =>
   Effect.gen(function*() {
@@ -346,7 +350,8 @@ const transferOptions = {
   store: Options.text("store").pipe(
     Options.withDescription("Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
     Options.optional
-  )
+  ),
+  ...inspectOptions
 }
 
 /** `image-create`: create the record, upload the data if any, show the image. */
@@ -367,7 +372,7 @@ export const imageCreate = Command.make("image-create", {
     Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
     const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
-    const source = yield* dataSource(opt(a.file), undefined)
+    const source = yield* inspectUpload(yield* dataSource(opt(a.file), undefined), fields, a)
     if (store !== undefined && Option.isNone(source)) {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
     }
@@ -440,7 +445,7 @@ export const imageUpload = Command.make("image-upload", {
   size: optionalInt("size", "Size in bytes of image to be uploaded, when it cannot be inferred (stdin).")
 }, (a) =>
   withClient(Effect.gen(function*() {
-    const source = yield* requiredDataSource(opt(a.file), opt(a.size), "upload")
+    const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "upload"), a)
     yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE }).pipe(
       Effect.catchTag("TransportError", (e) => uploadBroke(a.id, e.message))
     )

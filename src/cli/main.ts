@@ -13,6 +13,7 @@ import { glance, toSettings } from "./globalOptions.js"
 import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoCommands } from "./info.js"
+import { inspectCommands } from "./inspect.js"
 import { memberCommands } from "./members.js"
 import { metadefCommands } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
@@ -67,6 +68,7 @@ export const command = glance.pipe(
   Command.withSubcommands([
     ...imageCommands,
     ...imageActionCommands,
+    ...inspectCommands,
     ...memberCommands,
     ...infoCommands,
     ...taskCommands,

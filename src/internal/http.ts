@@ -26,7 +26,16 @@ const codes: Record<string, string> = {
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "the server requires a client certificate (use --os-cert and --os-key)",
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: "the server refused the TLS handshake (a client certificate may be required)",
   ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: "the server refused the client certificate",
-  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "the server does not trust the client certificate's CA"
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "the server does not trust the client certificate's CA",
+  // Node's HTTP parser (llhttp) when the server's answer is not what HTTP allows.
+  HPE_CLOSED_CONNECTION: "the server closed the connection before its answer was complete",
+  HPE_HEADER_OVERFLOW: "the server's response headers are too large",
+  HPE_INVALID_CONTENT_LENGTH: "the server's Content-Length is not valid",
+  HPE_UNEXPECTED_CONTENT_LENGTH: "the server sent a Content-Length where HTTP allows none",
+  HPE_INVALID_CHUNK_SIZE: "the server's chunked body is malformed",
+  HPE_INVALID_TRANSFER_ENCODING: "the server's Transfer-Encoding is not valid",
+  ERR_STREAM_PREMATURE_CLOSE: "the server closed the connection before its answer was complete",
+  UND_ERR_RESPONSE_STATUS_CODE: "the server's status line is not valid"
 }
 
 const tlsCodes = new Set([
@@ -68,6 +77,7 @@ export const describeTransport = (error: unknown): string => {
   }
   for (const cause of causes(error)) {
     const code = (cause as { code?: unknown }).code
+    if (typeof code === "string" && code.startsWith("HPE_")) return "the server's answer is not valid HTTP"
     if (typeof code === "string") return code
   }
   const last = [...causes(error)].pop() as { message?: unknown } | undefined

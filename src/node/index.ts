@@ -6,3 +6,5 @@
  * @since 0.1.0
  */
 export * as NodeGlanceHttp from "./httpClient.js"
+/** The `Decompression` service on Node.js: gzip, xz, bzip2 and zstd. */
+export * as NodeDecompression from "./decompression.js"
