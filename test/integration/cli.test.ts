@@ -828,7 +828,16 @@ describe.skipIf(!up)("glance with bad input", () => {
     Fs.writeFileSync(file, "x")
     const line = oneLineFailure(
       // --no-inspect: python-glanceclient's rule (without it the inspected format is used, docs/inspection.md).
-      await glance("demo", ["image-create", "--name", name, "--container-format", "bare", "--no-inspect", "--file", file]),
+      await glance("demo", [
+        "image-create",
+        "--name",
+        name,
+        "--container-format",
+        "bare",
+        "--no-inspect",
+        "--file",
+        file
+      ]),
       [1, 2]
     )
     assert.include(line, "--disk-format")
