@@ -461,7 +461,7 @@ describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step
       elapsed[r.client] = Date.now() - start
     }))
     await runs
-  }, 540_000)
+  }, 900_000)
 
   afterAll(async () => {
     // After a timeout the runs are still going: stop them before cleaning up behind them.

@@ -209,6 +209,7 @@ const commandsFor = (mode: Mode): Record<string, { readonly args: ReadonlyArray<
     "image-delete": { args: [doomed], late: true },
     "image-download": { args: [image, "--file", Path.join(state.dir, `${mode}-download.img`)] },
     "image-import": { args: [queued, "--import-method", "web-download", "--uri", url] },
+    "image-inspect": { args: [data] },
     "image-list": { args: ["--limit", "5"] },
     "image-reactivate": { args: [image], late: true },
     "image-show": { args: [image] },
@@ -356,8 +357,8 @@ describe.skipIf(!up)("no secret in any output", () => {
       }
       assert.deepStrictEqual(leaks, [], "secrets in the output")
       assert.strictEqual(runs, commands.length, `${mode}: every command ran`)
-      // help, bash-completion and the local checks send nothing; the rest must have been traced.
-      assert.isAtLeast(curlLines, commands.length - 6, `${mode}: --debug traced the requests`)
+      // help, bash-completion, image-inspect and the local checks send nothing; the rest must have been traced.
+      assert.isAtLeast(curlLines, commands.length - 7, `${mode}: --debug traced the requests`)
     }, 300_000)
   }
 })
