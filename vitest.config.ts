@@ -8,6 +8,9 @@ import { defineConfig } from "vitest/config"
 const workers = Number(process.env.TEST_WORKERS ?? 3)
 
 export default defineConfig({
+  // Where vitest keeps the last run's durations, which order the next run (slowest files first).
+  // Not node_modules/.vite: node_modules may be a hard-linked copy shared with other checkouts.
+  cacheDir: ".vitest-cache",
   test: {
     include: ["test/**/*.test.ts"],
     // Asks once whether the lab is up and builds dist/glance.js if it is missing.
