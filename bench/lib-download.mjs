@@ -1,8 +1,8 @@
-// A user's program: the library's verified download stream, run into the platform's file sink
-// (`sink`, default: it cannot hand blocks back, so each mebibyte is a fresh block), into the
-// library's `Images.fileSink` (`fileSink`: it releases each block once written), or the library's
-// own `Images.downloadToFile` (`toFile`). The HTTP client is
-// the user's choice: `node` (glanceclient/node, default) or `platform` (NodeHttpClient.layer).
+// A user's program: the library's verified download stream (every block the consumer's own), run
+// into the platform's file sink (`sink`, default), into the library's `Images.fileSink` (`fileSink`:
+// atomic, otherwise the same), or the library's own `Images.downloadToFile` (`toFile`: the library is
+// the only reader, so it lends a few reused blocks). The HTTP client is the user's choice: `node`
+// (glanceclient/node, default) or `platform` (NodeHttpClient.layer with the portable transport).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -19,7 +19,7 @@ const program = how === "toFile" ? Images.downloadToFile(id, path) : Effect.gen(
 })
 // Imported only when asked for: a program on glanceclient/node's client does not load undici.
 const http = client === "platform"
-  ? (await import("@effect/platform-node/NodeHttpClient")).layer
+  ? GlanceClient.portable.pipe(Layer.provideMerge((await import("@effect/platform-node/NodeHttpClient")).layer))
   : NodeGlanceHttp.layer()
 await Effect.runPromise(program.pipe(
   Effect.provide(GlanceClient.layerConfig().pipe(Layer.provideMerge(Layer.merge(http, NodeFileSystem.layer))))

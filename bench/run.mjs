@@ -6,6 +6,7 @@
 //   npm run bench                       # all scenarios, 3 repetitions
 //   npm run bench -- --reps 5 --only download,upload
 //   npm run bench -- --size-mib 256     # a smaller image for a quick run
+//   npm run bench -- --baseline DIR     # also rows of another build (DIR: a built checkout), same run
 import { execFileSync, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -20,6 +21,10 @@ const flag = (name, dflt) => {
 const reps = Number(flag("reps", "3"))
 const sizeMiB = Number(flag("size-mib", "1024"))
 const only = flag("only", "download,upload,list,paginate").split(",")
+// Another build of the project (a checkout of an earlier commit, built): its CLI and library rows
+// run in the same alternation, so before and after are compared within one run.
+const baseline = flag("baseline", undefined)
+const baselineLabel = flag("baseline-label", "before")
 const labDir = process.env.LAB_DIR ?? "/tmp/openstack-lab"
 const work = Path.join(process.env.BENCH_DIR ?? Path.join(Os.tmpdir(), "glance-bench"))
 Fs.mkdirSync(work, { recursive: true })
@@ -266,7 +271,39 @@ if (only.includes("download")) {
       name: "ours: library Images.downloadToFile",
       run: () => measure("node", [Path.join(root, "bench/lib-download.mjs"), image.id, out("libf"), "toFile"], envDemo),
       after: rmOut("libf")
-    }
+    },
+    ...(baseline === undefined ? [] : [
+      {
+        name: `${baselineLabel}: glance image-download`,
+        run: () =>
+          measure(
+            "node",
+            [Path.join(baseline, "dist/glance.js"), "image-download", image.id, "--file", out("b")],
+            envDemo
+          ),
+        after: rmOut("b")
+      },
+      {
+        name: `${baselineLabel}: glance image-download > file (stdout)`,
+        run: () =>
+          measure("sh", [
+            "-c",
+            `exec node ${Path.join(baseline, "dist/glance.js")} image-download ${image.id} > ${out("bs")}`
+          ], envDemo),
+        after: rmOut("bs")
+      },
+      ...[["Stream.run into FileSystem.sink", "sink"], ["Stream.run into Images.fileSink", "fileSink"], [
+        "Images.downloadToFile",
+        "toFile"
+      ]].map(
+        ([what, how]) => ({
+          name: `${baselineLabel}: library ${what}`,
+          run: () =>
+            measure("node", [Path.join(baseline, "bench/lib-download.mjs"), image.id, out(`b${how}`), how], envDemo),
+          after: rmOut(`b${how}`)
+        })
+      )
+    ])
   ])
   table(
     `Download ${sizeMiB} MiB to a file, verified (warm cache)`,
@@ -283,6 +320,16 @@ if (only.includes("download")) {
       ).join(", ") + ".",
     ""
   )
+  const before = rows.find((r) => r.name === `${baselineLabel}: glance image-download`)
+  if (before !== undefined) {
+    sections.push(
+      `The same for ${baselineLabel} (its library vs its own CLI): ` +
+        rows.filter((r) => r.name.startsWith(`${baselineLabel}: library`)).map((r) =>
+          `${r.name.slice(`${baselineLabel}: library `.length)} ${(r.wall / before.wall).toFixed(2)}×`
+        ).join(", ") + ".",
+      ""
+    )
+  }
 }
 
 // ---------------------------------------------------------------- upload
@@ -330,7 +377,22 @@ if (only.includes("upload")) {
     {
       name: "ours: glance image-upload < file (stdin)",
       run: () => measure("sh", ["-c", `exec node ${ours} image-upload ${fresh()} < ${source}`], envDemo)
-    }
+    },
+    ...(baseline === undefined ? [] : [
+      {
+        name: `${baselineLabel}: glance image-upload`,
+        run: () =>
+          measure("node", [Path.join(baseline, "dist/glance.js"), "image-upload", "--file", source, fresh()], envDemo)
+      },
+      {
+        name: `${baselineLabel}: glance image-upload < file (stdin)`,
+        run: () =>
+          measure("sh", [
+            "-c",
+            `exec node ${Path.join(baseline, "dist/glance.js")} image-upload ${fresh()} < ${source}`
+          ], envDemo)
+      }
+    ])
   ])
   for (const id of created) api("DELETE", `/v2/images/${id}`)
   table(`Upload ${sizeMiB} MiB from a file`, rows, "curl -T")
@@ -409,7 +471,7 @@ const report = [
   `- lab: Keystone + Glance 25 on loopback (scripts/lab/start.sh); user demo, and user other for the 2,000 images of the pagination scenario`,
   `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}${
     args.includes("--only") ? ` --only ${only.join(",")}` : ""
-  }\``,
+  }${baseline === undefined ? "" : ` --baseline DIR --baseline-label ${JSON.stringify(baselineLabel)}`}\``,
   `- method: contenders alternate (a new shuffled order each repetition, the page cache flushed between runs), ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time; \"wall best\" is the fastest run (this shared machine's noise only ever adds time)`,
   "",
   ...sections

@@ -11,8 +11,11 @@ import * as Layer from "effect/Layer"
 import * as Cache from "./Cache.js"
 import * as CloudConfig from "./CloudConfig.js"
 import * as GlanceHttp from "./GlanceHttp.js"
+import * as Hasher from "./Hasher.js"
+import * as ImageData from "./ImageData.js"
 import * as ImageEndpoint from "./ImageEndpoint.js"
 import * as Images from "./Images.js"
+import * as ImageTransport from "./ImageTransport.js"
 import * as Info from "./Info.js"
 import * as Keystone from "./Keystone.js"
 import * as Members from "./Members.js"
@@ -36,7 +39,19 @@ export type Services =
   | Keystone.Keystone
   | ImageEndpoint.ImageEndpoint
   | GlanceHttp.GlanceHttp
+  | ImageData.ImageData
   | ApiServices
+
+/**
+ * What the client layer needs from the platform: the `HttpClient` for every request, the
+ * transport of image data and the hasher that verifies it. `glanceclient/node`'s
+ * `NodeGlanceHttp.layer()` provides all three; `portable` makes the last two from the `HttpClient`.
+ */
+export type Platform = HttpClient.HttpClient | ImageTransport.ImageTransport | Hasher.Hasher
+
+/** The portable transport of image data and hasher, on the platform `HttpClient` (fetch, undici, a test double). */
+export const portable: Layer.Layer<ImageTransport.ImageTransport | Hasher.Hasher, never, HttpClient.HttpClient> = Layer
+  .merge(ImageTransport.layer, Hasher.layer)
 
 /** Failures of building the client: bad settings, refused credentials, an unreachable Keystone. */
 export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError
@@ -45,7 +60,7 @@ export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError
 export const layerFrom = <E, R>(
   config: Layer.Layer<CloudConfig.CloudConfig, E, R>,
   options: Omit<GlanceHttp.Options, "timeout"> = {}
-): Layer.Layer<Services, E | LayerError, R | HttpClient.HttpClient> => {
+): Layer.Layer<Services, E | LayerError, R | Platform> => {
   // Layers are built once per graph *by reference*: every client gets its own layer values, so
   // two clients in one program (two users, two clouds) never share a login.
   const keystone = Layer.unwrapEffect(
@@ -55,7 +70,9 @@ export const layerFrom = <E, R>(
         : Layer.effect(Keystone.Keystone, Keystone.make))
   )
   const endpoint = Layer.effect(ImageEndpoint.ImageEndpoint, ImageEndpoint.make).pipe(Layer.provide(keystone))
-  const http = GlanceHttp.layerConfig(options).pipe(Layer.provide(Layer.merge(endpoint, keystone)))
+  const http = Layer.merge(GlanceHttp.layerConfig(options), ImageData.layerConfig(options)).pipe(
+    Layer.provide(Layer.merge(endpoint, keystone))
+  )
   const services = Layer.mergeAll(
     Layer.effect(Images.Images, Images.make),
     Layer.effect(Members.Members, Members.make),
@@ -75,11 +92,11 @@ export const layerFrom = <E, R>(
 export const layer = (
   settings: CloudConfig.Settings,
   options: Omit<GlanceHttp.Options, "timeout"> = {}
-): Layer.Layer<Services, LayerError, HttpClient.HttpClient> => layerFrom(CloudConfig.layer(settings), options)
+): Layer.Layer<Services, LayerError, Platform> => layerFrom(CloudConfig.layer(settings), options)
 
 /** The client for settings from `overrides`, `OS_*` and clouds.yaml. */
 export const layerConfig = (
   overrides: CloudConfig.Settings = {},
   options: Omit<GlanceHttp.Options, "timeout"> = {}
-): Layer.Layer<Services, LayerError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+): Layer.Layer<Services, LayerError, Platform | FileSystem.FileSystem> =>
   layerFrom(CloudConfig.layerConfig(overrides), options)

@@ -126,14 +126,44 @@ export class ImageFailed extends Schema.TaggedError<ImageFailed>()("ImageFailed"
  * Making a new image failed after its record was created (uploading, staging, importing);
  * the record was deleted again, or is left behind when deleting it failed too.
  */
-export class ImageNotCreated extends Schema.TaggedError<ImageNotCreated>()("ImageNotCreated", {
+export class ImageNotCreated<out E = unknown>
+  extends Schema.TaggedError<ImageNotCreated<unknown>>()("ImageNotCreated", {
+    message: Schema.String,
+    imageId: Schema.String,
+    /** Whether the half-made image was deleted. */
+    deleted: Schema.Boolean,
+    /** The failure of the step that went wrong. */
+    cause: Schema.Defect
+  })
+{
+  /** The failure of the step that went wrong, with its type. */
+  declare readonly cause: E
+}
+
+/** The image's hash cannot be checked here: an unknown or unavailable `os_hash_algo` (and no md5 fallback asked for). */
+export class UnverifiableImage extends Schema.TaggedError<UnverifiableImage>()("UnverifiableImage", {
   message: Schema.String,
   imageId: Schema.String,
-  /** Whether the half-made image was deleted. */
-  deleted: Schema.Boolean,
-  /** The failure of the step that went wrong. */
-  cause: Schema.optional(Schema.Defect)
+  /** The `os_hash_algo` Glance recorded. */
+  algorithm: Schema.String
 }) {}
+
+/** A download sent more bytes than the image's size (stopped at once), or ended short of it. */
+export class SizeMismatch extends Schema.TaggedError<SizeMismatch>()("SizeMismatch", {
+  imageId: Schema.String,
+  /** The size Glance recorded (or the answer's `Content-Length`, when smaller). */
+  expected: Schema.Number,
+  /** The bytes received when the download was stopped. */
+  received: Schema.Number,
+  /** Whether the body had ended (short) or was stopped (too long). */
+  complete: Schema.Boolean
+}) {
+  get message() {
+    return this.complete
+      ? `The data of image ${this.imageId} ended after ${this.received} bytes, short of its size of ${this.expected}`
+      : `The server sent more data for image ${this.imageId} than its size of ${this.expected} bytes: the download was stopped`
+  }
+}
 
 /** Every failure of a request to the Image API. */
 export type ResponseError =

@@ -31,17 +31,8 @@ import {
 } from "./GlanceError.js"
 import { ImageEndpoint, type Service as Endpoint } from "./ImageEndpoint.js"
 import * as Body from "./internal/boundedBody.js"
-import * as Bytes from "./internal/bytes.js"
-import {
-  describeTransport,
-  displayUrl,
-  errorBodyMessage,
-  isTlsRefusal,
-  redactedHeaderNames,
-  withoutRequest
-} from "./internal/http.js"
+import { displayUrl, errorBodyMessage, isTlsRefusal, redactedHeaderNames } from "./internal/http.js"
 import * as Links from "./internal/links.js"
-import * as NodeBody from "./internal/nodeBody.js"
 import { paginate as paginateWith } from "./internal/paginate.js"
 import * as Core from "./internal/requestCore.js"
 import { Keystone, type KeystoneError, userAgent } from "./Keystone.js"
@@ -102,15 +93,6 @@ export interface Service {
     schema: Schema.Schema<Page, I>,
     items: (page: Page) => ReadonlyArray<Item>
   ) => Stream.Stream<Item, GlanceHttpError>
-  /**
-   * The response body as a stream of blocks of about a mebibyte, failing with a `TransportError`
-   * when it stalls past the timeout or breaks. With a `pool`, blocks come from it.
-   */
-  readonly bodyStream: (
-    request: HttpClientRequest.HttpClientRequest,
-    response: HttpClientResponse.HttpClientResponse,
-    options?: { readonly pool?: Bytes.BlockPool | undefined }
-  ) => Stream.Stream<Uint8Array, TransportError>
 }
 
 /** The Image API HTTP client. */
@@ -354,53 +336,7 @@ export const make = (
             )
         })))
 
-    const bodyStream = (
-      request: HttpClientRequest.HttpClientRequest,
-      response: HttpClientResponse.HttpClientResponse,
-      options: { readonly pool?: Bytes.BlockPool | undefined } = {}
-    ): Stream.Stream<Uint8Array, TransportError> => {
-      const url = displayUrl(endpoint.url + request.url)
-      const broken = (cause: unknown) =>
-        new TransportError({
-          message: `The download from ${url} broke off: ${describeTransport(cause)}`,
-          method: request.method,
-          url,
-          cause: withoutRequest(cause)
-        })
-      const stalled = () =>
-        new TransportError({
-          message: `The download from ${url} stalled: no data for ${Duration.format(timeout!)}`,
-          method: request.method,
-          url
-        })
-      const readable = NodeBody.nodeReadableOf(response)
-      if (readable !== undefined) {
-        return NodeBody.fromNodeReadable(
-          readable,
-          (failure) => (failure._tag === "Stalled" ? stalled() : broken(failure.cause)),
-          {
-            idleTimeout: timeout === undefined ? undefined : Duration.toMillis(timeout),
-            owner: response,
-            pool: options.pool
-          }
-        )
-      }
-      // The failure is held back until the bytes gathered before it are handed on (as on the Node path).
-      return Stream.suspend(() => {
-        let failure: TransportError | undefined
-        const raw = Stream.mapError(response.stream, broken)
-        return (timeout === undefined ? raw : raw.pipe(Stream.timeoutFail(stalled, timeout))).pipe(
-          Stream.catchAll((e) => {
-            failure = e
-            return Stream.empty
-          }),
-          Bytes.coalesce(),
-          Stream.concat(Stream.suspend(() => (failure === undefined ? Stream.empty : Stream.fail(failure))))
-        )
-      })
-    }
-
-    return GlanceHttp.of({ endpoint, execute, json, send, paginate, bodyStream })
+    return GlanceHttp.of({ endpoint, execute, json, send, paginate })
   })
 
 /** The client with explicit options. */

@@ -17,6 +17,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
@@ -27,12 +28,17 @@ import {
   ImageNotCreated,
   InvalidInput,
   NoImageData,
-  NotSupported
+  NotSupported,
+  SizeMismatch,
+  TransportError,
+  UnverifiableImage
 } from "./GlanceError.js"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
-import type { BlockPool } from "./internal/bytes.js"
+import { type GlanceAlgorithm, glanceAlgorithm, Hasher, weakAlgorithms } from "./Hasher.js"
+import { ImageData } from "./ImageData.js"
+import { Info } from "./Info.js"
 import * as Bytes from "./internal/bytes.js"
-import * as Digest from "./internal/digest.js"
+import { displayUrl } from "./internal/http.js"
 import { Task } from "./Tasks.js"
 
 /** An image as Glance returns it: the core fields typed, every custom property kept. */
@@ -128,37 +134,17 @@ export const maxResumes = 3
 
 /** How to download image data. */
 export interface DownloadOptions {
-  /** Verify the bytes against `os_hash_value` (default true). */
+  /** Verify the bytes against the hash Glance recorded (default true; see `verification`). */
   readonly verify?: boolean | undefined
-  /** Fall back to the md5 `checksum` when `os_hash_algo` is not available here. */
+  /**
+   * Verify with the md5 `checksum` when `os_hash_algo` names an algorithm that cannot be used
+   * here (unknown, or not offered by the `Hasher`); without it such an image is not downloaded.
+   */
   readonly allowMd5Fallback?: boolean | undefined
-  /**
-   * The pool the stream's 1 MiB blocks come from (default: one per download). A consumer that
-   * hands each block back once done with it (`Images.release(block)`, as `fileSink` and
-   * `downloadToFile` do) gets the same few blocks again instead of a fresh one per mebibyte.
-   */
-  readonly blockPool?: BlockPool | undefined
-  /**
-   * Hash on a worker thread instead of the calling one (default false). Worth it only where a
-   * core is free and the link delivers faster than one core hashes (sha512: ~1.2 GB/s).
-   */
-  readonly hashInWorker?: boolean | undefined
 }
 
-/** Reusable blocks for `DownloadOptions.blockPool`. */
-export { BlockPool } from "./internal/bytes.js"
-
-/**
- * Hands a block of a `download` stream back for reuse, once you have written it wherever it goes
- * and will not read it again. Other bytes are ignored, so a consumer may release everything it
- * consumes. Without it, every mebibyte downloaded is a fresh block for the garbage collector
- * (measured: 1 GiB through `FileSystem.sink`, which cannot release, takes ~1.6× as long as
- * through `fileSink`, which does).
- */
-export const release: (bytes: Uint8Array) => void = Bytes.release
-
 /** Every failure of a download. */
-export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData
+export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData | UnverifiableImage | SizeMismatch
 
 /** The import methods of `POST /v2/images/{id}/import`. */
 export type ImportMethod = "glance-direct" | "web-download" | "copy-image" | "glance-download"
@@ -263,13 +249,8 @@ export const addImageLocation = Effect.fn("Images.addImageLocation")(function*(
 
 const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 
-const ImportMethods = Schema.Struct({ "import-methods": Schema.Struct({ value: Schema.Array(Schema.String) }) })
-
 /** Every failure of an operation that needs a v2.x feature or checks its input first. */
 export type OperationError = GlanceHttpError | NotSupported | InvalidInput
-
-/** Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after. */
-export type CreateViaImportError = OperationError | ImageNotCreated
 
 /** The body of an import request, or why the options cannot make one. */
 export const importBody = (options: ImportOptions): Either.Either<Record<string, unknown>, InvalidInput> => {
@@ -308,11 +289,6 @@ export const importBody = (options: ImportOptions): Either.Either<Record<string,
 export const storeList = (value: unknown): Array<string> =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
 
-const messageOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
-    ? (error as { message: string }).message
-    : String(error)
-
 /** The images operations. */
 export interface Service {
   /** All images matching the options, page by page as the stream is read. */
@@ -327,14 +303,40 @@ export interface Service {
   readonly patch: (id: string, operations: ReadonlyArray<PatchOperation>) => Effect.Effect<Image, GlanceHttpError>
   /** Deletes an image. */
   readonly delete: (id: string) => Effect.Effect<void, GlanceHttpError>
-  /** Uploads data to a `queued` image. */
+  /** Uploads data to a `queued` image; its blocks are only read (never changed, kept or reused). */
   readonly upload: <E>(
     id: string,
     body: Stream.Stream<Uint8Array, E>,
     options?: UploadOptions
   ) => Effect.Effect<void, GlanceHttpError | E>
-  /** The image's data, verified as it flows; fails at the end with `ChecksumMismatch` when corrupt. */
+  /**
+   * Uploads data that `fill` reads into blocks the library lends: `fill` writes up to
+   * `block.byteLength` bytes at the start of the block and returns how many (0 at the end). A
+   * block is `fill`'s only while the effect `fill` returns runs; where the transport allows it
+   * (`ImageTransport.bodyBlockDoneOnPull`), the same few blocks carry the whole image.
+   */
+  readonly uploadEach: <E>(
+    id: string,
+    fill: (block: Uint8Array) => Effect.Effect<number, E>,
+    options?: UploadOptions
+  ) => Effect.Effect<void, GlanceHttpError | E>
+  /**
+   * The image's data, verified as it flows (fails at the end with `ChecksumMismatch` when
+   * corrupt). Every block the stream emits is new memory that belongs to the consumer: it may be
+   * kept, shared between consumers (`Stream.broadcast`) or changed, and the library never writes to it again.
+   */
   readonly download: (id: string, options?: DownloadOptions) => Stream.Stream<Uint8Array, DownloadError>
+  /**
+   * The image's data, verified as it flows, handed block by block to `write`. Each block is lent:
+   * it is `write`'s only while the effect `write` returns runs, and is refilled with later bytes
+   * once that effect ends, so `write` must have written it away (to a file, a socket) by then
+   * and keep no reference. In exchange a whole image goes through a few reused blocks.
+   */
+  readonly downloadEach: <E, R>(
+    id: string,
+    write: (block: Uint8Array) => Effect.Effect<void, E, R>,
+    options?: DownloadOptions
+  ) => Effect.Effect<void, DownloadError | E, R>
   /** Stages data for a `glance-direct` import; the image goes `uploading` (v2.6). */
   readonly stage: <E>(
     id: string,
@@ -369,25 +371,6 @@ export interface Service {
   ) => Effect.Effect<Image, OperationError>
   /** Deletes an image's data from one store, keeping it in the others (v2.10). */
   readonly deleteFromStore: (id: string, store: string) => Effect.Effect<void, GlanceHttpError | NotSupported>
-  /**
-   * Looks at an image until it reaches a status (and stores); fails with `ImageFailed` as soon
-   * as it is `killed` or its import failed, or when the timeout passes.
-   */
-  readonly waitFor: (id: string, options?: WaitOptions) => Effect.Effect<Image, GlanceHttpError | ImageFailed>
-  /** Creates an image and uploads its data; when the upload fails the new image is deleted again. */
-  readonly createAndUpload: <E>(
-    fields: CreateFields,
-    body: Stream.Stream<Uint8Array, E>,
-    options?: UploadOptions
-  ) => Effect.Effect<Image, GlanceHttpError | ImageNotCreated>
-  /**
-   * Creates an image and imports its data (staging `body` first for `glance-direct`); when a
-   * step after the creation fails, the new image is deleted again.
-   */
-  readonly createViaImport: <E>(
-    fields: CreateFields,
-    options: CreateViaImportOptions<E>
-  ) => Effect.Effect<Image, CreateViaImportError>
 }
 
 /** The images operations of the Image API. */
@@ -426,8 +409,10 @@ export const patchOperations = (changes: UpdateChanges): Array<PatchOperation> =
 const patchContentType = "application/openstack-images-v2.1-json-patch"
 
 /** Builds the images operations on `GlanceHttp`. */
-export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher> = Effect.gen(function*() {
   const http = yield* GlanceHttp
+  const data = yield* ImageData
+  const hasher = yield* Hasher
 
   const get = Effect.fn("Images.get")(function*(id: string) {
     return yield* http.json(HttpClientRequest.get(`/v2/images/${encodeURIComponent(id)}`), Image)
@@ -465,9 +450,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   })
 
   /**
-   * Sends a request with a streamed body. When the body itself fails (a file that cannot be read,
-   * a pipe that breaks), the request is aborted rather than ended: some platform clients end a
-   * request whose body failed, and Glance would keep the truncated data as an active image.
+   * Sends a request with a streamed body on the image-data path. When the body itself fails (a
+   * file that cannot be read, a pipe that breaks), the request is aborted rather than ended: some
+   * platform clients end a request whose body failed, and Glance would keep the truncated data
+   * as an active image.
    */
   const sendAborting = <E>(
     request: HttpClientRequest.HttpClientRequest,
@@ -485,7 +471,8 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
           ? { contentLength: request.body.contentLength }
           : {})
       })(request)
-      yield* Effect.raceFirst(Effect.asVoid(http.send(withBody)), Deferred.await(bodyFailed))
+      const sent = Effect.flatMap(data.execute(withBody), (response) => Effect.ignore(response.text))
+      yield* Effect.raceFirst(sent, Deferred.await(bodyFailed))
     })
 
   const upload = <E>(id: string, body: Stream.Stream<Uint8Array, E>, options: UploadOptions = {}) =>
@@ -503,23 +490,31 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
       return sendAborting(request, body).pipe(Effect.withSpan("Images.upload", { attributes: { "image.id": id } }))
     })
 
+  const uploadEach = <E>(
+    id: string,
+    fill: (block: Uint8Array) => Effect.Effect<number, E>,
+    options: UploadOptions = {}
+  ): Effect.Effect<void, GlanceHttpError | E> => upload(id, filledBlocks(fill, data.bodyBlockDoneOnPull), options)
+
   /**
    * A body that survives a broken connection: it asks again for the rest with `Range` from the
-   * byte reached (up to `maxResumes` times), so a consumer sees each byte once.
+   * byte reached (up to `maxResumes` times), so a consumer sees each byte once. An answer to the
+   * `Range` request that is not a `206` starting at that byte is refused before its body is read.
    */
   const resumable = (
     request: HttpClientRequest.HttpClientRequest,
     first: HttpClientResponse.HttpClientResponse,
-    pool: BlockPool
+    blocks: Bytes.BlockPool | undefined
   ): Stream.Stream<Uint8Array, GlanceHttpError> => {
     let received = 0
+    const url = displayUrl(http.endpoint.url + request.url)
     const from = (
       response: HttpClientResponse.HttpClientResponse,
       resumes: number
     ): Stream.Stream<Uint8Array, GlanceHttpError> =>
-      http.bodyStream(request, response, { pool }).pipe(
+      data.body(request, response, { blocks }).pipe(
         Stream.mapChunks((chunk) => {
-          for (const bytes of chunk) received += bytes.byteLength
+          received += Bytes.byteLength(chunk)
           return chunk
         }),
         Stream.catchAll((error): Stream.Stream<Uint8Array, GlanceHttpError> =>
@@ -528,13 +523,20 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
             : Stream.unwrap(Effect.gen(function*() {
               yield* Effect.annotateCurrentSpan("download.resumedAt", received)
               yield* Effect.sleep(Duration.millis(200 * 2 ** resumes))
-              const again = yield* http.execute(
-                HttpClientRequest.setHeader(request, "range", `bytes=${received}-`)
-              )
-              const range = /^bytes (\d+)-/.exec(again.headers["content-range"] ?? "")
+              const again = yield* data.execute(HttpClientRequest.setHeader(request, "range", `bytes=${received}-`))
+              const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(again.headers["content-range"] ?? "")
               if (again.status !== 206 || range === null || Number(range[1]) !== received) {
-                yield* Effect.ignore(again.text)
-                return Stream.fail(error)
+                return Stream.fail(
+                  new TransportError({
+                    message: `${error.message}; asked for the rest from byte ${received}, the server answered ${
+                      again.status === 206
+                        ? `with the range ${JSON.stringify(again.headers["content-range"] ?? "")}`
+                        : `${again.status} instead of 206 Partial Content`
+                    }, so the download was given up`,
+                    method: request.method,
+                    url
+                  })
+                )
               }
               return from(again, resumes + 1)
             }))
@@ -543,49 +545,85 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
     return from(first, 0)
   }
 
-  const download = (id: string, options: DownloadOptions = {}): Stream.Stream<Uint8Array, DownloadError> =>
+  /** The verified data of an image, its blocks taken from `blocks` when the library's own sink reads it. */
+  const verifiedData = (
+    id: string,
+    options: DownloadOptions,
+    blocks: Bytes.BlockPool | undefined
+  ): Stream.Stream<Uint8Array, DownloadError> =>
     Stream.unwrapScoped(Effect.gen(function*() {
       const verify = options.verify ?? true
       const image = verify ? yield* get(id) : undefined
       const request = HttpClientRequest.get(`/v2/images/${encodeURIComponent(id)}/file`).pipe(
         HttpClientRequest.setHeader("accept", "application/octet-stream")
       )
-      const response = yield* http.execute(request)
-      if (response.status === 204) {
-        // Let the connection go back to the pool (or close) before failing.
-        yield* Effect.ignore(response.text)
-        return yield* new NoImageData({ imageId: id })
+      const decide = (contentMd5: string | undefined) =>
+        image === undefined ? Effect.succeed(Option.none()) : verification(image, {
+          contentMd5,
+          allowMd5Fallback: options.allowMd5Fallback ?? false,
+          offers: (algorithm) => Option.isSome(hasher.make(algorithm))
+        })
+      // Refused before the request, unless only the answer's Content-MD5 can decide.
+      const early = yield* Effect.either(decide(undefined))
+      const needsHeader = (options.allowMd5Fallback === true || !image?.os_hash_value) && !image?.checksum
+      if (Either.isLeft(early) && !needsHeader) return yield* early.left
+      const response = yield* data.execute(request)
+      if (response.status === 204) return yield* new NoImageData({ imageId: id })
+      const expected = Either.isRight(early) && (Option.isSome(early.right) || !needsHeader)
+        ? early.right
+        : yield* decide(response.headers["content-md5"])
+      if (Option.isSome(expected) && weakAlgorithms.has(expected.value.algorithm)) {
+        yield* Effect.logWarning(
+          `Image ${id} is verified with ${expected.value.algorithm} only, a hash whose collisions can be forged`
+        )
       }
-      const pool = options.blockPool ?? new Bytes.BlockPool()
-      const body = resumable(request, response, pool)
-      // Each block is lent to the consumer at the end of the pipeline (after hashing, which may
-      // move it to a worker and back), so `release` can return it to the pool.
-      const lending = Stream.mapChunks((chunk: Chunk.Chunk<Uint8Array>) => {
-        for (const block of chunk) Bytes.lend(block, pool)
-        return chunk
-      })
-      const expected = image
-        ? expectedHash(image, response.headers["content-md5"], options.allowMd5Fallback ?? false)
-        : undefined
-      if (expected === undefined) return lending(body)
-      const length = Number(response.headers["content-length"] ?? image?.size ?? NaN)
-      const digest = yield* Effect.acquireRelease(
-        Digest.make(expected.algorithm, Number.isFinite(length) ? length : undefined, options.hashInWorker ?? false),
-        (d) => d.close
+      const hash = Option.flatMap(expected, (e) => hasher.make(e.algorithm))
+      const declared = Number(response.headers["content-length"] ?? NaN)
+      const sizes = [image?.size, Number.isFinite(declared) ? declared : undefined].filter(
+        (n): n is number => typeof n === "number"
       )
-      const check = Effect.flatMap(digest.hex, (actual) =>
-        actual === expected.value
+      const limit = sizes.length === 0 ? undefined : Math.min(...sizes)
+      let received = 0
+      const checked = resumable(request, response, blocks).pipe(
+        Stream.mapChunksEffect((chunk): Effect.Effect<Chunk.Chunk<Uint8Array>, SizeMismatch> => {
+          received += Bytes.byteLength(chunk)
+          if (limit !== undefined && received > limit) {
+            return Effect.fail(new SizeMismatch({ imageId: id, expected: limit, received, complete: false }))
+          }
+          if (Option.isSome(hash)) { for (const block of chunk) hash.value.update(block) }
+          return Effect.succeed(chunk)
+        })
+      )
+      const end = Effect.suspend((): Effect.Effect<void, SizeMismatch | ChecksumMismatch> => {
+        if (image?.size != null && received !== image.size) {
+          return Effect.fail(new SizeMismatch({ imageId: id, expected: image.size, received, complete: true }))
+        }
+        if (Option.isNone(hash) || Option.isNone(expected)) return Effect.void
+        const actual = hash.value.digest()
+        const { algorithm, value } = expected.value
+        return actual === value
           ? Effect.void
-          : Effect.fail(
-            new ChecksumMismatch({ imageId: id, algorithm: expected.algorithm, expected: expected.value, actual })
-          ))
-      return body.pipe(
-        // One Effect per batch of blocks, not a fiber per block (measured: 2.75 -> 2.06 s of CPU per GiB).
-        Stream.mapChunksEffect((chunk) => Effect.map(Effect.forEach(chunk, digest.pass), Chunk.unsafeFromArray)),
-        lending,
-        Stream.concat(Stream.execute(check))
+          : Effect.fail(new ChecksumMismatch({ imageId: id, algorithm, expected: value, actual }))
+      })
+      return Stream.concat(checked, Stream.execute(end))
+    }))
+
+  const download = (id: string, options: DownloadOptions = {}): Stream.Stream<Uint8Array, DownloadError> =>
+    verifiedData(id, options, undefined).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
+
+  const downloadEach = <E, R>(
+    id: string,
+    write: (block: Uint8Array) => Effect.Effect<void, E, R>,
+    options: DownloadOptions = {}
+  ): Effect.Effect<void, DownloadError | E, R> =>
+    Effect.suspend(() => {
+      // Enough blocks for the transport's read-ahead, the block being written and one being filled.
+      const pool = new Bytes.BlockPool(Bytes.blockSize, 8)
+      return Stream.runForEach(
+        verifiedData(id, options, pool),
+        (block) => Effect.zipRight(write(block), Effect.sync(() => pool.release(block)))
       )
-    })).pipe(Stream.withSpan("Images.download", { attributes: { "image.id": id } }))
+    }).pipe(Effect.withSpan("Images.downloadEach", { attributes: { "image.id": id } }))
 
   const imageUrl = (id: string) => `/v2/images/${encodeURIComponent(id)}`
 
@@ -684,178 +722,6 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
     yield* http.send(HttpClientRequest.del(`/v2/stores/${encodeURIComponent(store)}/${encodeURIComponent(id)}`))
   })
 
-  /** Why an import failed, from its task (the one seen, else the latest failed one), when Glance says. */
-  const importFailure = (id: string, taskId: unknown) =>
-    tasks(id).pipe(
-      Effect.map((listed) => {
-        const failures = listed.filter((t) => t.status === "failure")
-        const latest = failures.sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""))[0]
-        const message = (listed.find((t) => t.id === taskId) ?? latest)?.message
-        return message ? `: ${message}` : ""
-      }),
-      Effect.orElseSucceed(() => "")
-    )
-
-  const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options: WaitOptions = {}) {
-    const wanted = options.status === undefined
-      ? ["active"]
-      : typeof options.status === "string"
-      ? [options.status]
-      : options.status
-    const wantedStores = options.stores ?? []
-    const timeout = Duration.decode(options.timeout ?? "10 minutes")
-    const interval = options.interval ?? "2 seconds"
-    const goal = `${wanted.join(" or ")}${wantedStores.length > 0 ? ` in store ${wantedStores.join(", ")}` : ""}`
-    let last: Image | undefined
-    let importTask: unknown = undefined
-    const fail = (image: Image, reason: "killed" | "import-failed", why: string) =>
-      Effect.fail(new ImageFailed({ imageId: id, status: image.status, reason, message: `Image ${id} ${why}` }))
-
-    const look: Effect.Effect<Option.Option<Image>, GlanceHttpError | ImageFailed> = Effect.flatMap(
-      get(id),
-      (image) => {
-        last = image
-        const stores = storeList(image.stores)
-        // Waiting for stores means waiting for the import that adds them: it still holds its
-        // task lock for a moment after the last store appears, and a new import meanwhile is a 409.
-        const settled = wantedStores.length === 0 || image.os_glance_import_task === undefined
-        if (wanted.includes(image.status) && wantedStores.every((s) => stores.includes(s)) && settled) {
-          return Effect.succeed(Option.some(image))
-        }
-        if (image.status === "killed") return fail(image, "killed", `was killed: its data could not be saved`)
-        const failed = storeList(image.os_glance_failed_import)
-        if (failed.length > 0) {
-          return Effect.flatMap(importFailure(id, importTask ?? image.os_glance_import_task), (reason) =>
-            fail(
-              image,
-              "import-failed",
-              `failed to import into store ${failed.join(", ")}${reason} (it is ${image.status})`
-            ))
-        }
-        if (image.os_glance_import_task !== undefined) importTask = image.os_glance_import_task
-        else if (importTask !== undefined && (image.status === "queued" || image.status === "uploading")) {
-          // The import ended (its task lock is gone) and the image fell back to where it was before.
-          return Effect.flatMap(
-            importFailure(id, importTask),
-            (reason) => fail(image, "import-failed", `failed to import${reason} (it is back in status ${image.status})`)
-          )
-        }
-        return Effect.succeed(Option.none())
-      }
-    )
-    const loop = (): Effect.Effect<Image, GlanceHttpError | ImageFailed> =>
-      Effect.flatMap(
-        look,
-        (found) => Option.isSome(found) ? Effect.succeed(found.value) : Effect.zipRight(Effect.sleep(interval), loop())
-      )
-    return yield* loop().pipe(
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () =>
-          new ImageFailed({
-            imageId: id,
-            status: last?.status ?? "unknown",
-            reason: "timeout",
-            message: `Image ${id} did not become ${goal} within ${Duration.format(timeout)} (it is ${
-              last?.status ?? "unknown"
-            })`
-          })
-      })
-    )
-  })
-
-  /** Deletes a half-made image and fails with `ImageNotCreated`, saying whether it is gone. */
-  const abandon = (id: string, step: string, cause: unknown): Effect.Effect<never, ImageNotCreated> =>
-    del(id).pipe(
-      Effect.matchEffect({
-        onSuccess: () =>
-          Effect.fail(
-            new ImageNotCreated({
-              imageId: id,
-              deleted: true,
-              message: `${step} failed, so the new image ${id} was deleted: ${messageOf(cause)}`,
-              cause
-            })
-          ),
-        onFailure: (deleteError) =>
-          Effect.flatMap(Effect.option(get(id)), (image) =>
-            Effect.fail(
-              new ImageNotCreated({
-                imageId: id,
-                deleted: false,
-                message: `${step} failed: ${messageOf(cause)}. Deleting the new image ${id} failed too (${
-                  messageOf(deleteError)
-                }), so it is left behind in status ${Option.isSome(image) ? image.value.status : "queued"}`,
-                cause
-              })
-            ))
-      }),
-      Effect.uninterruptible
-    )
-
-  const createAndUpload = <E>(fields: CreateFields, body: Stream.Stream<Uint8Array, E>, options: UploadOptions = {}) =>
-    Effect.gen(function*() {
-      const created = yield* create(fields)
-      yield* upload(created.id, body, options).pipe(
-        Effect.catchAll((cause) => abandon(created.id, `Uploading the data of image ${created.id}`, cause)),
-        Effect.onInterrupt(() => Effect.ignore(del(created.id)))
-      )
-      return yield* get(created.id)
-    }).pipe(Effect.withSpan("Images.createAndUpload"))
-
-  const createViaImport = <E>(fields: CreateFields, options: CreateViaImportOptions<E>) =>
-    Effect.gen(function*() {
-      yield* importBody(options)
-      if (options.method === "copy-image") {
-        return yield* new InvalidInput({ message: "A new image has no data to copy-image between stores" })
-      }
-      const unset = ["disk_format", "container_format"].filter((key) =>
-        fields[key] === undefined || fields[key] === null
-      )
-      if (unset.length > 0) {
-        return yield* new InvalidInput({ message: `Glance imports only into images with ${unset.join(" and ")} set` })
-      }
-      if ((options.method === "glance-direct") !== (options.body !== undefined)) {
-        return yield* new InvalidInput({
-          message: options.method === "glance-direct"
-            ? "The glance-direct import needs the data to stage"
-            : `The ${options.method} import takes no data (only glance-direct stages data)`
-        })
-      }
-      yield* http.endpoint.require("2.6", "Image import")
-      const offered = yield* http.json(HttpClientRequest.get("/v2/info/import"), ImportMethods)
-      const methods = offered["import-methods"].value
-      if (!methods.includes(options.method)) {
-        return yield* new NotSupported({
-          message: `The Image API at ${http.endpoint.url} does not offer the ${options.method} import (it offers: ${
-            methods.join(", ") || "none"
-          })`
-        })
-      }
-      const created = yield* create(fields)
-      const id = created.id
-      const steps = Effect.gen(function*() {
-        if (options.body !== undefined) {
-          yield* stage(id, options.body, { size: options.size }).pipe(
-            Effect.mapError((cause) => ({ step: `Staging the data of image ${id}`, cause }))
-          )
-        }
-        yield* importImage(id, options).pipe(
-          Effect.mapError((cause) => ({ step: `Starting the ${options.method} import of image ${id}`, cause }))
-        )
-        if (options.wait === undefined || options.wait === false) return yield* get(id)
-        return yield* waitFor(id, options.wait === true ? {} : options.wait).pipe(
-          Effect.mapError((cause) => ({ step: `The ${options.method} import of image ${id}`, cause }))
-        )
-      })
-      return yield* steps.pipe(
-        Effect.catchAll((failure): Effect.Effect<never, GlanceHttpError | ImageNotCreated> =>
-          "step" in failure ? abandon(id, failure.step, failure.cause) : Effect.fail(failure)
-        ),
-        Effect.onInterrupt(() => Effect.ignore(del(id)))
-      )
-    }).pipe(Effect.withSpan("Images.createViaImport"))
-
   return Images.of({
     list,
     get,
@@ -876,52 +742,104 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
     deleteLocations,
     updateLocation,
     deleteFromStore,
-    waitFor,
-    createAndUpload,
-    createViaImport
+    downloadEach,
+    uploadEach
   })
 })
 
-/** The hash to verify a download against: `os_hash_value`, else the md5 `checksum`, as python-glanceclient does. */
-export const expectedHash = (
-  image: Image,
-  contentMd5: string | undefined,
-  allowMd5Fallback: boolean
-): { readonly algorithm: string; readonly value: string } | undefined => {
-  const md5 = image.checksum ?? contentMd5
-  if (image.os_hash_value && image.os_hash_algo) {
-    const algorithm = Digest.nodeAlgorithm(image.os_hash_algo)
-    if (algorithm) return { algorithm, value: image.os_hash_value.toLowerCase() }
-    return allowMd5Fallback && md5 ? { algorithm: "md5", value: md5.toLowerCase() } : undefined
-  }
-  return md5 ? { algorithm: "md5", value: md5.toLowerCase() } : undefined
+/** The hash a download is verified against. */
+export interface Verification {
+  readonly algorithm: GlanceAlgorithm
+  /** The lower-case hex digest Glance recorded. */
+  readonly value: string
 }
 
-/** The images operations on `GlanceHttp`. */
-export const layer: Layer.Layer<Images, never, GlanceHttp> = Layer.effect(Images, make)
-
-/** Uploads a file, sending its size as `Content-Length`. */
 /**
- * A file as a stream of 1 MiB blocks for an upload body. The blocks come from a pool and are lent
- * to the request: glanceclient's Node client (`glanceclient/node`) hands each back once it is on
- * the socket, so a gibibyte reuses a few blocks instead of leaving a thousand to the collector.
+ * The hash to verify an image's data against, failing closed: `os_hash_value` with
+ * `os_hash_algo` when that names an algorithm Glance can use and `offers` it; otherwise an
+ * `UnverifiableImage` naming the algorithm, unless `allowMd5Fallback` is set and the image has an
+ * md5 `checksum` (or the answer a `Content-MD5`), which is then verified instead. An image that
+ * records only the md5 `checksum` (made before Glance had `os_hash_value`) is verified with it;
+ * one that records no hash at all has nothing to verify (none).
  */
-export const readBlocks = (fs: FileSystem.FileSystem, path: string): Stream.Stream<Uint8Array, PlatformError> =>
-  Stream.unwrapScoped(Effect.map(fs.open(path, { flag: "r" }), (file) => {
-    const pool = new Bytes.BlockPool()
+export const verification = (
+  image: Image,
+  options: {
+    readonly contentMd5?: string | undefined
+    readonly allowMd5Fallback: boolean
+    readonly offers: (algorithm: GlanceAlgorithm) => boolean
+  }
+): Effect.Effect<Option.Option<Verification>, UnverifiableImage> => {
+  const md5 = image.checksum || options.contentMd5
+  const withMd5 = md5 ? Option.some({ algorithm: "md5" as const, value: md5.toLowerCase() }) : Option.none()
+  const algo = image.os_hash_algo ?? ""
+  if (!image.os_hash_value) return Effect.succeed(withMd5)
+  const named = Option.filter(glanceAlgorithm(algo), options.offers)
+  if (Option.isSome(named)) {
+    return Effect.succeed(Option.some({ algorithm: named.value, value: image.os_hash_value.toLowerCase() }))
+  }
+  if (options.allowMd5Fallback && Option.isSome(withMd5) && options.offers("md5")) return Effect.succeed(withMd5)
+  const shown = JSON.stringify(algo)
+  const why = Option.isSome(glanceAlgorithm(algo))
+    ? `its hash is recorded with ${shown}, which this client's hasher does not offer`
+    : `its hash is recorded with ${shown}, which is not an algorithm Glance can use`
+  const fallback = options.allowMd5Fallback
+    ? "; it has no md5 checksum to fall back to"
+    : Option.isSome(withMd5)
+    ? " (allow the md5 fallback to verify its md5 checksum instead)"
+    : ""
+  return Effect.fail(
+    new UnverifiableImage({
+      imageId: image.id,
+      algorithm: algo,
+      message: `Cannot verify the data of image ${image.id}: ${why}${fallback}`
+    })
+  )
+}
+
+/** The images operations on `GlanceHttp`, `ImageData` and a `Hasher`. */
+export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> = Layer.effect(Images, make)
+
+/**
+ * The blocks `fill` reads, as a stream of blocks of a mebibyte (the last may be shorter): each new
+ * memory, or with `reuse` one block refilled at each pull (only for a consumer that is done with
+ * a block when it pulls the next: `Images.Service.uploadEach` decides).
+ */
+export const filledBlocks = <E>(
+  fill: (block: Uint8Array) => Effect.Effect<number, E>,
+  reuse = false
+): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => {
+    let spare: Uint8Array | undefined
     return Stream.repeatEffectOption(Effect.suspend(() => {
-      const block = pool.take()
+      const block = spare ?? new Uint8Array(Bytes.blockSize)
       return Effect.flatMap(
-        Effect.mapError(file.read(block), Option.some),
-        (size): Effect.Effect<Uint8Array, Option.Option<PlatformError>> => {
-          const n = Number(size)
+        Effect.mapError(fill(block), Option.some),
+        (n): Effect.Effect<Uint8Array, Option.Option<E>> => {
           if (n === 0) return Effect.fail(Option.none())
-          return Effect.succeed(n === block.byteLength ? Bytes.lend(block, pool) : block.subarray(0, n))
+          if (n < block.byteLength) return Effect.succeed(block.slice(0, n))
+          if (reuse) spare = block
+          return Effect.succeed(block)
         }
       )
     }))
-  }))
+  })
 
+/** Fills a block from a file at its current position, to the block's end or the file's. */
+const fillFrom = (file: FileSystem.File) => (block: Uint8Array): Effect.Effect<number, PlatformError> => {
+  const more = (at: number): Effect.Effect<number, PlatformError> =>
+    at === block.byteLength ? Effect.succeed(at) : Effect.flatMap(
+      file.read(block.subarray(at)),
+      (size) => (Number(size) === 0 ? Effect.succeed(at) : more(at + Number(size)))
+    )
+  return more(0)
+}
+
+/** A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the request. */
+export const readBlocks = (fs: FileSystem.FileSystem, path: string): Stream.Stream<Uint8Array, PlatformError> =>
+  Stream.unwrapScoped(Effect.map(fs.open(path, { flag: "r" }), (file) => filledBlocks(fillFrom(file))))
+
+/** Uploads a file, sending its size as `Content-Length`; a pipe or a device is refused (no size to send). */
 export const uploadFile = Effect.fn("Images.uploadFile")(function*(
   id: string,
   path: string,
@@ -941,18 +859,68 @@ export const uploadFile = Effect.fn("Images.uploadFile")(function*(
     })
   }
   const size = Number(info.size)
-  const body = readBlocks(fs, path)
   const onProgress = options.onProgress
-  return yield* images.upload(
-    id,
-    onProgress ? Stream.mapChunks(body, (c) => (onProgress(Chunk.reduce(c, 0, (n, b) => n + b.byteLength)), c)) : body,
-    { ...options, size }
-  )
+  return yield* Effect.scoped(Effect.flatMap(fs.open(path, { flag: "r" }), (file) => {
+    const fill = fillFrom(file)
+    return images.uploadEach(
+      id,
+      onProgress ? (block) => Effect.tap(fill(block), (n) => onProgress(n)) : fill,
+      { ...options, size }
+    )
+  }))
 })
 
 /**
+ * A file opened for writing atomically: a temporary file beside `path`, put in place by `commit`
+ * once every byte is written; removed when the scope closes without a commit. A symbolic link is
+ * written through (the file it points to is replaced, not the link). A path that is a pipe or a
+ * device (`/dev/null`, `/dev/stdout`, a named pipe) is written to directly, in order: it cannot be
+ * replaced by a rename (as root, that would have put a regular file in place of `/dev/null`), and
+ * bytes already written to it cannot be taken back.
+ */
+const atomicFile = (path: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const existing = yield* Effect.option(fs.stat(path))
+    const type = Option.map(existing, (info) => info.type)
+    if (Option.isSome(type) && type.value !== "File" && type.value !== "Directory") {
+      // Appending: plain write(2) calls, where a pipe refuses positioned ones (ESPIPE).
+      return { file: yield* fs.open(path, { flag: "a" }), commit: Effect.void }
+    }
+    const target = Option.isSome(existing) ? yield* fs.realPath(path) : path
+    const slash = target.lastIndexOf("/")
+    const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+    const temp = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.part-${unique}`
+    // The file is closed (its own scope) before the rename; the outer scope removes it on failure.
+    const fileScope = yield* Scope.make()
+    let committed = false
+    yield* Effect.addFinalizer((exit) =>
+      Scope.close(fileScope, exit).pipe(
+        Effect.zipRight(committed ? Effect.void : Effect.ignore(fs.remove(temp)))
+      )
+    )
+    const file = yield* Scope.extend(fs.open(temp, { flag: "w", mode: 0o644 }), fileScope)
+    const commit = Scope.close(fileScope, Exit.void).pipe(
+      Effect.zipRight(fs.rename(temp, target)),
+      Effect.tap(() => Effect.sync(() => void (committed = true)))
+    )
+    return { file, commit }
+  })
+
+/** Writes a batch of blocks: each as it is when they are large, joined into one write when small. */
+const writeChunk = (file: FileSystem.File, chunk: Chunk.Chunk<Uint8Array>) => {
+  const parts = Chunk.toReadonlyArray(chunk)
+  const size = Bytes.byteLength(parts)
+  return parts.length === 1 || size >= parts.length * 256 * 1024
+    ? Effect.forEach(parts, (part) => file.writeAll(part), { discard: true })
+    : file.writeAll(Bytes.concat(parts, size))
+}
+
+/**
  * Downloads an image into a file: written to a temporary file beside it and renamed into
- * place only once every byte has arrived and been verified, so a failure leaves nothing.
+ * place only once every byte has arrived and been verified, so a failure leaves nothing (see
+ * `fileSink` for links, pipes and devices). The library is the download's only reader here, so
+ * the whole image goes through a few reused blocks (`Images.Service.downloadEach`).
  */
 export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
   id: string,
@@ -960,7 +928,15 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
   options: DownloadOptions & { readonly onProgress?: ((bytes: number) => void) | undefined } = {}
 ) {
   const images = yield* Images
-  return yield* writeAtomically(path, images.download(id, options), options.onProgress)
+  const onProgress = options.onProgress
+  yield* Effect.scoped(Effect.gen(function*() {
+    const { commit, file } = yield* atomicFile(path)
+    yield* images.downloadEach(id, (block) => {
+      onProgress?.(block.byteLength)
+      return file.writeAll(block)
+    }, options)
+    yield* commit
+  }))
 })
 
 /**
@@ -968,60 +944,30 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
  * place once the stream has ended; on failure or interruption the temporary file is removed and
  * `path` is untouched. A symbolic link is written through (the file it points to is replaced, not
  * the link). A path that is a pipe or a device (`/dev/null`, `/dev/stdout`, a named pipe) is
- * written to directly, in order: it cannot be replaced by a rename (as root, that would have put
- * a regular file in place of `/dev/null`), and bytes already written to it cannot be taken back.
- * Each block is released once written (see `release`), so
- * `Stream.run(images.download(id), Images.fileSink(path))` reuses the same few blocks for
- * the whole image.
+ * written to directly, in order. It only reads the blocks it is given, so it can share a stream
+ * with other consumers (`Stream.broadcast`); to save a download and nothing else,
+ * `downloadToFile` goes faster.
  */
 export const fileSink = (
   path: string,
   options: { readonly onProgress?: ((bytes: number) => void) | undefined } = {}
 ): Sink.Sink<void, Uint8Array, never, PlatformError, FileSystem.FileSystem> =>
-  Sink.unwrapScoped(Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const existing = yield* Effect.option(fs.stat(path))
-    const type = Option.map(existing, (info) => info.type)
-    const special = Option.isSome(type) && type.value !== "File" && type.value !== "Directory"
-    const writing = (file: FileSystem.File) =>
+  Sink.unwrapScoped(
+    Effect.map(atomicFile(path), ({ commit, file }) =>
       Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) =>
         Effect.suspend(() => {
-          if (Chunk.isEmpty(chunk)) return Effect.void
-          const parts = Chunk.toReadonlyArray(chunk)
+          if (Chunk.isEmpty(chunk)) {
+            return Effect.void
+          }
           options.onProgress?.(Bytes.byteLength(chunk))
-          const written = parts.length === 1
-            ? file.writeAll(parts[0]!)
-            : file.writeAll(Buffer.concat(parts as Array<Uint8Array>))
-          return Effect.tap(written, () => {
-            for (const block of parts) Bytes.release(block)
-          })
+          return writeChunk(file, chunk)
         })
-      )
-    if (special) {
-      // Appending: plain write(2) calls, where a pipe refuses positioned ones (ESPIPE).
-      return writing(yield* fs.open(path, { flag: "a" }))
-    }
-    const target = Option.isSome(existing) ? yield* fs.realPath(path) : path
-    const slash = target.lastIndexOf("/")
-    const temp = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.part-${process.pid}-${
-      Date.now().toString(36)
-    }`
-    // The file is closed (its own scope) before the rename; the outer scope removes it on failure.
-    const fileScope = yield* Scope.make()
-    yield* Effect.addFinalizer((exit) =>
-      Scope.close(fileScope, exit).pipe(
-        Effect.zipRight(Exit.isFailure(exit) ? Effect.ignore(fs.remove(temp)) : Effect.void)
-      )
-    )
-    const file = yield* Scope.extend(fs.open(temp, { flag: "w", mode: 0o644 }), fileScope)
-    return writing(file).pipe(
-      Sink.zipRight(Sink.fromEffect(Scope.close(fileScope, Exit.void).pipe(Effect.zipRight(fs.rename(temp, target)))))
-    )
-  }))
+      ).pipe(Sink.zipRight(Sink.fromEffect(commit))))
+  )
 
 /**
  * Writes a stream to `path` atomically (see `fileSink`), in blocks of at least a mebibyte, with a
- * few blocks of write-behind so that the network and the disk overlap.
+ * few blocks of write-behind so that the source and the disk overlap.
  */
 export const writeAtomically = <E, R>(
   path: string,
@@ -1029,3 +975,210 @@ export const writeAtomically = <E, R>(
   onProgress?: (bytes: number) => void
 ): Effect.Effect<void, E | PlatformError, R | FileSystem.FileSystem> =>
   body.pipe(Bytes.coalesce(), Stream.bufferChunks({ capacity: 4 }), Stream.run(fileSink(path, { onProgress })))
+
+// ---------------------------------------------------------------------------------------------
+// Workflows: module functions over the `Images` service (and `Info`), so the real client and
+// `GlanceTest` run the same code.
+
+const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+    ? (error as { message: string }).message
+    : String(error)
+
+/** Why an import failed, from its task (the one seen, else the latest failed one), when Glance says. */
+const importFailure = (images: Service, id: string, taskId: unknown) =>
+  images.tasks(id).pipe(
+    Effect.map((listed) => {
+      const failures = listed.filter((t) => t.status === "failure")
+      const latest = failures.sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""))[0]
+      const message = (listed.find((t) => t.id === taskId) ?? latest)?.message
+      return message ? `: ${message}` : ""
+    }),
+    Effect.orElseSucceed(() => "")
+  )
+
+/**
+ * Looks at an image every `interval` until it reaches a status (and stores); fails with
+ * `ImageFailed` as soon as it is `killed` or its import failed, or when the timeout passes.
+ */
+export const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options: WaitOptions = {}) {
+  const images = yield* Images
+  const wanted = options.status === undefined
+    ? ["active"]
+    : typeof options.status === "string"
+    ? [options.status]
+    : options.status
+  const wantedStores = options.stores ?? []
+  const timeout = Duration.decode(options.timeout ?? "10 minutes")
+  const goal = `${wanted.join(" or ")}${wantedStores.length > 0 ? ` in store ${wantedStores.join(", ")}` : ""}`
+  let last: Image | undefined
+  let importTask: unknown = undefined
+  const fail = (image: Image, reason: "killed" | "import-failed", why: string) =>
+    Effect.fail(new ImageFailed({ imageId: id, status: image.status, reason, message: `Image ${id} ${why}` }))
+
+  const look: Effect.Effect<Option.Option<Image>, GlanceHttpError | ImageFailed> = Effect.flatMap(
+    images.get(id),
+    (image) => {
+      last = image
+      const stores = storeList(image.stores)
+      // Waiting for stores means waiting for the import that adds them: it still holds its
+      // task lock for a moment after the last store appears, and a new import meanwhile is a 409.
+      const settled = wantedStores.length === 0 || image.os_glance_import_task === undefined
+      if (wanted.includes(image.status) && wantedStores.every((s) => stores.includes(s)) && settled) {
+        return Effect.succeed(Option.some(image))
+      }
+      if (image.status === "killed") return fail(image, "killed", `was killed: its data could not be saved`)
+      const failed = storeList(image.os_glance_failed_import)
+      if (failed.length > 0) {
+        return Effect.flatMap(importFailure(images, id, importTask ?? image.os_glance_import_task), (reason) =>
+          fail(
+            image,
+            "import-failed",
+            `failed to import into store ${failed.join(", ")}${reason} (it is ${image.status})`
+          ))
+      }
+      if (image.os_glance_import_task !== undefined) importTask = image.os_glance_import_task
+      else if (importTask !== undefined && (image.status === "queued" || image.status === "uploading")) {
+        // The import ended (its task lock is gone) and the image fell back to where it was before.
+        return Effect.flatMap(
+          importFailure(images, id, importTask),
+          (reason) => fail(image, "import-failed", `failed to import${reason} (it is back in status ${image.status})`)
+        )
+      }
+      return Effect.succeed(Option.none())
+    }
+  )
+  const poll = Schedule.spaced(options.interval ?? "2 seconds").pipe(
+    Schedule.whileInput((found: Option.Option<Image>) => Option.isNone(found)),
+    Schedule.passthrough
+  )
+  const reached = yield* Effect.repeat(look, poll).pipe(
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () =>
+        new ImageFailed({
+          imageId: id,
+          status: last?.status ?? "unknown",
+          reason: "timeout",
+          message: `Image ${id} did not become ${goal} within ${Duration.format(timeout)} (it is ${
+            last?.status ?? "unknown"
+          })`
+        })
+    })
+  )
+  return Option.getOrThrow(reached)
+})
+
+/**
+ * Deletes a half-made image and fails with `ImageNotCreated`, which says whether it is gone and
+ * carries the failure of the step (`cause`, its type kept) and its message.
+ */
+export const abandon = <E>(
+  id: string,
+  step: string,
+  cause: E
+): Effect.Effect<never, ImageNotCreated<E>, Images> =>
+  Effect.flatMap(Images, (images) =>
+    images.delete(id).pipe(
+      Effect.matchEffect({
+        onSuccess: () =>
+          Effect.fail(
+            new ImageNotCreated<E>({
+              imageId: id,
+              deleted: true,
+              message: `${step} failed, so the new image ${id} was deleted: ${messageOf(cause)}`,
+              cause
+            })
+          ),
+        onFailure: (deleteError) =>
+          Effect.flatMap(Effect.option(images.get(id)), (image) =>
+            Effect.fail(
+              new ImageNotCreated<E>({
+                imageId: id,
+                deleted: false,
+                message: `${step} failed: ${messageOf(cause)}. Deleting the new image ${id} failed too (${
+                  messageOf(deleteError)
+                }), so it is left behind in status ${Option.isSome(image) ? image.value.status : "queued"}`,
+                cause
+              })
+            ))
+      }),
+      Effect.uninterruptible
+    ))
+
+/** Creates an image and uploads its data; when the upload fails (or is interrupted) the new image is deleted again. */
+export const createAndUpload = <E>(
+  fields: CreateFields,
+  body: Stream.Stream<Uint8Array, E>,
+  options: UploadOptions = {}
+): Effect.Effect<Image, GlanceHttpError | ImageNotCreated<GlanceHttpError | E>, Images> =>
+  Effect.gen(function*() {
+    const images = yield* Images
+    const created = yield* images.create(fields)
+    yield* images.upload(created.id, body, options).pipe(
+      Effect.catchAll((cause) => abandon(created.id, `Uploading the data of image ${created.id}`, cause)),
+      Effect.onInterrupt(() => Effect.ignore(images.delete(created.id)))
+    )
+    return yield* images.get(created.id)
+  }).pipe(Effect.withSpan("Images.createAndUpload"))
+
+/** What fails a step of `createViaImport` after the image was created. */
+export type ImportStepError<E> = GlanceHttpError | NotSupported | InvalidInput | ImageFailed | E
+
+/** Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after. */
+export type CreateViaImportError<E = never> = OperationError | ImageNotCreated<ImportStepError<E>>
+
+/**
+ * Creates an image and imports its data (staging `body` first for `glance-direct`, then waiting
+ * when asked); the options are checked, and the method looked up among those the cloud offers,
+ * before anything is created. When a step after the creation fails, the new image is deleted again.
+ */
+export const createViaImport = <E>(
+  fields: CreateFields,
+  options: CreateViaImportOptions<E>
+): Effect.Effect<Image, CreateViaImportError<E>, Images | Info> =>
+  Effect.gen(function*() {
+    const images = yield* Images
+    const info = yield* Info
+    yield* importBody(options)
+    if (options.method === "copy-image") {
+      return yield* new InvalidInput({ message: "A new image has no data to copy-image between stores" })
+    }
+    const unset = ["disk_format", "container_format"].filter((key) => fields[key] === undefined || fields[key] === null)
+    if (unset.length > 0) {
+      return yield* new InvalidInput({ message: `Glance imports only into images with ${unset.join(" and ")} set` })
+    }
+    if ((options.method === "glance-direct") !== (options.body !== undefined)) {
+      return yield* new InvalidInput({
+        message: options.method === "glance-direct"
+          ? "The glance-direct import needs the data to stage"
+          : `The ${options.method} import takes no data (only glance-direct stages data)`
+      })
+    }
+    const methods = yield* info.importMethods.pipe(
+      Effect.catchTag("NotSupported", (e) =>
+        Effect.fail(new NotSupported({ message: e.message.replace("Listing import methods", "Image import") })))
+    )
+    if (!methods.includes(options.method)) {
+      return yield* new NotSupported({
+        message: `The Image API does not offer the ${options.method} import (it offers: ${
+          methods.join(", ") || "none"
+        })`
+      })
+    }
+    const created = yield* images.create(fields)
+    const id = created.id
+    const step = <A, E1>(name: string, effect: Effect.Effect<A, E1>): Effect.Effect<A, ImageNotCreated<E1>> =>
+      Effect.catchAll(effect, (cause) => abandon(id, name, cause)).pipe(Effect.provideService(Images, images))
+    return yield* Effect.gen(function*() {
+      if (options.body !== undefined) {
+        yield* step(`Staging the data of image ${id}`, images.stage(id, options.body, { size: options.size }))
+      }
+      yield* step(`Starting the ${options.method} import of image ${id}`, images.importImage(id, options))
+      if (options.wait === undefined || options.wait === false) return yield* images.get(id)
+      return yield* step(
+        `The ${options.method} import of image ${id}`,
+        waitFor(id, options.wait === true ? {} : options.wait).pipe(Effect.provideService(Images, images))
+      )
+    }).pipe(Effect.onInterrupt(() => Effect.ignore(images.delete(id))))
+  }).pipe(Effect.withSpan("Images.createViaImport"))

@@ -13,6 +13,7 @@ import * as Fs from "node:fs"
 import { describe, UsageError } from "./cli/errors.js"
 import { globalOptions, PlatformHttp } from "./cli/globalOptions.js"
 import { command, commandIndex, run } from "./cli/main.js"
+import { escapeControls, oneLine } from "./cli/safeText.js"
 import { programSpec } from "./cli/spec.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
@@ -104,7 +105,7 @@ const secrets = [
       secretFlags.filter((f) => a.startsWith(`${f}=`)).map((f) => a.slice(f.length + 1))
   ),
   ...["OS_PASSWORD", "OS_AUTH_TOKEN", "OS_TOKEN", "OS_APPLICATION_CREDENTIAL_SECRET"].map((v) => process.env[v] ?? "")
-].filter((s) => s.length >= 4)
+].filter((s) => s.length >= 4).flatMap((s) => [s, escapeControls(s)])
 
 /**
  * A line with every known secret replaced by `***`. `--debug`'s lines hide secrets themselves
@@ -113,16 +114,18 @@ const secrets = [
 const scrub = (line: string): string =>
   /^(REQ|RESP): /.test(line) ? line : secrets.reduce((l, secret) => l.split(secret).join("***"), line)
 
-/** The console, with error output (where @effect/cli reports parse errors) folded into one line. */
+/**
+ * The console, with each error output (@effect/cli's parse errors, a command's per-item failures,
+ * `--debug` lines) folded into one line, control characters escaped.
+ */
 const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console, (base) => ({
   ...base,
   error: (...parts: ReadonlyArray<unknown>) =>
-    base.error(
-      scrub(reword(
-        stripAnsi(parts.map(String).join(" ")).split("\n").map((l) => l.trim()).filter((l) => l.length > 0).join(" ")
-      ))
-    )
+    base.error(scrub(reword(oneLine(stripAnsi(parts.map(String).join(" "))))))
 }))
+
+/** Prints the failure's line: always one line, escaped, without secrets, whatever produced it. */
+const printFailure = (line: string) => process.stderr.write(`${oneLine(scrub(line))}\n`)
 
 /**
  * An argument that was not valid UTF-8: Node has turned its bytes into U+FFFD, so running on
@@ -161,7 +164,7 @@ Effect.runPromiseExit(main).then((exit) => {
       line.length > 0 &&
       ((failure.value as { _tag?: string })._tag === undefined || exitCode !== 2 || !isCliError(failure.value))
     ) {
-      process.stderr.write(`${scrub(line)}\n`)
+      printFailure(line)
     }
     process.exitCode = exitCode
   } else if (Cause.isInterruptedOnly(exit.cause)) {
@@ -169,7 +172,7 @@ Effect.runPromiseExit(main).then((exit) => {
     process.exitCode = 130
   } else {
     const defect = Cause.squash(exit.cause)
-    process.stderr.write(scrub(`Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}\n`))
+    printFailure(`Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`)
     process.exitCode = 1
   }
 })

@@ -16,12 +16,18 @@ export * as Decompression from "./Decompression.js"
 export * as GlanceError from "./GlanceError.js"
 /** The configured HTTP core. */
 export * as GlanceHttp from "./GlanceHttp.js"
+/** Streaming hashes that verify image data (portable default; `glanceclient/node` has node:crypto's). */
+export * as Hasher from "./Hasher.js"
+/** Requests that carry image data, on the transport: the request core plus the data path's rules. */
+export * as ImageData from "./ImageData.js"
 /** Endpoint discovery. */
 export * as ImageEndpoint from "./ImageEndpoint.js"
 /** Disk format, virtual size, compression and safety of image data, from its headers. */
 export * as ImageInspector from "./ImageInspector.js"
 /** Images and their data. */
 export * as Images from "./Images.js"
+/** The transport of image data (portable default; `glanceclient/node` has a faster one). */
+export * as ImageTransport from "./ImageTransport.js"
 /** Import methods, stores and quota usage the cloud offers. */
 export * as Info from "./Info.js"
 /** Identity (Keystone) login and tokens. */

@@ -10,6 +10,7 @@ import * as Cache from "../Cache.js"
 import { describe, PartialFailure } from "./errors.js"
 import { withClient } from "./globalOptions.js"
 import { type Column, formatOptions, printList } from "./output.js"
+import { escapeControls } from "./safeText.js"
 
 /** Python's `datetime.utcfromtimestamp(ts).isoformat()`: no zone, microseconds only when not zero. */
 export const pyUtcIso = (seconds: number): string => {
@@ -27,9 +28,10 @@ const center = (text: string, width: number): string => {
   return " ".repeat(left) + text + " ".repeat(margin - left)
 }
 
-/** A prettytable with its default centred alignment. */
-export const centredTable = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+/** A prettytable with its default centred alignment (cells shown with control characters escaped). */
+export const centredTable = (headers: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const rows = cells.map((row) => row.map((cell) => escapeControls(cell)))
+  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length))
   const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`
   const line = (values: ReadonlyArray<string>) => `| ${values.map((v, i) => center(v, widths[i]!)).join(" | ")} |`
   return [rule, line(headers), rule, ...rows.map(line), rule].join("\n")

@@ -1,10 +1,12 @@
 /**
- * How `glance` reports a failure: one line on stderr, no stack trace, no secret; exit 2 for
- * a usage mistake, 1 for everything else.
+ * How `glance` reports a failure: one line on stderr, no stack trace, no secret, the server's
+ * words with their line breaks flattened and control characters escaped (`safeText.ts`); exit 2
+ * for a usage mistake, 1 for everything else.
  */
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Schema from "effect/Schema"
+import { oneLine } from "./safeText.js"
 
 /** A command-line mistake found by the command itself (exit 2, like a parse error). */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
@@ -54,11 +56,17 @@ export const condenseSchemaFailure = (message: string): string => {
   return `${subject} ${oneOf[1]}: the cloud allows ${allowed.join(", ")}`
 }
 
-/** The one line printed for a failure, and the exit code. */
+/** The one line printed for a failure (flattened and escaped by `safeText.oneLine`), and the exit code. */
 export const describe = (error: unknown): { readonly line: string; readonly exitCode: number } => {
+  const { exitCode, line } = wordsFor(error)
+  return { exitCode, line: oneLine(line) }
+}
+
+const wordsFor = (error: unknown): { readonly line: string; readonly exitCode: number } => {
   if (ValidationError.isValidationError(error)) {
-    const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : String(error)
-    return { line: text.split("\n").filter((l) => l.trim().length > 0).join(" "), exitCode: 2 }
+    // HelpDoc's own colours, not the server's: removed, not escaped.
+    const text = "error" in error ? HelpDoc.toAnsiText(error.error).replace(/\x1b\[[0-9;]*m/g, "") : String(error)
+    return { line: text, exitCode: 2 }
   }
   const e = error as { _tag?: string; message?: string; status?: number; requestId?: string }
   if (e._tag === "UsageError") return { line: e.message ?? "usage error", exitCode: 2 }

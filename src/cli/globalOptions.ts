@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import * as GlanceClient from "../GlanceClient.js"
+import * as ImageTransport from "../ImageTransport.js"
 import { debugClient } from "./debug.js"
 
 const text = (name: string, env: string, description: string, metavar = env) =>
@@ -144,7 +145,7 @@ export const toSettings = (g: GlobalOptions): Effect.Effect<CloudConfig.Settings
 /** How the CLI gets its HttpClient: chosen by `bin.ts`, since TLS options need the platform. */
 export class PlatformHttp extends Context.Tag("glance/PlatformHttp")<
   PlatformHttp,
-  (settings: CloudConfig.Settings) => Layer.Layer<HttpClient.HttpClient, CloudConfig.ConfigError>
+  (settings: CloudConfig.Settings) => Layer.Layer<GlanceClient.Platform, CloudConfig.ConfigError>
 >() {}
 
 /** The default `--timeout`, in seconds, as python-glanceclient. */
@@ -159,8 +160,13 @@ export const clientLayer = (g: GlobalOptions) =>
     const settings = { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
     const platform = yield* PlatformHttp
     const http = g.debug
-      ? Layer.map(platform(settings), (ctx) =>
-        Context.add(ctx, HttpClient.HttpClient, debugClient(Context.get(ctx, HttpClient.HttpClient))))
+      ? Layer.map(platform(settings), (ctx) => {
+        const transport = Context.get(ctx, ImageTransport.ImageTransport)
+        return ctx.pipe(
+          Context.add(HttpClient.HttpClient, debugClient(Context.get(ctx, HttpClient.HttpClient))),
+          Context.add(ImageTransport.ImageTransport, { ...transport, client: debugClient(transport.client) })
+        )
+      })
       : platform(settings)
     return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(Layer.provide(http))
   }))

@@ -7,6 +7,7 @@ import type * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { CommandError } from "./errors.js"
+import { escapeControls } from "./safeText.js"
 import { type ArgSpec, type CommandSpec, type OptionSpec, type ProgramSpec, programSpec } from "./spec.js"
 
 // textwrap's word splitting (Python 3): whitespace, and hyphenated words split after the hyphen.
@@ -197,7 +198,11 @@ export const programHelp = (program: ProgramSpec, width: number, prog = "glance"
   ].filter((p) => p.length > 0).join("\n\n")
 }
 
-/** Prints the help of the program, or of one of its commands (`'X' is not a valid subcommand`, exit 1). */
+/**
+ * Prints the help of the program, or of one of its commands (`'X' is not a valid subcommand`, exit 1).
+ * image-create / image-update list flags made from the cloud's image schema, so the text is
+ * printed with its control characters escaped (line breaks aside).
+ */
 export const printHelp = (
   command: Command.Command<any, any, any, any>,
   name: string | undefined,
@@ -205,10 +210,10 @@ export const printHelp = (
 ) =>
   Effect.gen(function*() {
     const program = programSpec(command)
-    if (name === undefined) return yield* Console.log(programHelp(program, terminalWidth()))
+    if (name === undefined) return yield* Console.log(escapeControls(programHelp(program, terminalWidth()), true))
     const spec = program.commands.find((c) => c.name === name)
     if (spec === undefined) return yield* new CommandError({ message: `'${name}' is not a valid subcommand` })
     const extra = extraOptions(spec)
     const full = extra.length === 0 ? spec : { ...spec, options: [...spec.options, ...extra] }
-    yield* Console.log(commandHelp(full, terminalWidth()))
+    yield* Console.log(escapeControls(commandHelp(full, terminalWidth()), true))
   })

@@ -222,12 +222,11 @@ const importRequest = (
 
 /** Waits for an import to end, in every store asked for. */
 const waitForImport = (id: string, a: ImportFlags, stores: ReadonlyArray<string> | undefined) =>
-  Effect.flatMap(Images.Images, (images) =>
-    images.waitFor(id, {
-      status: "active",
-      stores: stores && stores.length > 0 ? stores : undefined,
-      timeout: `${a.waitTimeout} seconds`
-    }))
+  Images.waitFor(id, {
+    status: "active",
+    stores: stores && stores.length > 0 ? stores : undefined,
+    timeout: `${a.waitTimeout} seconds`
+  })
 
 /** `image-import IMAGE_ID`. */
 export const imageImport = Command.make("image-import", {

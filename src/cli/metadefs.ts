@@ -7,7 +7,6 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Metadefs from "../Metadefs.js"
 import { CommandError, LocalFileError } from "./errors.js"
@@ -168,12 +167,12 @@ export const mdNamespaceList = Command.make("md-namespace-list", {
   withClient(Effect.gen(function*() {
     const md = yield* Metadefs.Metadefs
     const vis = opt(a.visibility)
-    const namespaces = yield* Stream.runCollect(md.namespaces.list({
+    const namespaces = md.namespaces.list({
       resourceTypes: a.resourceTypes.length > 0 ? a.resourceTypes : undefined,
       filters: vis === undefined ? undefined : { visibility: vis },
       pageSize: opt(a.pageSize)
-    }))
-    yield* printList([...namespaces], [{ header: "namespace", get: (n) => n.namespace }], a)
+    })
+    yield* printList(namespaces, [{ header: "namespace", get: (n) => n.namespace }], a)
   }))).pipe(Command.withDescription("List metadata definitions namespaces."))
 
 /** `md-namespace-show NAMESPACE [--resource-type] [--max-column-width]`. */
@@ -318,7 +317,9 @@ export const mdResourceTypeAssociate = Command.make("md-resource-type-associate"
     "<PROPERTIES_TARGET>",
     "Some resource types allow more than one key / value pair per instance. For example, Cinder allows user and image metadata on volumes. Only the image properties metadata is evaluated by Nova (scheduling or drivers). This property allows a namespace target to remove the ambiguity."
   ),
-  ...formatOptions
+  // --prefix is the association's here, so -f shell takes none.
+  format: formatOptions.format,
+  column: formatOptions.column
 }, (a) =>
   withClient(Effect.gen(function*() {
     const md = yield* Metadefs.Metadefs
@@ -329,7 +330,7 @@ export const mdResourceTypeAssociate = Command.make("md-resource-type-associate"
       ...(prefix === undefined ? {} : { prefix }),
       ...(target === undefined ? {} : { properties_target: target })
     })
-    yield* printDict(shown(association), a)
+    yield* printDict(shown(association), { ...a, prefix: "" })
   }))).pipe(Command.withDescription("Associate resource type with a metadata definitions namespace."))
 
 /** `md-resource-type-deassociate NAMESPACE RESOURCE_TYPE`. */

@@ -3,11 +3,13 @@
  * them from the cloud's image schema, every writable property the cloud declares is a
  * `--<property> value` flag (underscores spelled as dashes), beyond the static ones. The schema
  * is cached on disk per cloud endpoint (`$XDG_CACHE_HOME/glanceclient/<hash>/image_schema.json`,
- * mode 0600), so only the first run asks the cloud for it.
+ * mode 0600, replaced atomically), so only the first run asks the cloud for it; a cache that
+ * does not parse or does not validate is no cache (the schema is fetched again and rewritten).
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -15,6 +17,7 @@ import * as Path from "node:path"
 import type { Settings } from "../CloudConfig.js"
 import * as Schemas from "../Schemas.js"
 import { UsageError } from "./errors.js"
+import { escapeControls } from "./safeText.js"
 import type { OptionSpec } from "./spec.js"
 
 /** A flag the command's definition does not know, and its value, taken apart before parsing. */
@@ -116,29 +119,53 @@ export const cacheDir = (settings: Settings): string => {
   return Path.join(base, "glanceclient", hash)
 }
 
-/** The cached image schema of the settings' endpoint, if any (an unreadable cache is no cache). */
+const decodeCachedSchema = Schema.decodeUnknownOption(Schemas.JsonSchema)
+
+/**
+ * The cached image schema of the settings' endpoint, if any: a file that cannot be read, does not
+ * parse, or is not a schema with properties (hand-edited, truncated) is no cache.
+ */
 export const readCachedSchema = (settings: Settings): Schemas.JsonSchema | undefined => {
+  let text: string
   try {
-    const parsed: unknown = JSON.parse(Fs.readFileSync(Path.join(cacheDir(settings), "image_schema.json"), "utf8"))
-    return typeof parsed === "object" && parsed !== null && "properties" in parsed
-      ? (parsed as Schemas.JsonSchema)
-      : undefined
+    text = Fs.readFileSync(Path.join(cacheDir(settings), "image_schema.json"), "utf8")
   } catch {
     return undefined
   }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  return Option.getOrUndefined(Option.filter(decodeCachedSchema(parsed), (s) => s.properties !== undefined))
 }
 
-/** Writes the cache (0600, in a 0700 directory, replaced atomically); a failure to write only costs a request later. */
+/**
+ * Writes the cache (0600, in a 0700 directory): to a new file of its own beside it, then renamed
+ * over the old one, so a reader sees the old schema or the new one, never half of one. A failure
+ * to write only costs a request later.
+ */
 export const writeCachedSchema = (settings: Settings, schema: Schemas.JsonSchema): void => {
+  let temp: string | undefined
   try {
     const dir = cacheDir(settings)
     Fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
     const file = Path.join(dir, "image_schema.json")
-    const temp = `${file}.${process.pid}.tmp`
-    Fs.writeFileSync(temp, JSON.stringify(schema), { mode: 0o600 })
+    temp = `${file}.${process.pid}.${Crypto.randomBytes(6).toString("hex")}.tmp`
+    const fd = Fs.openSync(temp, "wx", 0o600)
+    try {
+      Fs.writeFileSync(fd, JSON.stringify(schema))
+      Fs.fsyncSync(fd)
+    } finally {
+      Fs.closeSync(fd)
+    }
     Fs.renameSync(temp, file)
+    temp = undefined
   } catch {
     // A read-only home: python-glanceclient carries on too.
+  } finally {
+    if (temp !== undefined) Fs.rmSync(temp, { force: true })
   }
 }
 
@@ -262,15 +289,16 @@ export const cachedFlagSpecs = (
   const schema = readCachedSchema(settings)
   if (schema === undefined) return []
   const names = new Set(known.flatMap((o) => o.names))
+  // Names, descriptions and choices are the cloud's words: shown with control characters escaped.
   return schemaFlags(schema, command as (typeof schemaCommands)[number], names).map((f) => ({
-    names: [f.flag],
-    long: f.flag,
-    metavar: f.type === "boolean" ? "[True|False]" : `<${f.property.toUpperCase()}>`,
-    description: f.description,
+    names: [escapeControls(f.flag)],
+    long: escapeControls(f.flag),
+    metavar: f.type === "boolean" ? "[True|False]" : `<${escapeControls(f.property.toUpperCase())}>`,
+    description: escapeControls(f.description.replace(/\s+/g, " ")),
     required: false,
     repeated: f.type === "array",
     type: f.choices ? "choice" : f.type === "integer" ? "integer" : "text",
-    choices: f.choices,
+    choices: f.choices?.map((c) => escapeControls(c)),
     env: undefined
   }))
 }

@@ -4,9 +4,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import * as Tasks from "../Tasks.js"
 import { CommandError, UsageError } from "./errors.js"
 import { withClient } from "./globalOptions.js"
@@ -38,14 +36,14 @@ export const taskList = Command.make("task-list", {
       return yield* new UsageError({ message: `--page-size must be 1 or more, not ${pageSize}` })
     }
     const tasks = yield* Tasks.Tasks
-    const rows = yield* Stream.runCollect(tasks.list({
+    const rows = tasks.list({
       type: opt(a.type),
       status: opt(a.status),
       sortKey: a.sortKey,
       sortDir: a.sortDir,
       pageSize
-    }))
-    yield* printList(Chunk.toReadonlyArray(rows), [
+    })
+    yield* printList(rows, [
       { header: "ID", get: (t) => t.id },
       { header: "Type", get: (t) => t.type },
       { header: "Status", get: (t) => t.status },

@@ -1,7 +1,10 @@
 /**
  * Batching of byte streams: the body path works on blocks of about a mebibyte, not on the
- * socket's 16-64 KiB reads, so every per-element cost (an Effect, a hash message, a write
+ * socket's 16-64 KiB reads, so every per-element cost (an Effect, a hash update, a write
  * system call) is paid a few hundred times per gibibyte instead of tens of thousands.
+ *
+ * Every block these helpers hand on is new memory or one of the caller's own arrays: nothing
+ * here keeps a reference to write into later.
  */
 import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
@@ -9,20 +12,13 @@ import * as Stream from "effect/Stream"
 /** The size of the blocks the body path works on. */
 export const blockSize = 1024 * 1024
 
-/** Whether a block owns its whole buffer, so it can be transferred to a worker and back. */
+/** Whether a block owns its whole buffer (a view into a larger buffer does not). */
 export const ownsBuffer = (bytes: Uint8Array): boolean =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
 
-/**
- * A block to fill: Node's `Buffer.allocUnsafe` where it exists (no zero-filling, and memory the
- * allocator reuses instead of fresh pages per block), a plain `Uint8Array` elsewhere.
- */
-export const allocate = (size: number): Uint8Array =>
-  typeof Buffer === "function" ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size)
-
-const concat = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  if (parts.length === 1 && ownsBuffer(parts[0]!)) return parts[0]!
-  const out = allocate(size)
+/** The parts joined into one new array. */
+export const concat = (parts: ReadonlyArray<Uint8Array>, size?: number): Uint8Array<ArrayBuffer> => {
+  const out = new Uint8Array(size ?? parts.reduce((n, p) => n + p.byteLength, 0))
   let at = 0
   for (const p of parts) {
     out.set(p, at)
@@ -31,14 +27,17 @@ const concat = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
   return out
 }
 
-/** Re-chunks a byte stream into blocks of at least `min` bytes (the last may be smaller). */
+/**
+ * Re-chunks a byte stream into blocks of at least `min` bytes (the last may be smaller). A block
+ * that is already big enough is passed on as it is; smaller pieces are copied into a new block.
+ */
 export const coalesce =
   (min: number = blockSize) => <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Uint8Array, E, R> =>
     Stream.suspend(() => {
       let parts: Array<Uint8Array> = []
       let size = 0
       const take = () => {
-        const block = concat(parts, size)
+        const block = parts.length === 1 ? parts[0]! : concat(parts, size)
         parts = []
         size = 0
         return block
@@ -59,51 +58,26 @@ export const coalesce =
     })
 
 /** The total length of a batch of byte arrays. */
-export const byteLength = (chunk: Chunk.Chunk<Uint8Array>): number => {
+export const byteLength = (chunk: Iterable<Uint8Array>): number => {
   let n = 0
   for (const b of chunk) n += b.byteLength
   return n
 }
 
 /**
- * Reusable blocks of one size, for a body path that knows when each block is done with
- * (written to a file, say): no allocation, page faults or garbage per block after warm-up.
+ * Reusable blocks of one size, for a reader whose only consumer is the library's own sink (a file,
+ * standard output) and which knows when each block is written: no allocation, page faults or
+ * garbage per block after warm-up. Never used for blocks a caller's stream sees.
  */
 export class BlockPool {
   private readonly free: Array<Uint8Array> = []
   constructor(readonly blockSize: number = 1024 * 1024, readonly max: number = 12) {}
   /** A block of `blockSize` bytes, reused when one is free. */
   take(): Uint8Array {
-    return this.free.pop() ?? allocate(this.blockSize)
+    return this.free.pop() ?? new Uint8Array(this.blockSize)
   }
   /** Hands a block back; blocks of another size or shape are left to the garbage collector. */
   release(block: Uint8Array): void {
     if (block.byteLength === this.blockSize && ownsBuffer(block) && this.free.length < this.max) this.free.push(block)
-  }
-}
-
-/** Blocks lent to a consumer, by buffer: handed back to their pool once released. */
-const lent = new WeakMap<ArrayBufferLike, { readonly block: Uint8Array; readonly pool: BlockPool }>()
-
-/**
- * Lends a pooled block to a consumer (a request body, a download's reader): a consumer that
- * reports it done with the block (`release`, as glanceclient's Node client and file sink do)
- * hands it back to the pool; with any other consumer it is simply left to the garbage collector.
- * Only whole blocks of the pool's size are lent; anything else is returned untouched.
- */
-export const lend = (block: Uint8Array, pool: BlockPool): Uint8Array => {
-  if (block.byteLength === pool.blockSize && ownsBuffer(block)) lent.set(block.buffer, { block, pool })
-  return block
-}
-
-/**
- * Reports that a consumer is done with these bytes (sent, written) and will not read them again:
- * a lent block goes back to its pool. Bytes that were not lent are ignored.
- */
-export const release = (bytes: Uint8Array): void => {
-  const entry = lent.get(bytes.buffer)
-  if (entry !== undefined && bytes.byteOffset === 0 && bytes.byteLength === entry.block.byteLength) {
-    lent.delete(bytes.buffer)
-    entry.pool.release(entry.block)
   }
 }

@@ -1,10 +1,14 @@
 /**
- * `glanceclient/node`: the HTTP client the `glance` command runs on, for library users on
- * Node.js who move large images. Request bodies stream with backpressure (a 1 GiB upload
- * holds a few MiB), and image data is read straight from the socket into 1 MiB blocks.
+ * `glanceclient/node`: what the `glance` command runs on, for library users on Node.js who move
+ * large images. `NodeGlanceHttp.layer()` provides all of it; each part is a layer of its own too.
  *
  * @since 0.1.0
  */
+/** node:http for every request (streamed bodies both ways), plus the two layers below: `layer()`. */
 export * as NodeGlanceHttp from "./httpClient.js"
 /** The `Decompression` service on Node.js: gzip, xz, bzip2 and zstd. */
 export * as NodeDecompression from "./decompression.js"
+/** node:crypto's hashes for verifying image data. */
+export * as NodeHasher from "./hasher.js"
+/** Image data read from the socket straight into blocks; uploads written as the socket takes them. */
+export * as NodeImageTransport from "./imageTransport.js"

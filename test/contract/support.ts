@@ -115,6 +115,10 @@ export const contract = (name: string, suite: (target: Target) => void) => {
   }
 }
 
+/** Runs a workflow (`Images.waitFor`, `Images.createAndUpload`, …) as a party: over its `Images` and `Info`. */
+export const as = (who: Party) => <A, E>(effect: Effect.Effect<A, E, Images.Images | Info.Info>): Effect.Effect<A, E> =>
+  effect.pipe(Effect.provideService(Images.Images, who.images), Effect.provideService(Info.Info, who.info))
+
 /** A new image of a party's, deleted (unprotected first) when the test's scope closes. */
 export const scopedImage = (owner: Party, fields: Images.CreateFields) =>
   Effect.acquireRelease(

@@ -31,7 +31,7 @@ describe.skipIf(!up)("Cache against the lab (admin)", () => {
         const cache = yield* Cache.Cache
         const images = yield* Images.Images
         const data = new Uint8Array(4096).map((_, i) => i % 256)
-        const image = yield* images.createAndUpload(
+        const image = yield* Images.createAndUpload(
           { name: uniqueName("it-cache"), disk_format: "raw", container_format: "bare" },
           Stream.make(data),
           { size: data.length }

@@ -240,7 +240,9 @@ describe.skipIf(!up)("faults between the client and the lab", () => {
     proxy.inject(isFile, { _tag: "CutBody", after: 700_000 })
     const viaFetch = ManagedRuntime.make(
       GlanceClient.layer(settingsFor("demo", { imageUrl: proxy.url })).pipe(
-        Layer.provideMerge(Layer.merge(FetchHttpClient.layer, NodeFileSystem.layer))
+        Layer.provideMerge(
+          Layer.merge(GlanceClient.portable.pipe(Layer.provideMerge(FetchHttpClient.layer)), NodeFileSystem.layer)
+        )
       )
     )
     try {

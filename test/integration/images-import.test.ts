@@ -59,7 +59,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         })
         assert.strictEqual((yield* images.get(created.id)).status, "uploading")
         yield* images.importImage(created.id, { method: "glance-direct" })
-        const active = yield* images.waitFor(created.id, fast)
+        const active = yield* Images.waitFor(created.id, fast)
         assert.strictEqual(active.status, "active")
         assert.strictEqual(active.size, data.length)
         const back = Buffer.concat(Chunk.toReadonlyArray(yield* Stream.runCollect(images.download(created.id))))
@@ -70,9 +70,8 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
 
     it.scoped("createViaImport glance-direct with wait: an active image in one call", () =>
       Effect.gen(function*() {
-        const images = yield* Images.Images
         const data = bytes(10_000, 7)
-        const image = yield* images.createViaImport(fields("it-via-import"), {
+        const image = yield* Images.createViaImport(fields("it-via-import"), {
           method: "glance-direct",
           body: Stream.make(data),
           size: data.length,
@@ -92,7 +91,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         // Lose the staged data behind Glance's back (the lab's staging store is a local directory).
         Fs.rmSync(Path.join(labDir, "glance/staging", created.id))
         yield* images.importImage(created.id, { method: "glance-direct" })
-        const error = yield* Effect.flip(images.waitFor(created.id, fast))
+        const error = yield* Effect.flip(Images.waitFor(created.id, fast))
         assert.strictEqual(error._tag, "ImageFailed")
         if (error._tag !== "ImageFailed") return
         assert.strictEqual(error.reason, "import-failed")
@@ -112,7 +111,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         )
         assert.strictEqual(refused._tag, "BadRequest")
         assert.include(refused.message, "URI for web-download does not pass filtering: http://127.0.0.1:9/nothing")
-        const waited = yield* Effect.flip(images.waitFor(created.id, { interval: "200 millis", timeout: "1 second" }))
+        const waited = yield* Effect.flip(Images.waitFor(created.id, { interval: "200 millis", timeout: "1 second" }))
         assert.strictEqual(waited._tag, "ImageFailed")
         if (waited._tag === "ImageFailed") {
           assert.strictEqual(waited.reason, "timeout")
@@ -126,7 +125,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         const images = yield* Images.Images
         const { name } = fields("it-web-via")
         const error = yield* Effect.flip(
-          images.createViaImport({ ...fields("x"), name }, {
+          Images.createViaImport({ ...fields("x"), name }, {
             method: "web-download",
             uri: "http://127.0.0.1:9/nothing"
           })
@@ -145,18 +144,18 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         const images = yield* Images.Images
         const { name, ...formats } = fields("it-via-bad")
         const noFormats = yield* Effect.flip(
-          images.createViaImport({ name }, { method: "web-download", uri: "http://127.0.0.1:9/x" })
+          Images.createViaImport({ name }, { method: "web-download", uri: "http://127.0.0.1:9/x" })
         )
         assert.strictEqual(noFormats._tag, "InvalidInput")
         assert.strictEqual(
           noFormats.message,
           "Glance imports only into images with disk_format and container_format set"
         )
-        const noBody = yield* Effect.flip(images.createViaImport({ name, ...formats }, { method: "glance-direct" }))
+        const noBody = yield* Effect.flip(Images.createViaImport({ name, ...formats }, { method: "glance-direct" }))
         assert.strictEqual(noBody._tag, "InvalidInput")
-        const noUri = yield* Effect.flip(images.createViaImport({ name, ...formats }, { method: "web-download" }))
+        const noUri = yield* Effect.flip(Images.createViaImport({ name, ...formats }, { method: "web-download" }))
         assert.strictEqual(noUri._tag, "InvalidInput")
-        const noRemote = yield* Effect.flip(images.createViaImport({ name, ...formats }, { method: "glance-download" }))
+        const noRemote = yield* Effect.flip(Images.createViaImport({ name, ...formats }, { method: "glance-download" }))
         assert.strictEqual(noRemote._tag, "InvalidInput")
         assert.strictEqual(Chunk.size(yield* Stream.runCollect(images.list({ filters: { name } }))), 0)
       }))
@@ -166,7 +165,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         const images = yield* Images.Images
         const name = uniqueName("it-broken")
         const body = Stream.concat(Stream.make(bytes(64 * 1024)), Stream.fail(new Error("the disk went away")))
-        const error = yield* Effect.flip(images.createAndUpload({ ...fields("x"), name }, body, { size: 1_000_000 }))
+        const error = yield* Effect.flip(Images.createAndUpload({ ...fields("x"), name }, body, { size: 1_000_000 }))
         assert.strictEqual(error._tag, "ImageNotCreated")
         if (error._tag !== "ImageNotCreated") return
         assert.isTrue(error.deleted)
@@ -176,7 +175,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         )
         assert.strictEqual((yield* Effect.flip(images.get(error.imageId)))._tag, "NotFound")
 
-        const good = yield* images.createAndUpload(fields("it-good"), Stream.make(bytes(1000)), { size: 1000 })
+        const good = yield* Images.createAndUpload(fields("it-good"), Stream.make(bytes(1000)), { size: 1000 })
         yield* cleanup(good.id)
         assert.strictEqual(good.status, "active")
       }))
@@ -187,7 +186,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         const body = Stream.concat(Stream.make(bytes(1000)), Stream.fail(new Error("the disk went away")))
         // A protected image refuses deletion (403), so the half-made image stays.
         const error = yield* Effect.flip(
-          images.createAndUpload({ ...fields("it-protected"), protected: true }, body, { size: 100_000 })
+          Images.createAndUpload({ ...fields("it-protected"), protected: true }, body, { size: 100_000 })
         )
         assert.strictEqual(error._tag, "ImageNotCreated")
         if (error._tag !== "ImageNotCreated") return
@@ -215,7 +214,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         // "downloaded" from the other region into a new one.
         const images = yield* Images.Images
         const data = bytes(70_000, 7)
-        const source = yield* images.createAndUpload(fields("it-gd-src"), Stream.make(data), { size: data.length })
+        const source = yield* Images.createAndUpload(fields("it-gd-src"), Stream.make(data), { size: data.length })
         yield* cleanup(source.id)
         const target = yield* images.create(fields("it-gd-dst"))
         yield* cleanup(target.id)
@@ -224,7 +223,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
           remoteRegion: "RegionTwo",
           remoteImageId: source.id
         })
-        const done = yield* images.waitFor(target.id, fast)
+        const done = yield* Images.waitFor(target.id, fast)
         assert.strictEqual(done.status, "active")
         assert.strictEqual(done.size, data.length)
         assert.strictEqual(done.os_hash_value, source.os_hash_value)
@@ -239,12 +238,14 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         const stores = yield* info.stores
         assert.deepStrictEqual(stores.map((s) => [s.id, s.default]), [["fast", true], ["cheap", false]])
 
-        const image = yield* images.createAndUpload(fields("it-copy"), Stream.make(bytes(5000)), { size: 5000 })
+        const image = yield* Images.createAndUpload(fields("it-copy"), Stream.make(bytes(5000)), { size: 5000 })
         yield* cleanup(image.id)
         assert.strictEqual(image.stores, "fast")
 
         yield* asAdmin.importImage(image.id, { method: "copy-image", stores: ["cheap"] })
-        const copied = yield* asAdmin.waitFor(image.id, { ...fast, stores: ["fast", "cheap"] })
+        const copied = yield* Images.waitFor(image.id, { ...fast, stores: ["fast", "cheap"] }).pipe(
+          Effect.provideService(Images.Images, asAdmin)
+        )
         assert.deepStrictEqual(Images.storeList(copied.stores).sort(), ["cheap", "fast"])
 
         yield* asAdmin.deleteFromStore(image.id, "cheap")
@@ -259,7 +260,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
       Effect.gen(function*() {
         const images = yield* Images.Images
         const { images: asAdmin } = yield* Admin
-        const image = yield* images.createAndUpload(fields("it-deact"), Stream.make(bytes(100)), { size: 100 })
+        const image = yield* Images.createAndUpload(fields("it-deact"), Stream.make(bytes(100)), { size: 100 })
         yield* cleanup(image.id)
         yield* asAdmin.deactivate(image.id)
         assert.strictEqual((yield* images.get(image.id)).status, "deactivated")
@@ -311,7 +312,7 @@ describe.skipIf(!up)("Image import and actions against the lab", () => {
         const images = yield* Images.Images
         const image = yield* images.create(fields("it-clock"))
         yield* cleanup(image.id)
-        const waiting = yield* Effect.fork(images.waitFor(image.id, { timeout: "10 minutes", interval: "1 minute" }))
+        const waiting = yield* Effect.fork(Images.waitFor(image.id, { timeout: "10 minutes", interval: "1 minute" }))
         yield* TestClock.adjust("10 minutes")
         const error = yield* Effect.flip(Fiber.join(waiting))
         assert.strictEqual(error._tag, "ImageFailed")

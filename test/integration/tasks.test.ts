@@ -25,7 +25,7 @@ describe.skipIf(!up)("Tasks against the lab (admin)", () => {
       Effect.gen(function*() {
         const images = yield* Images.Images
         const tasks = yield* Tasks.Tasks
-        const image = yield* images.createViaImport(
+        const image = yield* Images.createViaImport(
           { name: uniqueName("it-task"), disk_format: "raw", container_format: "bare" },
           {
             method: "glance-direct",

@@ -69,8 +69,11 @@ export const settingsFor = (user: LabUser, extra: Settings = {}): Settings => {
   }
 }
 
-/** The Node platform the library runs on in tests. */
-export const platform = Layer.merge(NodeHttpClient.layer, NodeFileSystem.layer)
+/** The Node platform the library runs on in tests: the platform's HttpClient, with the portable transport and hasher. */
+export const platform = Layer.mergeAll(
+  GlanceClient.portable.pipe(Layer.provideMerge(NodeHttpClient.layer)),
+  NodeFileSystem.layer
+)
 
 /** The whole client, logged in as a lab user (build it once per file: a login costs ~0.25 s). */
 export const clientFor = (user: LabUser, extra: Settings = {}) =>

@@ -12,8 +12,7 @@ import { GlanceTest } from "../../src/testing/index.js"
 /** Publishes bytes as a new raw image and returns its id (the user's code under test). */
 const publish = (name: string, bytes: Uint8Array) =>
   Effect.gen(function*() {
-    const images = yield* Images.Images
-    const image = yield* images.createAndUpload(
+    const image = yield* Images.createAndUpload(
       { name, disk_format: "raw", container_format: "bare" },
       Stream.make(bytes),
       { size: bytes.byteLength }
@@ -141,7 +140,7 @@ describe("GlanceTest behaves like Glance", () => {
       yield* images.stage(image.id, Stream.make(new Uint8Array(10)))
       assert.strictEqual((yield* images.get(image.id)).status, "uploading")
       yield* images.importImage(image.id, { method: "glance-direct" })
-      assert.strictEqual((yield* images.waitFor(image.id)).status, "active")
+      assert.strictEqual((yield* Images.waitFor(image.id)).status, "active")
       yield* images.create({ name: "other" })
       const tagged = yield* Stream.runCollect(images.list({ filters: { tag: ["x"] } }))
       assert.deepStrictEqual(Chunk.toReadonlyArray(tagged).map((i) => i.id), [image.id])

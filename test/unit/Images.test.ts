@@ -1,13 +1,18 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
+import * as GlanceClient from "../../src/GlanceClient.js"
 import * as GlanceHttp from "../../src/GlanceHttp.js"
+import * as ImageData from "../../src/ImageData.js"
 import * as ImageEndpoint from "../../src/ImageEndpoint.js"
 import * as Images from "../../src/Images.js"
+import * as Info from "../../src/Info.js"
 import * as Keystone from "../../src/Keystone.js"
 import { breaksAfter, type FakeServer, fakeServer, json, type Received, type Reply, requestLines } from "./fakeHttp.js"
 
@@ -17,14 +22,18 @@ const id = "1bea47ed-f6a9-463b-b423-14b9cca9ad27"
 const failFast = 5_000
 
 /** Runs `f` with the images service over `server`, the Image API being at `http://cloud/image` (a path prefix). */
-const withImages = <A, E>(server: FakeServer, f: (images: Images.Service) => Effect.Effect<A, E>) =>
+const withImages = <A, E>(
+  server: FakeServer,
+  f: (images: Images.Service) => Effect.Effect<A, E, Images.Images | Info.Info>
+) =>
   Effect.flatMap(Images.Images, f).pipe(
     Effect.provide(
-      Images.layer.pipe(
-        Layer.provide(GlanceHttp.layer()),
+      Layer.merge(Images.layer, Info.layer).pipe(
+        Layer.provide(Layer.merge(GlanceHttp.layer(), ImageData.layer())),
         Layer.provide(
           Layer.merge(Keystone.layerToken(Redacted.make("tok")), ImageEndpoint.layerUrl("http://cloud/image"))
         ),
+        Layer.provide(GlanceClient.portable),
         Layer.provide(server.layer)
       )
     )
@@ -60,8 +69,8 @@ describe("Images", () => {
         const error = yield* Effect.flip(
           withImages(
             server,
-            (images) =>
-              images.createViaImport({ name: "x", disk_format: "raw", container_format: "bare" }, {
+            () =>
+              Images.createViaImport({ name: "x", disk_format: "raw", container_format: "bare" }, {
                 method: "glance-download",
                 remoteRegion: "RegionTwo",
                 remoteImageId: id
@@ -89,7 +98,7 @@ describe("Images", () => {
         const server = fakeServer((_, index) => json(200, image(id, states[Math.min(index, 2)])))
         const done = yield* withImages(
           server,
-          (images) => images.waitFor(id, { stores: ["cheap"], interval: "1 millis" })
+          () => Images.waitFor(id, { stores: ["cheap"], interval: "1 millis" })
         )
         assert.strictEqual(done.os_glance_import_task, undefined)
         assert.strictEqual(server.received.length, 3)
@@ -321,36 +330,52 @@ describe("Images", () => {
       }))
   })
 
-  describe("expectedHash", () => {
+  describe("verification (fails closed)", () => {
     const base = { id, status: "active" }
+    const every = { allowMd5Fallback: false, offers: () => true }
+    const check = (image: Images.Image, options: Parameters<typeof Images.verification>[1] = every) =>
+      Effect.runSync(Effect.either(Images.verification(image, options)))
 
-    it("prefers os_hash_value, lower-cased, with the node name of the algorithm", () => {
-      assert.deepStrictEqual(
-        Images.expectedHash(
-          { ...base, checksum: "m", os_hash_algo: "SHA-512", os_hash_value: "ABCDEF" },
-          undefined,
-          false
-        ),
-        { algorithm: "sha512", value: "abcdef" }
-      )
+    it("prefers os_hash_value, lower-cased, with Glance's name of the algorithm (case and - for _ accepted)", () => {
+      const image = { ...base, checksum: "m", os_hash_algo: "SHA3-256", os_hash_value: "ABCDEF" }
+      assert.deepStrictEqual(check(image), Either.right(Option.some({ algorithm: "sha3_256", value: "abcdef" })))
     })
 
-    it("uses the md5 checksum, or Content-MD5, when there is no os_hash_value", () => {
-      assert.deepStrictEqual(Images.expectedHash({ ...base, checksum: "AA" }, "bb", false), {
-        algorithm: "md5",
-        value: "aa"
-      })
-      assert.deepStrictEqual(Images.expectedHash({ ...base, os_hash_algo: "sha512" }, "BB", false), {
-        algorithm: "md5",
-        value: "bb"
-      })
-      assert.isUndefined(Images.expectedHash(base, undefined, false))
+    it("uses the md5 checksum, or Content-MD5, when there is no os_hash_value; nothing when there is no hash at all", () => {
+      const md5 = (value: string) => Either.right(Option.some({ algorithm: "md5" as const, value }))
+      assert.deepStrictEqual(check({ ...base, checksum: "AA" }, { ...every, contentMd5: "bb" }), md5("aa"))
+      assert.deepStrictEqual(check({ ...base, os_hash_algo: "sha512" }, { ...every, contentMd5: "BB" }), md5("bb"))
+      assert.deepStrictEqual(check(base), Either.right(Option.none()))
     })
 
-    it("an algorithm unknown here falls back to md5 only when allowed", () => {
-      const odd = { ...base, checksum: "cc", os_hash_algo: "whirlpool-9000", os_hash_value: "ff" }
-      assert.isUndefined(Images.expectedHash(odd, undefined, false))
-      assert.deepStrictEqual(Images.expectedHash(odd, undefined, true), { algorithm: "md5", value: "cc" })
+    for (const algo of ["none", "../../x", "", "whirlpool-9000", "shake_128"]) {
+      it(`os_hash_algo ${JSON.stringify(algo)} is refused, naming it, even with a (wrong) md5 checksum present`, () => {
+        const odd = { ...base, checksum: "cc", os_hash_algo: algo, os_hash_value: "ff" }
+        const refused = check(odd)
+        assert.isTrue(Either.isLeft(refused))
+        if (Either.isLeft(refused)) {
+          assert.strictEqual(refused.left._tag, "UnverifiableImage")
+          assert.strictEqual(refused.left.algorithm, algo)
+          assert.include(refused.left.message, JSON.stringify(algo))
+          assert.include(refused.left.message, "allow the md5 fallback")
+        }
+        // Asked for, the md5 fallback verifies the checksum instead (never ignores it).
+        assert.deepStrictEqual(
+          check(odd, { ...every, allowMd5Fallback: true }),
+          Either.right(Option.some({ algorithm: "md5", value: "cc" }))
+        )
+      })
+    }
+
+    it("an algorithm Glance knows but the hasher does not offer is refused; the fallback needs a checksum", () => {
+      const sm3 = { ...base, os_hash_algo: "sm3", os_hash_value: "ff" }
+      const offers = (a: string) => a !== "sm3"
+      const refused = check(sm3, { allowMd5Fallback: true, offers })
+      assert.isTrue(Either.isLeft(refused))
+      if (Either.isLeft(refused)) {
+        assert.include(refused.left.message, "\"sm3\", which this client's hasher does not offer")
+        assert.include(refused.left.message, "no md5 checksum to fall back to")
+      }
     })
   })
 

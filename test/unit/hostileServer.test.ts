@@ -66,7 +66,7 @@ const attempt = <A, E>(
           GlanceClient.layer(
             { token: Redacted.make(token), imageUrl: servers.server.url, timeout: 2, ...settings },
             { retries: 0, retryBase: "10 millis", ...options }
-          ).pipe(Layer.provide(http))
+          ).pipe(Layer.provide(Layer.merge(http, GlanceClient.portable.pipe(Layer.provide(http)))))
         )
       )
     )

@@ -4,10 +4,12 @@
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as Crypto from "node:crypto"
-import { ChecksumMismatch, ImageFailed, ImageNotCreated, NoImageData, NotSupported } from "../../GlanceError.js"
+import { ChecksumMismatch, NoImageData, NotSupported } from "../../GlanceError.js"
+import * as Hasher from "../../Hasher.js"
 import * as Images from "../../Images.js"
+import * as Bytes from "../../internal/bytes.js"
 import { imageFieldProblems } from "../../Schemas.js"
 import type * as Tasks from "../../Tasks.js"
 import { itemSchemas } from "./schemaFixture.js"
@@ -24,7 +26,11 @@ import {
   type World
 } from "./world.js"
 
-const hash = (algorithm: string, data: Uint8Array) => Crypto.createHash(algorithm).update(data).digest("hex")
+const hash = (algorithm: "md5" | "sha512", data: Uint8Array) => {
+  const hashing = Option.getOrThrow(Hasher.portable.make(algorithm))
+  hashing.update(data)
+  return hashing.digest()
+}
 
 const path = (id: string, rest = "") => `/v2/images/${id}${rest}`
 
@@ -130,7 +136,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           "/v2/images"
         )
       }
-      const id = input.id ?? Crypto.randomUUID()
+      const id = input.id ?? crypto.randomUUID()
       if (world.images.has(id)) return yield* fail(409, `Image ID ${id} already exists!`, "POST", "/v2/images")
       const at = yield* now
       const image: Images.Image = {
@@ -201,20 +207,6 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
       return stored.image
     })
 
-  /** A failed multi-step creation: the new image is removed, and the error says so. */
-  const abandon = (id: string, step: string, cause: unknown) =>
-    Effect.zipRight(
-      Effect.sync(() => world.images.delete(id)),
-      Effect.fail(
-        new ImageNotCreated({
-          imageId: id,
-          deleted: true,
-          message: `${step} failed, so the new image was deleted`,
-          cause
-        })
-      )
-    )
-
   /** deactivate / reactivate: only between active and deactivated, 403 otherwise, as Glance. */
   const setActivation = (id: string, status: "active" | "deactivated", verb: string) =>
     Effect.flatMap(
@@ -230,7 +222,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
     Effect.map(Clock.currentTimeMillis, (ms) => {
       const at = glanceTime(ms)
       const task: Tasks.Task = {
-        id: Crypto.randomUUID(),
+        id: crypto.randomUUID(),
         type: "api_image_import",
         status: "success",
         owner: caller.project,
@@ -238,7 +230,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         result: { image_id: stored.image.id },
         message: `Copied ${Math.floor((stored.data?.byteLength ?? 0) / 1048576)} MiB`,
         image_id: stored.image.id,
-        request_id: `req-${Crypto.randomUUID()}`,
+        request_id: `req-${crypto.randomUUID()}`,
         user_id: caller.project,
         // Glance keeps finished tasks for 48 hours.
         expires_at: glanceTime(ms + 48 * 3600_000),
@@ -316,7 +308,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           // A broken upload leaves the image queued, as Glance does after it cleans up.
           return yield* fail(400, "The upload was interrupted", "PUT", at)
         }
-        const data = Buffer.concat(Chunk.toReadonlyArray(chunks))
+        const data = Bytes.concat(Chunk.toReadonlyArray(chunks))
         if (options.size !== undefined && options.size !== data.byteLength) {
           return yield* fail(400, "Provided image size must match the stored image size", "PUT", at)
         }
@@ -333,7 +325,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
             path(id, "/stage")
           )
         }
-        stored.staged = Buffer.concat(Chunk.toReadonlyArray(yield* Stream.runCollect(body)))
+        stored.staged = Bytes.concat(Chunk.toReadonlyArray(yield* Stream.runCollect(body)))
         yield* touch(stored, { status: "uploading" })
       }),
     importImage: (id, options) =>
@@ -418,38 +410,8 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
             : fail(404, `Image ${id} is not in store ${store}`, "DELETE", at)
         }
       ),
-    waitFor: (id, options = {}) =>
-      Effect.flatMap(find(id, "GET"), ({ image }) => {
-        const wanted = options.status === undefined
-          ? ["active"]
-          : typeof options.status === "string"
-          ? [options.status]
-          : options.status
-        const stores = Images.storeList(image.stores)
-        if (wanted.includes(image.status) && (options.stores ?? []).every((s) => stores.includes(s))) {
-          return Effect.succeed(image)
-        }
-        // The in-memory Glance changes state at once: what has not happened yet never will.
-        const reason = image.status === "killed" ? "killed" as const : "timeout" as const
-        return Effect.fail(
-          new ImageFailed({ imageId: id, status: image.status, reason, message: `Image ${id} is ${image.status}` })
-        )
-      }),
-    createAndUpload: (input, body, options) =>
-      Effect.flatMap(create(input), (created) =>
-        images.upload(created.id, body, options).pipe(
-          Effect.catchAll((cause) => abandon(created.id, `Uploading the data of image ${created.id}`, cause)),
-          Effect.zipRight(images.get(created.id))
-        )),
-    createViaImport: (input, options) =>
-      Effect.flatMap(create(input), (created) =>
-        Effect.gen(function*() {
-          if (options.body !== undefined) yield* images.stage(created.id, options.body, { size: options.size })
-          yield* images.importImage(created.id, options)
-          return yield* images.get(created.id)
-        }).pipe(
-          Effect.catchAll((cause) => abandon(created.id, `The import of image ${created.id}`, cause))
-        )),
+    downloadEach: (id, write, options) => Stream.runForEach(images.download(id, options), write),
+    uploadEach: (id, fill, options) => images.upload(id, Images.filledBlocks(fill), options),
     download: (id, options = {}) =>
       Stream.unwrap(Effect.gen(function*() {
         const stored = yield* find(id, "GET", "/file")

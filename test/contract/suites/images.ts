@@ -9,7 +9,7 @@ import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import { Images } from "../../../src/index.js"
 import { uniqueName } from "../../support/lab.js"
-import { bytes, downloaded, listedIds, outcome, Parties, scopedImage, type Target } from "../support.js"
+import { as, bytes, downloaded, listedIds, outcome, Parties, scopedImage, type Target } from "../support.js"
 
 const raw = { disk_format: "raw", container_format: "bare" } as const
 
@@ -95,7 +95,7 @@ export const imagesSuite = (target: Target) =>
         yield* demo.images.stage(image.id, Stream.make(data), { size: data.byteLength })
         assert.strictEqual((yield* demo.images.get(image.id)).status, "uploading")
         yield* demo.images.importImage(image.id, { method: "glance-direct" })
-        const active = yield* demo.images.waitFor(image.id, { interval: "200 millis", timeout: "60 seconds" })
+        const active = yield* as(demo)(Images.waitFor(image.id, { interval: "200 millis", timeout: "60 seconds" }))
         assert.strictEqual(active.status, "active")
         assert.strictEqual(active.size, data.byteLength)
         assert.strictEqual(active.os_hash_value, hex("sha512", data))
@@ -248,11 +248,11 @@ export const imagesSuite = (target: Target) =>
         const copy = { method: "copy-image", stores: [spare] } as const
         assert.strictEqual(yield* outcome(demo.images.importImage(image.id, copy)), "Forbidden")
         yield* admin.images.importImage(image.id, copy)
-        const copied = yield* demo.images.waitFor(image.id, {
+        const copied = yield* as(demo)(Images.waitFor(image.id, {
           stores: [home, spare],
           interval: "200 millis",
           timeout: "60 seconds"
-        })
+        }))
         assert.sameMembers(Images.storeList(copied.stores), [home, spare])
         // The import holds its task lock a moment longer than the copy (409 meanwhile): wait it out.
         yield* demo.images.get(image.id).pipe(
@@ -298,7 +298,7 @@ export const imagesSuite = (target: Target) =>
         const { demo } = yield* Parties
         const name = uniqueName("ct-broken")
         const body = Stream.concat(Stream.make(bytes("half")), Stream.fail(new Error("connection reset")))
-        const failure = yield* Effect.flip(demo.images.createAndUpload({ name, ...raw }, body))
+        const failure = yield* Effect.flip(as(demo)(Images.createAndUpload({ name, ...raw }, body)))
         assert.strictEqual(failure._tag, "ImageNotCreated")
         if (failure._tag === "ImageNotCreated") {
           assert.isTrue(failure.deleted)
@@ -313,7 +313,7 @@ export const imagesSuite = (target: Target) =>
         const image = yield* scopedImage(demo, { name: uniqueName("ct-wait"), ...raw })
         // On purpose: the twin fails at once (its state never changes by itself); the lab after the second.
         const failure = yield* Effect.flip(
-          demo.images.waitFor(image.id, { interval: "200 millis", timeout: "1 second" })
+          as(demo)(Images.waitFor(image.id, { interval: "200 millis", timeout: "1 second" }))
         )
         assert.strictEqual(failure._tag, "ImageFailed")
         if (failure._tag === "ImageFailed") {

@@ -7,8 +7,9 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { Images } from "../../../src/index.js"
 import { uniqueName } from "../../support/lab.js"
-import { bytes, outcome, Parties, scopedImage, type Target } from "../support.js"
+import { as, bytes, outcome, Parties, scopedImage, type Target } from "../support.js"
 
 /** The Tasks cases. */
 export const tasksSuite = (target: Target) =>
@@ -33,7 +34,7 @@ export const tasksSuite = (target: Target) =>
         })
         yield* admin.images.stage(image.id, Stream.make(bytes("task")))
         yield* admin.images.importImage(image.id, { method: "glance-direct" })
-        yield* admin.images.waitFor(image.id, { interval: "200 millis", timeout: "60 seconds" })
+        yield* as(admin)(Images.waitFor(image.id, { interval: "200 millis", timeout: "60 seconds" }))
         const [task] = yield* admin.images.tasks(image.id)
         assert.strictEqual(task?.type, "api_image_import")
         assert.strictEqual(task?.owner, admin.projectId)
