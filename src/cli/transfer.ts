@@ -117,14 +117,14 @@ export const imageTransfer = Command.make("image-transfer", {
   toCloud: Options.text("to-cloud").pipe(
     Options.withPseudoName("<CLOUD>"),
     Options.withDescription(
-      "A clouds.yaml entry to copy the image to (its own Keystone, project and region). May be used multiple times."
+      "A clouds.yaml entry to copy the image to (its own Keystone, project and region)."
     ),
     Options.repeated
   ),
   toRegion: Options.text("to-region").pipe(
     Options.withPseudoName("<REGION>"),
     Options.withDescription(
-      "Another region of the source's cloud, same credentials. Its Glance imports the image itself (glance-download) where it offers that; else the data is streamed. May be used multiple times."
+      "Another region of the source's cloud, same credentials. Its Glance imports the image itself (glance-download) where it offers that; else the data is streamed."
     ),
     Options.repeated
   ),
@@ -145,7 +145,7 @@ export const imageTransfer = Command.make("image-transfer", {
   ),
   property: Options.text("property").pipe(
     Options.withPseudoName("<key=value>"),
-    Options.withDescription("A property set on the copies, over the source's. May be used multiple times."),
+    Options.withDescription("A property set on the copies, over the source's."),
     Options.repeated
   ),
   skipExisting: Options.boolean("skip-existing").pipe(
@@ -241,7 +241,7 @@ export const imageTransfer = Command.make("image-transfer", {
     }
   })).pipe(
     Command.withDescription(
-      "Copy an image to other clouds, regions or stores without touching disk: one download, verified, streamed to every target at once, each copy compared with the source."
+      "Copy an image to other clouds, regions or stores without touching disk: one verified download streamed to every target."
     )
   )
 
