@@ -737,6 +737,26 @@ export const hashFile = Effect.fn("Transfer.hashFile")(function*(path: string, a
 })
 
 /**
+ * An active image the project sees that holds the same data as a file (hashed here with the
+ * cloud's algorithm, `hashAlgorithm`), with that name too when `name` is given; none when there is
+ * none, or when the project sees no active image at all (then the cloud's algorithm is not known).
+ *
+ * @since 0.2.0
+ * @category idempotence
+ */
+export const findFile = Effect.fn("Transfer.findFile")(function*(
+  path: string,
+  options: { readonly name?: string | undefined } = {}
+) {
+  const fs = yield* FileSystem.FileSystem
+  const size = Number((yield* fs.stat(path)).size)
+  const algorithm = yield* hashAlgorithm
+  if (Option.isNone(algorithm)) return Option.none<Images.Image>()
+  const value = yield* hashFile(path, algorithm.value)
+  return yield* Images.findByHash({ algorithm: algorithm.value, value }, { size, name: options.name })
+})
+
+/**
  * What `createFromFileIfAbsent` did: the image, and whether it is new.
  *
  * @since 0.2.0
@@ -761,17 +781,10 @@ export const createFromFileIfAbsent = Effect.fn("Transfer.createFromFileIfAbsent
   options: Omit<Images.UploadOptions, "size"> & { readonly sameName?: boolean | undefined } = {}
 ) {
   const images = yield* Images.Images
-  const fs = yield* FileSystem.FileSystem
-  const size = Number((yield* fs.stat(path)).size)
-  const algorithm = yield* hashAlgorithm
-  if (Option.isSome(algorithm)) {
-    const value = yield* hashFile(path, algorithm.value)
-    const found = yield* Images.findByHash({ algorithm: algorithm.value, value }, {
-      size,
-      name: options.sameName === true && typeof fields.name === "string" ? fields.name : undefined
-    })
-    if (Option.isSome(found)) return { image: found.value, created: false } satisfies IfAbsent
-  }
+  const found = yield* findFile(path, {
+    name: options.sameName === true && typeof fields.name === "string" ? fields.name : undefined
+  })
+  if (Option.isSome(found)) return { image: found.value, created: false } satisfies IfAbsent
   const created = yield* images.create(fields)
   yield* Images.uploadFile(created.id, path, { store: options.store }).pipe(
     Effect.catchAll((cause) => Images.abandon(created.id, `Uploading the data of image ${created.id}`, cause)),
