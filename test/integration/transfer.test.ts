@@ -323,4 +323,58 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     },
     600_000
   )
+  it(
+    "image-create --if-absent (and image-create-via-import) show the image that already holds the file's data instead of making another",
+    async () => {
+      const src = await makeSource("demo", 2)
+      const create = (command: string) =>
+        runGlance("demo", [
+          command,
+          "--name",
+          uniqueName("transfer-ifabsent"),
+          "--disk-format",
+          "qcow2",
+          "--container-format",
+          "bare",
+          "--file",
+          src.disk,
+          "--if-absent",
+          "-f",
+          "json"
+        ], { timeout: 180_000 })
+      for (const command of ["image-create", "image-create-via-import"]) {
+        const r = await create(command)
+        assert.strictEqual(r.status, 0, r.stderr)
+        const shown = JSON.parse(r.stdout) as { id: string }
+        if (shown.id !== src.id) made.push(["demo", shown.id])
+        assert.strictEqual(shown.id, src.id)
+        assert.deepStrictEqual(lines(r.stderr), [
+          `glance: image ${src.id} already holds the data of ${src.disk}: not created again`
+        ])
+      }
+      // Other data: created as usual.
+      const fresh = Path.join(dir, "fresh.raw")
+      Fs.writeFileSync(fresh, randomBytes(MiB))
+      const r = await runGlance("demo", [
+        "image-create",
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--file",
+        fresh,
+        "--if-absent",
+        "-f",
+        "json"
+      ], { timeout: 180_000 })
+      assert.strictEqual(r.status, 0, r.stderr)
+      const created = JSON.parse(r.stdout) as { id: string; os_hash_value: string; status: string }
+      made.push(["demo", created.id])
+      assert.notStrictEqual(created.id, src.id)
+      assert.strictEqual(created.status, "active")
+      assert.strictEqual(created.os_hash_value, sha512(Fs.readFileSync(fresh)))
+      assert.strictEqual(r.stderr, "")
+    },
+    600_000
+  )
 })
