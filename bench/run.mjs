@@ -421,7 +421,30 @@ if (only.includes("transfer")) {
     `${cmd} image-create --name ${copyName} --disk-format raw --container-format bare --file ${out("transfer")}`
   // The second half runs as other: its openrc is sourced in the shell (no password on a command line).
   const asOther = `. ${Path.join(labDir, "other-openrc")} &&`
+  const otherTok = token(other)
   const rows = alternate([
+    {
+      // The floor of streaming through one process pair: no verification, no metadata, no login.
+      name: "curl | curl -T - (no verification)",
+      run: () => {
+        const copy = api(
+          "POST",
+          "/v2/images",
+          {
+            name: copyName,
+            disk_format: "raw",
+            container_format: "bare"
+          },
+          {},
+          otherTok
+        )
+        return measure("sh", [
+          "-c",
+          `curl -sf ${glanceUrl}/v2/images/${image.id}/file -H "x-auth-token: $SRC_TOKEN" | curl -sf -T - -X PUT ${glanceUrl}/v2/images/${copy.id}/file -H "x-auth-token: $DST_TOKEN" -H "content-type: application/octet-stream"`
+        ], { SRC_TOKEN: tok, DST_TOKEN: otherTok })
+      },
+      after: cleanCopies
+    },
     {
       name: "python-glanceclient image-download --file, then image-create --file",
       run: () =>
