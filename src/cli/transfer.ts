@@ -191,16 +191,17 @@ export const imageTransfer = Command.make("image-transfer", {
     }
     // Every clouds.yaml entry is read before anything is sent: a misspelt name is a usage mistake.
     const clouds = yield* Effect.forEach(a.toCloud, (name) =>
-      Effect.map(CloudConfig.named(name), (named) => {
-        for (const warning of named.warnings ?? []) process.stderr.write(`glance: warning: ${warning}\n`)
+      Effect.gen(function*() {
+        const named = yield* CloudConfig.named(name)
+        for (const warning of named.warnings ?? []) yield* Console.error(`glance: warning: ${warning}`)
         return [name, { ...named, timeout: named.timeout ?? settings.timeout }] as const
       }))
     const via = (preferred: Transfer.Via): Transfer.TargetOptions =>
       a.streamOnly ? { via: "stream", store } : { via: preferred, fallback: true, store }
 
     const work = Effect.gen(function*() {
-      const images = yield* Images.Images
-      const source = yield* images.get(a.id)
+      // The size for the bars (the transfer reads the source's record again, as it starts).
+      const size = a.progress ? (yield* Effect.flatMap(Images.Images, (i) => i.get(a.id))).size : undefined
       const here = yield* Effect.context<Images.Images | Info.Info>()
       const targets: Array<Transfer.Target<PlatformHttp>> = [
         ...clouds.map(([name, s]) => Transfer.target(name, clientLayerFor(s, g.debug), { store })),
@@ -218,7 +219,7 @@ export const imageTransfer = Command.make("image-transfer", {
           })]
           : [])
       ]
-      const progress = progressBars(a.progress, targets.map((t) => t.label), source.size ?? undefined)
+      const progress = progressBars(a.progress, targets.map((t) => t.label), size ?? undefined)
       const report = yield* Transfer.transfer(a.id, targets, {
         name: opt(a.name),
         visibility: opt(a.visibility),

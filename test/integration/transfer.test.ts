@@ -377,4 +377,26 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     },
     600_000
   )
+  it("mistakes get one line before anything is sent: no target, an unknown cloud, a target twice", async () => {
+    const id = "6a4cbf5c-1d3c-4d4f-9a7e-3f2b8c1d0e01"
+    const cases: Array<[ReadonlyArray<string>, number, RegExp]> = [
+      [[], 2, /^image-transfer needs a target: --to-cloud, --to-region or --to-store$/],
+      [
+        ["--to-cloud", "nowhere"],
+        1,
+        /^Cloud "nowhere" is not in .*clouds\.yaml \(it has: lab-admin, lab-demo, lab-other, lab-other-broken\)$/
+      ],
+      [["--to-cloud", "lab-other", "--to-cloud", "lab-other"], 2, /^The target lab-other is given twice$/],
+      [["--to-cloud", "lab-other", "--same-name"], 2, /^--same-name only goes with --skip-existing$/]
+    ]
+    for (const [args, status, line] of cases) {
+      source.reset()
+      const r = await transfer("demo", id, args, ["--os-image-url", source.url])
+      assert.strictEqual(r.status, status, r.stderr)
+      assert.lengthOf(lines(r.stderr), 1, r.stderr)
+      assert.match(r.stderr.trim(), line)
+      assert.strictEqual(r.stdout, "")
+      assert.deepStrictEqual(source.requests, [])
+    }
+  }, 600_000)
 })
