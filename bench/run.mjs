@@ -425,7 +425,7 @@ if (only.includes("transfer")) {
   const rows = alternate([
     {
       // The floor of streaming through one process pair: no verification, no metadata, no login.
-      name: "curl | curl -T - (no verification)",
+      name: "curl piped into curl -T - (no verification)",
       run: () => {
         const copy = api(
           "POST",
@@ -497,7 +497,7 @@ if (only.includes("transfer")) {
     `Transfer ${sizeMiB} MiB from project demo to project other (two logins, one Glance)`,
     rows,
     "python-glanceclient image-download --file, then image-create --file",
-    "Every contender verifies the source's sha512 on the way; the download-then-upload rows write the whole image to disk in between."
+    "Every glance contender verifies the source's sha512 on the way (curl does not); the download-then-upload rows write the whole image to disk in between."
   )
 }
 
