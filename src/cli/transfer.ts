@@ -22,13 +22,14 @@ import { formatBytes } from "./progress.js"
 const progressBars = (enabled: boolean, labels: ReadonlyArray<string>, total: number | undefined) => {
   const stream = process.stderr
   if (!enabled || !stream.isTTY || labels.length === 0) return { add: () => {}, done: () => {} }
-  const started = Date.now()
+  // The rate counts from the first byte, not from the logins before it.
+  let started: number | undefined
   const width = Math.max(...labels.map((l) => l.length))
   const counts = new Map(labels.map((l) => [l, 0]))
   let drawn = false
   let last = 0
   const render = () => {
-    const elapsed = Math.max((Date.now() - started) / 1000, 0.001)
+    const elapsed = Math.max((Date.now() - (started ?? Date.now())) / 1000, 0.001)
     const lines = labels.map((label) => {
       const bytes = counts.get(label) ?? 0
       const fraction = total ? Math.min(bytes / total, 1) : undefined
@@ -44,6 +45,7 @@ const progressBars = (enabled: boolean, labels: ReadonlyArray<string>, total: nu
   }
   return {
     add: (label: string, n: number) => {
+      started ??= Date.now()
       counts.set(label, (counts.get(label) ?? 0) + n)
       const now = Date.now()
       if (now - last >= 100) {
