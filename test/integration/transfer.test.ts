@@ -77,7 +77,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
       ...extra,
       "-f",
       "json"
-    ], { timeout: 180_000 })
+    ], { login: "token", timeout: 180_000 })
     assert.strictEqual(r.status, 0, r.stderr)
     const id = (JSON.parse(r.stdout) as { id: string }).id
     made.push([user, id])
@@ -213,7 +213,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     assert.strictEqual(third.row("lab-other").Result, "copied")
     assert.notStrictEqual(third.row("lab-other")["Image ID"], copyId)
     assert.strictEqual(await downloadedHash("other", third.row("lab-other")["Image ID"]!), src.hash)
-  }, 600_000)
+  }, 300_000)
 
   it("a target whose upload breaks is deleted and reported (exit 1, one line); the other target finishes", async () => {
     const src = await makeSource("demo", 6)
@@ -238,7 +238,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
 
     assert.strictEqual(r.row("lab-admin").Result, "copied")
     assert.strictEqual(await downloadedHash("admin", r.row("lab-admin")["Image ID"]!), src.hash)
-  }, 600_000)
+  }, 300_000)
 
   it("a source cut mid-body resumes with Range; both targets get the whole image", async () => {
     const src = await makeSource("demo", 6)
@@ -256,7 +256,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     assert.deepStrictEqual(r.rows.map((row) => row.Result), ["copied", "copied"])
     assert.strictEqual(await downloadedHash("other", r.row("lab-other")["Image ID"]!), src.hash)
     assert.strictEqual(await downloadedHash("admin", r.row("lab-admin")["Image ID"]!), src.hash)
-  }, 600_000)
+  }, 300_000)
 
   it("a corrupt source: every target fails and keeps nothing (exit 1)", async () => {
     const src = await makeSource("demo", 3)
@@ -278,7 +278,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     assert.strictEqual(lines(r.stderr).at(-1), "2 of 2 targets failed")
     assert.lengthOf(await named("other", src.name), 0)
     assert.lengthOf(await named("admin", src.name, src.id), 0)
-  }, 600_000)
+  }, 300_000)
 
   it(
     "--to-store alone asks Glance for copy-image: admin's image gains the store; demo is refused by policy, said in its row",
@@ -341,7 +341,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
           "--if-absent",
           "-f",
           "json"
-        ], { timeout: 180_000 })
+        ], { login: "token", timeout: 180_000 })
       for (const command of ["image-create", "image-create-via-import"]) {
         const r = await create(command)
         assert.strictEqual(r.status, 0, r.stderr)
@@ -366,7 +366,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
         "--if-absent",
         "-f",
         "json"
-      ], { timeout: 180_000 })
+      ], { login: "token", timeout: 180_000 })
       assert.strictEqual(r.status, 0, r.stderr)
       const created = JSON.parse(r.stdout) as { id: string; os_hash_value: string; status: string }
       made.push(["demo", created.id])
@@ -398,5 +398,5 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
       assert.strictEqual(r.stdout, "")
       assert.deepStrictEqual(source.requests, [])
     }
-  }, 600_000)
+  }, 300_000)
 })
