@@ -8,6 +8,8 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as CloudConfig from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import type * as Info from "../Info.js"
@@ -56,6 +58,34 @@ const progressBars = (enabled: boolean, labels: ReadonlyArray<string>, total: nu
     done: render
   }
 }
+
+/**
+ * Runs `effect` until it ends or the process gets SIGINT (Ctrl-C) or SIGTERM; then it is
+ * interrupted and waited for, so the transfer deletes the copies it had not finished, and the
+ * command ends as interrupted ("... terminating glance client", exit 130). Only while `effect`
+ * runs: another Ctrl-C meanwhile ends the process at once, as Node does by default.
+ */
+const untilSignal = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(effect)
+    const signalled = Effect.async<NodeJS.Signals>((resume) => {
+      const on = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
+      process.once("SIGINT", on)
+      process.once("SIGTERM", on)
+      return Effect.sync(() => {
+        process.off("SIGINT", on)
+        process.off("SIGTERM", on)
+      })
+    })
+    const first = yield* Effect.raceFirst(
+      Effect.map(Fiber.await(fiber), Either.right),
+      Effect.map(signalled, Either.left)
+    )
+    if (Either.isRight(first)) return yield* first.right
+    yield* Console.error(`glance: ${first.left}: deleting the copies not finished`)
+    yield* Fiber.interrupt(fiber)
+    return yield* Effect.interrupt
+  })
 
 /** A row of the report: the target and what became of it. */
 interface Row {
@@ -233,7 +263,7 @@ export const imageTransfer = Command.make("image-transfer", {
       progress.done()
       return report
     })
-    const report = yield* Effect.provide(work, clientLayerFor(settings, g.debug))
+    const report = yield* untilSignal(Effect.provide(work, clientLayerFor(settings, g.debug)))
     yield* printList(report.outcomes.map(rowOf), columns, a)
     const failed = Transfer.failures(report)
     for (const f of failed) yield* Console.error(`glance: ${f.target}: ${f.error.message}`)

@@ -10,6 +10,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
+import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -17,7 +18,17 @@ import * as Path from "node:path"
 import { Images } from "../../src/index.js"
 import { tool } from "../support/diskImages.js"
 import { type FaultProxy, isFile, startFaultProxy } from "../support/faultProxy.js"
-import { clientFor, labDir, type LabUser, requireLab, runGlance, uniqueName } from "../support/lab.js"
+import {
+  cleanEnv,
+  clientFor,
+  glanceBin,
+  labDir,
+  type LabUser,
+  openrc,
+  requireLab,
+  runGlance,
+  uniqueName
+} from "../support/lab.js"
 
 const up = requireLab()
 
@@ -398,5 +409,46 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
       assert.strictEqual(r.stdout, "")
       assert.deepStrictEqual(source.requests, [])
     }
+  }, 300_000)
+  it("Ctrl-C mid-transfer: the copies under way are deleted, then glance ends as interrupted (exit 130)", async () => {
+    const src = await makeSource("demo", 3)
+    source.reset()
+    // A slow source, so that the copies exist and are being uploaded when the signal comes.
+    source.inject(isFile, { _tag: "Drip", chunk: 64 * 1024, everyMs: 100 })
+    const name = uniqueName("transfer-sigint")
+    const child = spawn(process.execPath, [
+      glanceBin,
+      "--os-image-url",
+      source.url,
+      "image-transfer",
+      src.id,
+      "--to-cloud",
+      "lab-other",
+      "--to-cloud",
+      "lab-admin",
+      "--name",
+      name
+    ], { env: { ...cleanEnv(), ...openrc("demo"), OS_CLIENT_CONFIG_FILE: clouds }, stdio: ["ignore", "pipe", "pipe"] })
+    const err: Array<Buffer> = []
+    child.stderr.on("data", (b: Buffer) => err.push(b))
+    const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    const deadline = Date.now() + 120_000
+    while (!source.requests.some((s) => isFile(s) && s.status === 200) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.isTrue(source.requests.some((s) => isFile(s) && s.status === 200), "the source download started")
+    // Both copies were made before the data started to flow (admin sees every project's images).
+    const before = await named("admin", name)
+    for (const image of before) made.push(["admin", image.id])
+    assert.lengthOf(before, 2)
+    for (const image of before) assert.include(["queued", "saving"], image.status)
+    child.kill("SIGINT")
+    const code = await closed
+    assert.strictEqual(code, 130, Buffer.concat(err).toString())
+    assert.deepStrictEqual(lines(Buffer.concat(err).toString()), [
+      "glance: SIGINT: deleting the copies not finished",
+      "... terminating glance client"
+    ])
+    assert.lengthOf(await named("admin", name), 0)
   }, 300_000)
 })
