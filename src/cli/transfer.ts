@@ -221,15 +221,13 @@ export const imageTransfer = Command.make("image-transfer", {
         message: "--to-region finds the other region's Glance in the catalog: it cannot go with --os-image-url"
       })
     }
-    // Every clouds.yaml entry is read before anything is sent: a misspelt name is a usage mistake.
+    // Every clouds.yaml entry is read before anything is sent: a misspelt name fails the command at once.
     const clouds = yield* Effect.forEach(a.toCloud, (name) =>
       Effect.gen(function*() {
         const named = yield* CloudConfig.named(name)
         for (const warning of named.warnings ?? []) yield* Console.error(`glance: warning: ${warning}`)
         return [name, { ...named, timeout: named.timeout ?? settings.timeout }] as const
       }))
-    const via = (preferred: Transfer.Via): Transfer.TargetOptions =>
-      a.streamOnly ? { via: "stream", store } : { via: preferred, fallback: true, store }
 
     const work = Effect.gen(function*() {
       // The size for the bars (the transfer reads the source's record again, as it starts).
@@ -239,7 +237,9 @@ export const imageTransfer = Command.make("image-transfer", {
         ...clouds.map(([name, s]) => Transfer.target(name, clientLayerFor(s, g.debug), { store })),
         ...a.toRegion.map((region) =>
           Transfer.target(region, clientLayerFor({ ...settings, regionName: region }, g.debug), {
-            ...via("glance-download"),
+            via: a.streamOnly ? "stream" : "glance-download",
+            fallback: true,
+            store,
             remoteRegion: settings.regionName
           })
         ),
