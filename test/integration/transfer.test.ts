@@ -141,7 +141,8 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     const other = /\n  lab-other:\n((?: {4}.*\n)+)/.exec(lab)![1]!
     Fs.writeFileSync(
       clouds,
-      `${lab.trimEnd()}\n  lab-other-broken:\n${other}    image_endpoint_override: "${broken.url}"\n`,
+      `${lab.trimEnd()}\n  lab-other-broken:\n${other}    image_endpoint_override: "${broken.url}"\n` +
+        `  lab-other-refused:\n${other.replace(/password: .*/, "password: \"not-the-password\"")}`,
       { mode: 0o600 }
     )
   })
@@ -395,7 +396,7 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
       [
         ["--to-cloud", "nowhere"],
         1,
-        /^Cloud "nowhere" is not in .*clouds\.yaml \(it has: lab-admin, lab-demo, lab-other, lab-other-broken\)$/
+        /^Cloud "nowhere" is not in .*clouds\.yaml \(it has: lab-admin, lab-demo, lab-other, lab-other-broken, lab-other-refused\)$/
       ],
       [["--to-cloud", "lab-other", "--to-cloud", "lab-other"], 2, /^The target lab-other is given twice$/],
       [["--to-cloud", "lab-other", "--same-name"], 2, /^--same-name only goes with --skip-existing$/]
@@ -450,5 +451,19 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
       "... terminating glance client"
     ])
     assert.lengthOf(await named("admin", name), 0)
+  }, 300_000)
+  it("a target whose login is refused fails alone, before any image is made there", async () => {
+    const src = await makeSource("demo", 1)
+    const r = await transfer("demo", src.id, ["--to-cloud", "lab-other-refused", "--to-cloud", "lab-other"])
+    assert.strictEqual(r.status, 1, r.stderr)
+    assert.strictEqual(r.row("lab-other-refused").Result, "failed")
+    assert.match(
+      r.row("lab-other-refused").Detail,
+      /^Connecting to lab-other-refused failed: Invalid OpenStack Identity credentials/
+    )
+    assert.isFalse(r.stderr.includes("not-the-password"))
+    assert.strictEqual(r.row("lab-other").Result, "copied")
+    assert.lengthOf(await named("other", src.name), 1)
+    assert.strictEqual(await downloadedHash("other", r.row("lab-other")["Image ID"]!), src.hash)
   }, 300_000)
 })
