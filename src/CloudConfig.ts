@@ -310,6 +310,32 @@ export const fromCloudsYaml = Effect.fn("CloudConfig.fromCloudsYaml")(function*(
   return settings
 })
 
+const home = Config.option(Config.string("HOME")).pipe(
+  Effect.map(Option.getOrUndefined),
+  Effect.orElseSucceed(() => undefined)
+)
+
+/**
+ * The settings of one cloud of clouds.yaml (and secure.yaml) by themselves, with no `OS_*`
+ * variable laid over them but those that say where the files are (`OS_CLIENT_CONFIG_FILE`,
+ * `OS_CLIENT_SECURE_FILE`): another cloud beside the one a program talks to, such as the target of
+ * a transfer.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const named = Effect.fn("CloudConfig.named")(function*(name: string) {
+  const files = yield* Config.all({
+    configFile: envString("OS_CLIENT_CONFIG_FILE"),
+    secureFile: envString("OS_CLIENT_SECURE_FILE")
+  }).pipe(Effect.mapError((e) => new ConfigError({ message: `Could not read the environment: ${e}` })))
+  return yield* fromCloudsYaml(name, {
+    configFile: Option.getOrUndefined(files.configFile),
+    secureFile: Option.getOrUndefined(files.secureFile),
+    home: yield* home
+  })
+})
+
 /**
  * Resolves the settings in the OpenStack order: `overrides` (e.g. command-line flags) >
  * `OS_*` environment > the cloud named by `overrides.cloud` or `OS_CLOUD` in clouds.yaml.
@@ -318,13 +344,9 @@ export const resolve = Effect.fn("CloudConfig.resolve")(function*(overrides: Set
   const env = yield* fromEnv
   const { configFile, secureFile, ...envSettings } = env
   const cloudName = overrides.cloud ?? envSettings.cloud
-  const home = yield* Config.option(Config.string("HOME")).pipe(
-    Effect.map(Option.getOrUndefined),
-    Effect.orElseSucceed(() => undefined)
-  )
   const fromFile: Settings = cloudName === undefined
     ? {}
-    : yield* fromCloudsYaml(cloudName, { configFile, secureFile, home })
+    : yield* fromCloudsYaml(cloudName, { configFile, secureFile, home: yield* home })
   // A project (or user) named by a higher layer replaces the file's id for it, and the other way round.
   const higher = { ...clean(envSettings), ...clean(overrides) }
   const base: Record<string, unknown> = { ...fromFile }

@@ -39,6 +39,7 @@ import { ImageData } from "./ImageData.js"
 import { Info } from "./Info.js"
 import * as Bytes from "./internal/bytes.js"
 import { displayUrl } from "./internal/http.js"
+import { messageOf } from "./internal/messages.js"
 import { Task } from "./Tasks.js"
 
 /** An image as Glance returns it: the core fields typed, every custom property kept. */
@@ -980,11 +981,6 @@ export const writeAtomically = <E, R>(
 // Workflows: module functions over the `Images` service (and `Info`), so the real client and
 // `GlanceTest` run the same code.
 
-const messageOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
-    ? (error as { message: string }).message
-    : String(error)
-
 /** Why an import failed, from its task (the one seen, else the latest failed one), when Glance says. */
 const importFailure = (images: Service, id: string, taskId: unknown) =>
   images.tasks(id).pipe(
@@ -1067,6 +1063,42 @@ export const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options
     })
   )
   return Option.getOrThrow(reached)
+})
+
+/**
+ * What `findByHash` looks for: the hash of the data (as `os_hash_algo` and `os_hash_value` record it).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ContentHash {
+  readonly algorithm: string
+  /** The lower-case hex digest. */
+  readonly value: string
+}
+
+/**
+ * An active image the project can see whose data has this hash (Glance lists by `os_hash_value`),
+ * optionally with this name and size too; none when there is none. The newest one when several do.
+ *
+ * @since 0.2.0
+ * @category workflows
+ */
+export const findByHash = Effect.fn("Images.findByHash")(function*(
+  hash: ContentHash,
+  options: { readonly name?: string | undefined; readonly size?: number | undefined } = {}
+) {
+  const images = yield* Images
+  const filters: Record<string, string> = { os_hash_value: hash.value, status: "active" }
+  if (options.name !== undefined) filters.name = options.name
+  return yield* images.list({ filters, pageSize: 20 }).pipe(
+    Stream.filter((image) =>
+      image.os_hash_value === hash.value && image.os_hash_algo === hash.algorithm && image.status === "active" &&
+      (options.name === undefined || image.name === options.name) &&
+      (options.size === undefined || image.size === options.size)
+    ),
+    Stream.runHead
+  )
 })
 
 /**

@@ -40,3 +40,5 @@ export * as Metadefs from "./Metadefs.js"
 export * as Schemas from "./Schemas.js"
 /** Asynchronous tasks. */
 export * as Tasks from "./Tasks.js"
+/** Moving images between clouds, regions and projects, verified; uploads idempotent by content. */
+export * as Transfer from "./Transfer.js"

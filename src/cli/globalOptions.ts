@@ -151,15 +151,20 @@ export class PlatformHttp extends Context.Tag("glance/PlatformHttp")<
 /** The default `--timeout`, in seconds, as python-glanceclient. */
 export const defaultTimeout = 600
 
-/** Builds the whole client for the global options: resolved settings, optional debug tracing. */
-export const clientLayer = (g: GlobalOptions) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
+/** The settings of the global options (flags > `OS_*` > clouds.yaml), warnings printed, the default timeout filled in. */
+export const resolvedSettings = (g: GlobalOptions) =>
+  Effect.gen(function*() {
     const overrides = yield* toSettings(g)
     const resolved = yield* CloudConfig.resolve(overrides)
     for (const warning of resolved.warnings ?? []) yield* Console.error(`glance: warning: ${warning}`)
-    const settings = { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
+    return { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
+  })
+
+/** The whole client for settings, on the platform `bin.ts` chose (its hasher too), with `--debug` tracing. */
+export const clientLayerFor = (settings: CloudConfig.Settings, debug: boolean) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
     const platform = yield* PlatformHttp
-    const http = g.debug
+    const http = debug
       ? Layer.map(platform(settings), (ctx) => {
         const transport = Context.get(ctx, ImageTransport.ImageTransport)
         return ctx.pipe(
@@ -168,8 +173,12 @@ export const clientLayer = (g: GlobalOptions) =>
         )
       })
       : platform(settings)
-    return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(Layer.provide(http))
+    return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(Layer.provideMerge(http))
   }))
+
+/** Builds the whole client for the global options: resolved settings, optional debug tracing. */
+export const clientLayer = (g: GlobalOptions) =>
+  Layer.unwrapEffect(Effect.map(resolvedSettings(g), (settings) => clientLayerFor(settings, g.debug)))
 
 /** Runs a command's work with the client built from the global options. */
 export const withClient = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
