@@ -252,7 +252,11 @@ const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 /** Every failure of an operation that needs a v2.x feature or checks its input first. */
 export type OperationError = GlanceHttpError | NotSupported | InvalidInput
 
-/** The body of an import request, or why the options cannot make one. */
+/**
+ * The body of an import request, or why the options cannot make one.
+ *
+ * @internal
+ */
 export const importBody = (options: ImportOptions): Either.Either<Record<string, unknown>, InvalidInput> => {
   const invalid = (message: string) => Either.left(new InvalidInput({ message }))
   const method: Record<string, unknown> = { name: options.method }
@@ -285,7 +289,11 @@ export const importBody = (options: ImportOptions): Either.Either<Record<string,
   return Either.right(body)
 }
 
-/** The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`). */
+/**
+ * The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`).
+ *
+ * @internal
+ */
 export const storeList = (value: unknown): Array<string> =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
 
@@ -376,15 +384,11 @@ export interface Service {
 /** The images operations of the Image API. */
 export class Images extends Context.Tag("glanceclient/Images")<Images, Service>() {}
 
-const uuid = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
-
-/** Refuses an id that cannot be an image id before any request is sent. */
-export const validateId = (id: string): Effect.Effect<string, InvalidInput> =>
-  uuid.test(id)
-    ? Effect.succeed(id)
-    : Effect.fail(new InvalidInput({ message: `"${id}" is not a valid image id (a UUID)` }))
-
-/** The query parameters of a list request. */
+/**
+ * The query parameters of a list request.
+ *
+ * @internal
+ */
 export const listParams = (options: ListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
@@ -400,7 +404,11 @@ export const listParams = (options: ListOptions): Array<[string, string]> => {
   return params
 }
 
-/** The JSON-patch operations for `UpdateChanges`. */
+/**
+ * The JSON-patch operations for `UpdateChanges`.
+ *
+ * @internal
+ */
 export const patchOperations = (changes: UpdateChanges): Array<PatchOperation> => [
   ...Object.entries(changes.set ?? {}).map(([key, value]): PatchOperation => ({ op: "add", path: `/${key}`, value })),
   ...(changes.remove ?? []).map((key): PatchOperation => ({ op: "remove", path: `/${key}` }))
@@ -804,6 +812,8 @@ export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> 
  * The blocks `fill` reads, as a stream of blocks of a mebibyte (the last may be shorter): each new
  * memory, or with `reuse` one block refilled at each pull (only for a consumer that is done with
  * a block when it pulls the next: `Images.Service.uploadEach` decides).
+ *
+ * @internal
  */
 export const filledBlocks = <E>(
   fill: (block: Uint8Array) => Effect.Effect<number, E>,

@@ -18,8 +18,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import { CloudConfig, ConfigError, type Settings } from "./CloudConfig.js"
-import type { BadResponse, TransportError } from "./GlanceError.js"
+import { CloudConfig, ConfigError, missingSetting, type Settings } from "./CloudConfig.js"
+import { type BadResponse, type TransportError, TypeId } from "./GlanceError.js"
 import * as Body from "./internal/boundedBody.js"
 import { redactedHeaderNames } from "./internal/http.js"
 import * as Links from "./internal/links.js"
@@ -31,7 +31,9 @@ export class AuthenticationError extends Schema.TaggedError<AuthenticationError>
   status: Schema.optional(Schema.Number),
   url: Schema.String,
   requestId: Schema.optional(Schema.String)
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** Every failure of logging in. */
 export type KeystoneError = AuthenticationError | ConfigError | TransportError
@@ -162,11 +164,7 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
     if (type === "v3applicationcredential") {
       const secret = settings.applicationCredentialSecret
       if (secret === undefined) {
-        return yield* missing(
-          "an application credential secret",
-          "--os-application-credential-secret",
-          "OS_APPLICATION_CREDENTIAL_SECRET"
-        )
+        return yield* missingSetting("applicationCredentialSecret", "an application credential secret")
       }
       const credential = settings.applicationCredentialId !== undefined
         ? { id: settings.applicationCredentialId, secret: Redacted.value(secret) }
@@ -176,11 +174,7 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
           secret: Redacted.value(secret),
           user: yield* userRef(settings, domain)
         }
-        : yield* missing(
-          "an application credential id",
-          "--os-application-credential-id",
-          "OS_APPLICATION_CREDENTIAL_ID"
-        )
+        : yield* missingSetting("applicationCredentialId", "an application credential id")
       return {
         auth: { identity: { methods: ["application_credential"], application_credential: credential } }
       }
@@ -195,7 +189,7 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
       }
     }
     if (settings.password === undefined) {
-      return yield* missing("a password", "--os-password", "OS_PASSWORD")
+      return yield* missingSetting("password", "a password")
     }
     return {
       auth: {
@@ -216,7 +210,7 @@ const userRef = (
     ? Effect.succeed({ id: settings.userId })
     : settings.username !== undefined
     ? Effect.succeed({ name: settings.username, domain: domain(settings.userDomainId, settings.userDomainName) })
-    : missing("a username or user id", "--os-username", "OS_USERNAME")
+    : Effect.fail(missingSetting("username", "a username or user id"))
 
 /** The JSON body of a v2.0 `POST /tokens` for these settings. */
 export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
@@ -231,9 +225,9 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
       return { auth: { token: { id: Redacted.value(settings.token) }, ...tenant } }
     }
     if (settings.username === undefined && settings.userId === undefined) {
-      return yield* missing("a username", "--os-username", "OS_USERNAME")
+      return yield* missingSetting("username", "a username or user id")
     }
-    if (settings.password === undefined) return yield* missing("a password", "--os-password", "OS_PASSWORD")
+    if (settings.password === undefined) return yield* missingSetting("password", "a password")
     return {
       auth: {
         passwordCredentials: {
@@ -245,10 +239,7 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
     }
   })
 
-const missing = (what: string, flag: string, env: string) =>
-  Effect.fail(new ConfigError({ message: `You must provide ${what} via either ${flag} or env[${env}]` }))
-
-const missingToken = missing("a token", "--os-auth-token", "OS_AUTH_TOKEN")
+const missingToken = Effect.fail(missingSetting("token", "a token"))
 
 /** The kind of login these settings ask for. */
 export const authTypeOf = (settings: Settings): "password" | "token" | "v3applicationcredential" => {
@@ -387,9 +378,7 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
   const discover = Effect.gen(function*() {
     const authUrl = settings.authUrl
     if (authUrl === undefined) {
-      return yield* new ConfigError({
-        message: "You must provide an auth url via either --os-auth-url or env[OS_AUTH_URL], or a cloud via --os-cloud"
-      })
+      return yield* missingSetting("authUrl", "an auth URL")
     }
     if (!/^https?:\/\/[^/]/.test(authUrl) || !URL.canParse(authUrl)) {
       return yield* new ConfigError({ message: `The auth URL "${authUrl}" is not an http(s) URL` })

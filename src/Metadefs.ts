@@ -298,7 +298,7 @@ export interface Service {
 export class Metadefs extends Context.Tag("glanceclient/Metadefs")<Metadefs, Service>() {}
 
 /** The query parameters of a namespace list request. */
-export const namespaceListParams = (options: NamespaceListOptions): Array<[string, string]> => {
+const namespaceListParams = (options: NamespaceListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
     String(Math.min(options.pageSize ?? 20, options.limit ?? Infinity))

@@ -84,7 +84,11 @@ const jsonType = (value: unknown): ReadonlyArray<string> => {
 
 const show = (value: unknown): string => typeof value === "string" ? `"${value}"` : JSON.stringify(value)
 
-/** The problems of image fields against an image schema, one sentence each; empty when they fit. */
+/**
+ * The problems of image fields against an image schema, one sentence each; empty when they fit.
+ *
+ * @internal
+ */
 export const imageFieldProblems = (
   schema: JsonSchema,
   fields: Readonly<Record<string, unknown>>
