@@ -69,7 +69,7 @@ export const Image = Schema.Struct(
 )
 
 /** An image as Glance returns it. */
-export type Image = typeof Image.Type
+export interface Image extends Schema.Schema.Type<typeof Image> {}
 
 /** One page of `GET /v2/images`. */
 export const ImagePage = Schema.Struct({
@@ -207,7 +207,7 @@ export const Location = Schema.Struct(
 )
 
 /** Where a store keeps an image's data. */
-export type Location = typeof Location.Type
+export interface Location extends Schema.Schema.Type<typeof Location> {}
 
 const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
 
@@ -224,7 +224,11 @@ const minor = (version: string) => Number(version.split(".")[1] ?? 0)
  * Glance answers 202 and activates the image once it has the data); `NotSupported` before any
  * request when the cloud does not list v2.17.
  */
-export const addImageLocation = Effect.fn("Images.addImageLocation")(function*(
+export const addImageLocation: (
+  id: string,
+  url: string,
+  options?: { readonly validationData?: ValidationData | undefined }
+) => Effect.Effect<void, GlanceHttpError | NotSupported, GlanceHttp> = Effect.fn("Images.addImageLocation")(function*(
   id: string,
   url: string,
   options: { readonly validationData?: ValidationData | undefined } = {}

@@ -44,7 +44,7 @@ export const PropertySchema = Schema.Struct(
 )
 
 /** One property of a published schema. */
-export type PropertySchema = typeof PropertySchema.Type
+export interface PropertySchema extends Schema.Schema.Type<typeof PropertySchema> {}
 
 /** A JSON schema as Glance publishes it. */
 export const JsonSchema = Schema.Struct(
@@ -57,7 +57,7 @@ export const JsonSchema = Schema.Struct(
 )
 
 /** A JSON schema as Glance publishes it. */
-export type JsonSchema = typeof JsonSchema.Type
+export interface JsonSchema extends Schema.Schema.Type<typeof JsonSchema> {}
 
 /** The schemas operations. */
 export interface Service {

@@ -33,7 +33,7 @@ export const Task = Schema.Struct(
 )
 
 /** A task as Glance returns it. */
-export type Task = typeof Task.Type
+export interface Task extends Schema.Schema.Type<typeof Task> {}
 
 /** One page of `GET /v2/tasks`. */
 export const TaskPage = Schema.Struct({
