@@ -31,12 +31,25 @@ bash scripts/lab/start.sh
 section "tests (vitest run: unit + integration)"
 status=0
 results=$(mktemp)
+started=$(date +%s)
 CI=true npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
-section "done: tests exited with status $status"
-# The plain closing line CI reads, last: "N passed, N failed, N skipped".
+section "done: tests exited with status $status after $(($(date +%s) - started)) s"
+# The slowest files (test files run side by side, so these add up to more than the run took),
+# then the plain closing line CI reads, last: "tests: N passed, N failed, N skipped".
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+  const root = process.cwd() + "/"
+  const files = r.testResults
+    .map((f) => ({ name: f.name.replace(root, ""), ms: f.endTime - f.startTime, status: f.status }))
+    .sort((a, b) => b.ms - a.ms)
+  console.log("slowest test files:")
+  for (const f of files.slice(0, 10)) {
+    console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${f.name}${f.status === "passed" ? "" : ` (${f.status})`}`)
+  }
+  if (process.argv[2] !== "0" && r.numFailedTests === 0) {
+    console.log(`the runner failed (exit ${process.argv[2]}) with no failed test: an unhandled error or a file that did not load (see above)`)
+  }
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
-' "$results" || echo "tests: no results file (the runner did not finish)"
+' "$results" "$status" || echo "tests: no results file (the runner did not finish)"
 rm -f "$results"
 exit "$status"

@@ -149,9 +149,29 @@ const main = notUtf8 !== -1
       Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
     ))
 
+/**
+ * Resolves once everything written to the stream so far has been handed to the system. Writes to a
+ * pipe are asynchronous in Node: a reader slower than glance (`glance image-list | less`) still has
+ * output queued here when the command's work is done. A reader that went away (EPIPE) counts as
+ * flushed.
+ */
+const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => {
+    if (stream.writableLength === 0 || stream.destroyed) return resolve()
+    stream.write("", () => resolve())
+  })
+
 Effect.runPromiseExit(main).then((exit) => {
-  // Nothing may keep a finished command alive (an idle keep-alive socket, say).
-  setTimeout(() => process.exit(), 250).unref()
+  report(exit)
+  // Nothing may keep a finished command alive (an idle keep-alive socket, say), but what it printed
+  // reaches its reader first: exiting with output still queued would cut a listing short, exit 0.
+  void Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() =>
+    setTimeout(() => process.exit(), 250).unref()
+  )
+})
+
+/** Sets the exit status for the command's outcome and prints its one line when it failed. */
+function report(exit: Exit.Exit<unknown, unknown>): void {
   if (Exit.isSuccess(exit)) {
     process.exitCode = 0
     return
@@ -175,7 +195,7 @@ Effect.runPromiseExit(main).then((exit) => {
     printFailure(`Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`)
     process.exitCode = 1
   }
-})
+}
 
 function isCliError(e: unknown): boolean {
   const tag = (e as { _tag?: string })._tag

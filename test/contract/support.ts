@@ -13,6 +13,7 @@ import * as Crypto from "node:crypto"
 import { Cache, Images, Info, Keystone, Members, Metadefs, Schemas, Tasks } from "../../src/index.js"
 import { GlanceTest } from "../../src/testing/index.js"
 import { clientFor, type LabUser, requireLab } from "../support/lab.js"
+import { cacheLock, scopedLock } from "../support/lock.js"
 
 /** One project's view of the cloud. */
 export interface Party {
@@ -147,3 +148,10 @@ export const downloaded = (who: Party, id: string) =>
   Stream.runCollect(who.images.download(id)).pipe(
     Effect.map((chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks)))
   )
+
+/**
+ * Holds the lab's cache lock for the rest of the test (nothing for the twin): Glance's cache queue
+ * is shared with every other test file, and `cache-clear` empties it for all of them.
+ */
+export const cacheTurn = (target: Target, holder: string) =>
+  target.name === "lab" ? scopedLock(cacheLock, holder) : Effect.void

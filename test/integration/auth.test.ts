@@ -4,7 +4,7 @@
  * failures (wrong password, unreachable Keystone, unknown region or cloud), which must each
  * be one line on stderr without any secret.
  */
-import { afterAll, assert, beforeEach, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,12 +14,18 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { CloudConfig, GlanceClient, ImageEndpoint, Images, Keystone } from "../../src/index.js"
-import { clientFor, glance, labDir, openrc, platform, requireLab, type RunResult, settingsFor } from "../support/lab.js"
+import {
+  clientFor,
+  labDir,
+  openrc,
+  platform,
+  requireLab,
+  runGlance,
+  type RunResult,
+  settingsFor
+} from "../support/lab.js"
 
 const up = requireLab()
-
-// The CLI runs synchronously: give vitest's worker a turn between tests (its RPC times out otherwise).
-beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 const cloudsYaml = Path.join(labDir, "clouds.yaml")
 const keystoneRoot = "http://127.0.0.1:5000"
@@ -208,160 +214,179 @@ describe.skipIf(!up)("authentication: glance CLI", () => {
     for (const dir of temps) Fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it("demo and admin can list", () => {
-    assertListed(glance("demo", ["image-list"]))
-    assertListed(glance("admin", ["image-list"]))
+  it("demo and admin can list", async () => {
+    assertListed(await runGlance("demo", ["image-list"]))
+    assertListed(await runGlance("admin", ["image-list"]))
   })
 
-  it("--os-region-name RegionTwo uses http://localhost:9292", () => {
-    const r = glance("demo", ["--debug", "--os-region-name", "RegionTwo", "image-list"])
+  it("--os-region-name RegionTwo uses http://localhost:9292", async () => {
+    const r = await runGlance("demo", ["--debug", "--os-region-name", "RegionTwo", "image-list"])
     assertListed(r)
     assert.match(r.stderr, /curl .*'http:\/\/localhost:9292\/v2\/images/)
     assert.notMatch(r.stderr, /curl .*127\.0\.0\.1:9292/)
   })
 
-  it("OS_REGION_NAME=RegionTwo works too", () => {
-    assertListed(glance("demo", ["image-list"], { env: { OS_REGION_NAME: "RegionTwo" } }))
+  it("OS_REGION_NAME=RegionTwo works too", async () => {
+    assertListed(await runGlance("demo", ["image-list"], { env: { OS_REGION_NAME: "RegionTwo" } }))
   })
 
-  it("an unknown region: exit 1, one line naming it and the known regions", () => {
-    const line = oneLineFailure(glance("demo", ["--os-region-name", "RegionNowhere", "image-list"]))
+  it("an unknown region: exit 1, one line naming it and the known regions", async () => {
+    const line = oneLineFailure(await runGlance("demo", ["--os-region-name", "RegionNowhere", "image-list"]))
     assert.include(line, "RegionNowhere")
     assert.include(line, "RegionOne, RegionTwo")
   })
 
   it("--os-auth-token + --os-image-url with no auth URL or password in the environment", async () => {
     const token = await tokenFor("demo")
-    const r = glance(undefined, ["--os-auth-token", token, "--os-image-url", glanceUrl, "image-list"])
+    const r = await runGlance(undefined, ["--os-auth-token", token, "--os-image-url", glanceUrl, "image-list"])
     assertListed(r)
     assert.notInclude(r.stderr, token)
   })
 
   it("OS_AUTH_TOKEN + OS_IMAGE_URL in the environment", async () => {
     const token = await tokenFor("admin")
-    const r = glance(undefined, ["image-list"], { env: { OS_AUTH_TOKEN: token, OS_IMAGE_URL: glanceUrl } })
+    const r = await runGlance(undefined, ["image-list"], { env: { OS_AUTH_TOKEN: token, OS_IMAGE_URL: glanceUrl } })
     assertListed(r)
     // A versioned image URL is accepted too.
-    assertListed(glance(undefined, ["image-list"], { env: { OS_AUTH_TOKEN: token, OS_IMAGE_URL: `${glanceUrl}/v2` } }))
+    assertListed(
+      await runGlance(undefined, ["image-list"], { env: { OS_AUTH_TOKEN: token, OS_IMAGE_URL: `${glanceUrl}/v2` } })
+    )
   })
 
-  it("a bad token with an image URL: exit 1, one line, the token not shown", () => {
+  it("a bad token with an image URL: exit 1, one line, the token not shown", async () => {
     const bogus = `bogus-token-${Math.random().toString(36).slice(2)}`
-    const r = glance(undefined, ["--os-auth-token", bogus, "--os-image-url", glanceUrl, "image-list"])
+    const r = await runGlance(undefined, ["--os-auth-token", bogus, "--os-image-url", glanceUrl, "image-list"])
     const line = oneLineFailure(r)
     assert.include(line, "Invalid OpenStack Identity credentials")
     assert.notInclude(r.stderr, bogus)
   })
 
-  it("an unversioned auth URL is discovered (flag and OS_AUTH_URL)", () => {
-    assertListed(glance("demo", ["--os-auth-url", keystoneRoot, "image-list"]))
-    assertListed(glance("demo", ["image-list"], { env: { OS_AUTH_URL: `${keystoneRoot}/` } }))
+  it("an unversioned auth URL is discovered (flag and OS_AUTH_URL)", async () => {
+    assertListed(await runGlance("demo", ["--os-auth-url", keystoneRoot, "image-list"]))
+    assertListed(await runGlance("demo", ["image-list"], { env: { OS_AUTH_URL: `${keystoneRoot}/` } }))
   })
 
-  it("--os-cloud lab-demo with OS_CLIENT_CONFIG_FILE", () => {
-    const r = glance(undefined, ["--os-cloud", "lab-demo", "image-list"], {
+  it("--os-cloud lab-demo with OS_CLIENT_CONFIG_FILE", async () => {
+    const r = await runGlance(undefined, ["--os-cloud", "lab-demo", "image-list"], {
       env: { OS_CLIENT_CONFIG_FILE: cloudsYaml }
     })
     assertListed(r)
     assert.strictEqual(r.stderr, "")
     assertListed(
-      glance(undefined, ["image-list"], { env: { OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: "lab-admin" } })
+      await runGlance(undefined, ["image-list"], { env: { OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: "lab-admin" } })
     )
   })
 
-  it("--os-cloud lab-demo with ./clouds.yaml in the working directory", () => {
+  it("--os-cloud lab-demo with ./clouds.yaml in the working directory", async () => {
     const dir = tempDir()
     const copy = Path.join(dir, "clouds.yaml")
     Fs.copyFileSync(cloudsYaml, copy)
     Fs.chmodSync(copy, 0o600)
-    const r = glance(undefined, ["--os-cloud", "lab-demo", "image-list"], { cwd: dir })
+    const r = await runGlance(undefined, ["--os-cloud", "lab-demo", "image-list"], { cwd: dir })
     assertListed(r)
     assert.strictEqual(r.stderr, "")
   })
 
-  it("a clouds.yaml readable by others still works, with a warning", () => {
+  it("a clouds.yaml readable by others still works, with a warning", async () => {
     const dir = tempDir()
     const copy = Path.join(dir, "clouds.yaml")
     Fs.copyFileSync(cloudsYaml, copy)
     Fs.chmodSync(copy, 0o644)
-    const r = glance(undefined, ["--os-cloud", "lab-demo", "image-list"], { cwd: dir })
+    const r = await runGlance(undefined, ["--os-cloud", "lab-demo", "image-list"], { cwd: dir })
     assertListed(r)
     assert.match(r.stderr, /warning: .*clouds\.yaml/)
     assert.notInclude(r.stderr, demoPassword)
   })
 
-  it("flags beat clouds.yaml: --os-cloud lab-demo --os-region-name RegionTwo", () => {
-    const r = glance(undefined, ["--debug", "--os-cloud", "lab-demo", "--os-region-name", "RegionTwo", "image-list"], {
+  it("flags beat clouds.yaml: --os-cloud lab-demo --os-region-name RegionTwo", async () => {
+    const r = await runGlance(undefined, [
+      "--debug",
+      "--os-cloud",
+      "lab-demo",
+      "--os-region-name",
+      "RegionTwo",
+      "image-list"
+    ], {
       env: { OS_CLIENT_CONFIG_FILE: cloudsYaml }
     })
     assertListed(r)
     assert.match(r.stderr, /localhost:9292/)
   })
 
-  it("an unknown cloud: exit 1, one line naming it", () => {
+  it("an unknown cloud: exit 1, one line naming it", async () => {
     const line = oneLineFailure(
-      glance(undefined, ["--os-cloud", "lab-nowhere", "image-list"], { env: { OS_CLIENT_CONFIG_FILE: cloudsYaml } })
+      await runGlance(undefined, ["--os-cloud", "lab-nowhere", "image-list"], {
+        env: { OS_CLIENT_CONFIG_FILE: cloudsYaml }
+      })
     )
     assert.include(line, "lab-nowhere")
     assert.include(line, "lab-demo")
   })
 
-  it("--os-cloud with no clouds.yaml anywhere: exit 1, one line", () => {
-    const line = oneLineFailure(glance(undefined, ["--os-cloud", "lab-demo", "image-list"], { cwd: tempDir() }))
+  it("--os-cloud with no clouds.yaml anywhere: exit 1, one line", async () => {
+    const line = oneLineFailure(
+      await runGlance(undefined, ["--os-cloud", "lab-demo", "image-list"], { cwd: tempDir() })
+    )
     assert.include(line, "lab-demo")
     assert.include(line, "clouds.yaml")
   })
 
-  it("a clouds.yaml that is not YAML: exit 1, one line naming the file", () => {
+  it("a clouds.yaml that is not YAML: exit 1, one line naming the file", async () => {
     const dir = tempDir()
     const bad = Path.join(dir, "clouds.yaml")
     Fs.writeFileSync(bad, "clouds:\n  lab-demo: [unclosed\n    auth: {\n", { mode: 0o600 })
     const line = oneLineFailure(
-      glance(undefined, ["--os-cloud", "lab-demo", "image-list"], { env: { OS_CLIENT_CONFIG_FILE: bad } })
+      await runGlance(undefined, ["--os-cloud", "lab-demo", "image-list"], { env: { OS_CLIENT_CONFIG_FILE: bad } })
     )
     assert.include(line, bad)
     assert.include(line, "YAML")
   })
 
-  it("a wrong password: exit 1, one line, no stack trace, the password not echoed", () => {
+  it("a wrong password: exit 1, one line, no stack trace, the password not echoed", async () => {
     const wrong = `Wr0ng-${Math.random().toString(36).slice(2)}`
     for (const how of ["flag", "env"] as const) {
       const r = how === "flag"
-        ? glance("demo", ["--os-password", wrong, "image-list"])
-        : glance("demo", ["image-list"], { env: { OS_PASSWORD: wrong } })
+        ? await runGlance("demo", ["--os-password", wrong, "image-list"])
+        : await runGlance("demo", ["image-list"], { env: { OS_PASSWORD: wrong } })
       const line = oneLineFailure(r)
       assert.include(line, "Invalid OpenStack Identity credentials")
       assert.notInclude(r.stdout + r.stderr, wrong)
     }
     // And with --debug: the request body is shown, the password is not.
-    const r = glance("demo", ["--debug", "--os-password", wrong, "image-list"])
+    const r = await runGlance("demo", ["--debug", "--os-password", wrong, "image-list"])
     assert.strictEqual(r.status, 1)
     assert.match(r.stderr, /curl /)
     assert.notInclude(r.stdout + r.stderr, wrong)
     assert.include(errorLines(r).at(-1)!, "Invalid OpenStack Identity credentials")
   })
 
-  it("an unreachable auth URL: exit 1, one line naming the URL", () => {
-    const line = oneLineFailure(glance("demo", ["--os-auth-url", "http://127.0.0.1:1/v3", "image-list"]))
+  it("an unreachable auth URL: exit 1, one line naming the URL", async () => {
+    const line = oneLineFailure(await runGlance("demo", ["--os-auth-url", "http://127.0.0.1:1/v3", "image-list"]))
     assert.include(line, "http://127.0.0.1:1/v3")
   })
 
   it("an unreachable image URL: exit 1, one line naming it", async () => {
     const token = await tokenFor("demo")
-    const r = glance(undefined, ["--os-auth-token", token, "--os-image-url", "http://127.0.0.1:1", "image-list"])
+    const r = await runGlance(undefined, [
+      "--os-auth-token",
+      token,
+      "--os-image-url",
+      "http://127.0.0.1:1",
+      "image-list"
+    ])
     const line = oneLineFailure(r)
     assert.include(line, "http://127.0.0.1:1")
     assert.notInclude(r.stderr, token)
   })
 
-  it("no auth URL at all: exit 1, one line that says what to set", () => {
-    const line = oneLineFailure(glance(undefined, ["image-list"], { cwd: tempDir() }))
+  it("no auth URL at all: exit 1, one line that says what to set", async () => {
+    const line = oneLineFailure(await runGlance(undefined, ["image-list"], { cwd: tempDir() }))
     assert.match(line, /--os-auth-url|OS_AUTH_URL/)
   })
 
   it("--debug shows curl lines, never the password or the token", async () => {
     for (const [user, password] of [["demo", demoPassword], ["admin", adminPassword]] as const) {
-      const r = glance(user, ["--debug", "image-list"])
+      const r = await runGlance(user, ["--debug", "image-list"])
       assertListed(r)
       assert.match(r.stderr, /^REQ: curl -g -i -X POST '[^']*\/v3\/auth\/tokens'/m)
       assert.match(r.stderr, /^REQ: curl -g -i -X GET '[^']*\/v2\/images\?[^']*sort_key=name/m)
@@ -371,14 +396,14 @@ describe.skipIf(!up)("authentication: glance CLI", () => {
     }
     // The token of a library session, handed to the CLI: used, and shown only as a fingerprint.
     const token = await tokenFor("demo")
-    const r = glance("demo", ["--debug", "--os-auth-token", token, "--os-image-url", glanceUrl, "image-list"])
+    const r = await runGlance("demo", ["--debug", "--os-auth-token", token, "--os-image-url", glanceUrl, "image-list"])
     assertListed(r)
     assert.match(r.stderr, /curl /)
     assert.notInclude(r.stdout + r.stderr, token)
     assert.notInclude(r.stdout + r.stderr, demoPassword)
     assert.notMatch(r.stdout + r.stderr, fernetLike)
     // Token + Keystone (no image URL): the token goes in a token-auth body, hidden too.
-    const viaKeystone = glance(undefined, ["--debug", "--os-auth-token", token, "image-list"], {
+    const viaKeystone = await runGlance(undefined, ["--debug", "--os-auth-token", token, "image-list"], {
       env: { OS_AUTH_URL: openrc("demo").OS_AUTH_URL!, OS_PROJECT_NAME: "demo", OS_PROJECT_DOMAIN_NAME: "Default" }
     })
     assertListed(viaKeystone)

@@ -13,29 +13,26 @@
  * Where python-glanceclient (`HOME=$(mktemp -d) glance ...`) answers differently, the case
  * says so; the last test checks those differences still hold.
  */
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import {
   cleanEnv,
-  glance,
   glanceBin,
   keystoneLogin,
   labDir,
   openrc,
-  pythonGlance,
   requireLab,
+  runGlance,
+  runPython,
   type RunResult,
   uniqueName
 } from "../support/lab.js"
+import { run as runCommand } from "../support/run.js"
 
 const up = requireLab()
-
-// The CLI runs synchronously: give vitest's worker a turn between tests (its RPC times out otherwise).
-beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 const glanceUrl = "http://127.0.0.1:9292"
 const demoPassword = up ? openrc("demo").OS_PASSWORD! : "unused"
@@ -77,13 +74,13 @@ const otherProject = "0123456789abcdef0123456789abcdef"
 beforeAll(async () => {
   if (!up) return
   token = await login()
-  const created = demo(["image-create", "--name", queuedName, "-f", "json"])
+  const created = await demo(["image-create", "--name", queuedName, "-f", "json"])
   assert.strictEqual(created.status, 0, created.stderr)
   queued = (JSON.parse(created.stdout) as { id: string }).id
 })
 
-afterAll(() => {
-  if (queued) demo(["image-delete", queued])
+afterAll(async () => {
+  if (queued) await demo(["image-delete", queued])
   for (const dir of temps) Fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -108,9 +105,9 @@ const rejected = (r: RunResult, what: string, exit: ReadonlyArray<number> = [1, 
 }
 
 /** Runs a case that carries the unique `name`, and checks no image with it exists before or after. */
-const createsNothing = async (name: string, run: () => RunResult, what: string): Promise<string> => {
+const createsNothing = async (name: string, run: () => Promise<RunResult>, what: string): Promise<string> => {
   assert.deepStrictEqual(await imagesNamed(name), [], `${what}: no image named ${name} before`)
-  const r = run()
+  const r = await run()
   const after = await imagesNamed(name)
   // An image made by mistake is deleted before the test fails for it.
   for (const image of after) {
@@ -135,26 +132,35 @@ const createsNothing = async (name: string, run: () => RunResult, what: string):
 const run = (
   user: "demo" | undefined,
   args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly input?: string } = {}
-): RunResult => {
-  if (options.input !== undefined) return glance(user, args, { env: options.env ?? {}, input: options.input })
-  const r = spawnSync(process.execPath, [glanceBin, ...args], {
-    env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 60_000
+  options: {
+    readonly env?: Record<string, string>
+    readonly input?: string
+    readonly login?: "password" | "token"
+  } = {}
+): Promise<RunResult> =>
+  runGlance(user, args, {
+    env: options.env,
+    login: options.login,
+    timeout: 60_000,
+    ...(options.input === undefined ? { stdin: "ignore" } : { input: options.input })
   })
-  return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), status: r.status ?? -1 }
-}
 
-/** Runs our `glance` as demo with no image data on standard input. */
-const demo = (args: ReadonlyArray<string>) => run("demo", args)
+/**
+ * Runs our `glance` as demo with no image data on standard input, with demo's token and the image
+ * URL: the cases of bad ids, flags and data are about input, not logins ("configuration and login"
+ * below logs in with the password).
+ */
+const demo = (args: ReadonlyArray<string>) => run("demo", args, { login: "token" })
 
-/** Runs our `glance` as demo with `data` piped on standard input. */
-const demoWithStdin = (args: ReadonlyArray<string>, data: string) => run("demo", args, { input: data })
+/** Runs our `glance` as demo from demo's openrc (a password login), with no data on standard input. */
+const demoLoggingIn = (args: ReadonlyArray<string>) => run("demo", args)
+
+/** Runs our `glance` as demo (token and image URL) with `data` piped on standard input. */
+const demoWithStdin = (args: ReadonlyArray<string>, data: string) => run("demo", args, { input: data, login: "token" })
 
 /** The queued image is still queued and without data (no upload reached it). */
-const assertStillQueued = () => {
-  const r = demo(["image-show", queued, "-f", "json"])
+const assertStillQueued = async () => {
+  const r = await demo(["image-show", queued, "-f", "json"])
   assert.strictEqual(r.status, 0, r.stderr)
   const image = JSON.parse(r.stdout) as { status: string; size: number | null }
   assert.strictEqual(image.status, "queued")
@@ -173,18 +179,22 @@ describe.skipIf(!up)("bad input: image ids", { timeout: 180_000 }, () => {
     const file = Path.join(dir, "data.img")
     Fs.writeFileSync(file, "some data")
     for (const id of ids()) {
-      const name = uniqueName("it-bad-id")
-      const cases: Array<[string, ReadonlyArray<string>]> = [
-        ["image-update", ["image-update", id, "--name", name]],
-        ["image-delete", ["image-delete", id]],
-        ["image-download", ["image-download", id, "--file", Path.join(dir, "out.img")]],
-        ["image-upload", ["image-upload", id, "--file", file]],
-        ["image-tag-update", ["image-tag-update", id, name]],
-        ["member-create", ["member-create", id, otherProject]],
-        ["image-tasks", ["image-tasks", id]]
+      // Each case its own name, so that the cases run at once and a mistake is blamed on its own.
+      const cases: Array<[string, (name: string) => ReadonlyArray<string>]> = [
+        ["image-update", (name) => ["image-update", id, "--name", name]],
+        ["image-delete", () => ["image-delete", id]],
+        ["image-download", () => ["image-download", id, "--file", Path.join(dir, "out.img")]],
+        ["image-upload", () => ["image-upload", id, "--file", file]],
+        ["image-tag-update", (name) => ["image-tag-update", id, name]],
+        ["member-create", () => ["member-create", id, otherProject]],
+        ["image-tasks", () => ["image-tasks", id]]
       ]
-      for (const [what, args] of cases) {
-        const line = await createsNothing(name, () => demo(args), `${what} ${id}`)
+      const lines = await Promise.all(cases.map(([what, args]) => {
+        const name = uniqueName("it-bad-id")
+        return createsNothing(name, () => demo(args(name)), `${what} ${id}`)
+      }))
+      for (const [i, line] of lines.entries()) {
+        const what = cases[i]![0]
         // A path in place of an id reaches no route; Glance's 404 then names nothing.
         if (id.includes("/") && !line.includes(id)) assert.include(line, "404", what)
         else assert.include(line, id, `${what} names the id`)
@@ -218,7 +228,7 @@ describe.skipIf(!up)("bad input: flags", { timeout: 180_000 }, () => {
     assert.include(line, "--os-passwrd")
     assert.notInclude(line, secret)
     // A value-taking global option at the end, with no value and no command.
-    assert.strictEqual(rejected(demo(["--os-password"]), "--os-password", [2]), "--os-password expects a value")
+    assert.strictEqual(rejected(await demo(["--os-password"]), "--os-password", [2]), "--os-password expects a value")
   })
 
   it("--property without '=' or with an empty key, on image-create-via-import: nothing created", async () => {
@@ -255,9 +265,11 @@ describe.skipIf(!up)("bad input: flags", { timeout: 180_000 }, () => {
       for (const value of allowed) assert.include(line, value, `${flag}: the allowed values`)
     }
     // image-update with a bad value leaves the image as it was.
-    const line = rejected(demo(["image-update", queued, "--disk-format", "bogus"]), "image-update --disk-format")
+    const line = rejected(await demo(["image-update", queued, "--disk-format", "bogus"]), "image-update --disk-format")
     assert.include(line, "qcow2")
-    const shown = JSON.parse(demo(["image-show", queued, "-f", "json"]).stdout) as { disk_format: string | null }
+    const shown = JSON.parse((await demo(["image-show", queued, "-f", "json"])).stdout) as {
+      disk_format: string | null
+    }
     assert.isNull(shown.disk_format)
   })
 
@@ -272,29 +284,29 @@ describe.skipIf(!up)("bad input: flags", { timeout: 180_000 }, () => {
       assert.include(line, flag.slice(2).replace("-", "_"))
       assert.include(line, "-1")
     }
-    assert.include(rejected(demo(["image-upload", queued, "--size", "-1"]), "--size -1"), "--size")
-    assertStillQueued()
+    assert.include(rejected(await demo(["image-upload", queued, "--size", "-1"]), "--size -1"), "--size")
+    await assertStillQueued()
   })
 
-  it("a huge --limit, --limit -1 and --page-size 0 name the flag and the allowed range", () => {
+  it("a huge --limit, --limit -1 and --page-size 0 name the flag and the allowed range", async () => {
     // python-glanceclient takes --limit 99999999999999999999 and --page-size 0 and lists
     // everything; we refuse a number we cannot represent exactly, and a page of nothing.
-    for (
-      const [args, flag] of [
-        [["image-list", "--limit", "99999999999999999999"], "--limit"],
-        [["image-list", "--limit=99999999999999999999"], "--limit"],
-        [["image-list", "--page-size", "99999999999999999999"], "--page-size"],
-        [["image-list", "--limit", "-1"], "--limit"],
-        [["image-list", "--page-size", "0"], "--page-size"],
-        [["task-list", "--page-size", "0"], "--page-size"],
-        [["image-create", "--min-disk", "99999999999999999999"], "--min-disk"]
-      ] as const
-    ) {
-      const line = rejected(demo(args), args.join(" "), [2])
+    const cases = [
+      [["image-list", "--limit", "99999999999999999999"], "--limit"],
+      [["image-list", "--limit=99999999999999999999"], "--limit"],
+      [["image-list", "--page-size", "99999999999999999999"], "--page-size"],
+      [["image-list", "--limit", "-1"], "--limit"],
+      [["image-list", "--page-size", "0"], "--page-size"],
+      [["task-list", "--page-size", "0"], "--page-size"],
+      [["image-create", "--min-disk", "99999999999999999999"], "--min-disk"]
+    ] as const
+    const results = await Promise.all(cases.map(([args]) => demo(args)))
+    for (const [i, [args, flag]] of cases.entries()) {
+      const line = rejected(results[i]!, args.join(" "), [2])
       assert.include(line, flag, args.join(" "))
     }
     // "not a integer" is @effect/cli's grammar; ours names the flag and says what fits.
-    const line = rejected(demo(["image-list", "--limit", "99999999999999999999"]), "huge --limit", [2])
+    const line = rejected(results[0]!, "huge --limit", [2])
     assert.include(line, "99999999999999999999")
     assert.notInclude(line, "a integer")
   })
@@ -303,15 +315,13 @@ describe.skipIf(!up)("bad input: flags", { timeout: 180_000 }, () => {
     // python-glanceclient sends it and Glance answers HTTP 500; Node would silently turn the
     // bytes into U+FFFD and create an image with a name nobody typed.
     const name = uniqueName("it-bad-utf8")
-    const run = (): RunResult => {
-      const r = spawnSync("/bin/sh", [
+    const run = () =>
+      runCommand("/bin/sh", [
         "-c",
         `exec "$0" "$1" image-create --name "$(printf '${name}-caf\\351\\377')"`,
         process.execPath,
         glanceBin
-      ], { env: { ...cleanEnv(), ...openrc("demo") }, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 })
-      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), status: r.status ?? -1 }
-    }
+      ], { env: { ...cleanEnv(), ...openrc("demo") }, stdin: "ignore", timeout: 60_000 })
     const line = await createsNothing(name, run, "non-UTF-8 --name")
     assert.include(line, "UTF-8")
     assert.include(line, "--name")
@@ -323,20 +333,29 @@ describe.skipIf(!up)("bad input: image data", { timeout: 180_000 }, () => {
     // python-glanceclient silently takes --file and ignores the pipe.
     const file = Path.join(tempDir(), "data.img")
     Fs.writeFileSync(file, "file data")
-    const name = uniqueName("it-bad-both")
-    for (
-      const [what, args] of [
-        ["image-create", ["image-create", "--name", name, ...formats, "--file", file]],
-        ["image-create-via-import", ["image-create-via-import", "--name", name, ...formats, "--file", file]],
-        ["image-upload", ["image-upload", queued, "--file", file]],
-        ["image-stage", ["image-stage", queued, "--file", file]]
-      ] as const
-    ) {
-      const line = await createsNothing(name, () => demoWithStdin(args, "piped data"), what)
+    const cases = [
+      ["image-create", (name: string) => ["image-create", "--name", name, ...formats, "--file", file]],
+      ["image-create-via-import", (name: string) => [
+        "image-create-via-import",
+        "--name",
+        name,
+        ...formats,
+        "--file",
+        file
+      ]],
+      ["image-upload", () => ["image-upload", queued, "--file", file]],
+      ["image-stage", () => ["image-stage", queued, "--file", file]]
+    ] as const
+    const lines = await Promise.all(cases.map(([what, args]) => {
+      const name = uniqueName("it-bad-both")
+      return createsNothing(name, () => demoWithStdin(args(name), "piped data"), what)
+    }))
+    for (const [i, line] of lines.entries()) {
+      const what = cases[i]![0]
       assert.include(line, "--file", what)
       assert.include(line, "standard input", what)
     }
-    assertStillQueued()
+    await assertStillQueued()
   })
 
   it("a missing file, a directory, an unreadable file, a file that fails on read: nothing created", async () => {
@@ -357,16 +376,17 @@ describe.skipIf(!up)("bad input: image data", { timeout: 180_000 }, () => {
       [failsOnRead, failsOnRead]
     ]
     for (const [file, expected] of cases) {
-      for (const command of ["image-create", "image-create-via-import", "image-upload", "image-stage"] as const) {
+      const commands = ["image-create", "image-create-via-import", "image-upload", "image-stage"] as const
+      const lines = await Promise.all(commands.map((command) => {
         const name = uniqueName("it-bad-file")
         const args = command === "image-upload" || command === "image-stage"
           ? [command, queued, "--file", file]
           : [command, "--name", name, ...formats, "--file", file]
-        const line = await createsNothing(name, () => demo(args), `${command} --file ${file}`)
-        assert.include(line, expected, `${command} --file ${file}`)
-      }
+        return createsNothing(name, () => demo(args), `${command} --file ${file}`)
+      }))
+      for (const [i, line] of lines.entries()) assert.include(line, expected, `${commands[i]} --file ${file}`)
     }
-    assertStillQueued()
+    await assertStillQueued()
     assert.deepStrictEqual(Fs.readdirSync(dir).filter((f) => f !== "secret.img"), [], "nothing left in the folder")
   })
 })
@@ -401,7 +421,7 @@ describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 },
     const name = uniqueName("it-bad-region")
     const line = await createsNothing(
       name,
-      () => demo(["--os-region-name", "Nowhere", "image-create", "--name", name]),
+      () => demoLoggingIn(["--os-region-name", "Nowhere", "image-create", "--name", name]),
       "--os-region-name Nowhere"
     )
     assert.include(line, "Nowhere")
@@ -451,7 +471,7 @@ describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 },
       Fs.writeFileSync(file, "data")
       const line = await createsNothing(
         name,
-        () => demo([...global, "image-create", "--name", name, ...formats, "--file", file]),
+        () => demoLoggingIn([...global, "image-create", "--name", name, ...formats, "--file", file]),
         global.join(" ")
       )
       assert.include(line, expected)
@@ -461,19 +481,16 @@ describe.skipIf(!up)("bad input: configuration and login", { timeout: 180_000 },
 })
 
 describe.skipIf(!up)("bad input: python-glanceclient, for the differences noted above", { timeout: 180_000 }, () => {
-  it("takes a huge --limit and --page-size 0; dumps the schema for a bad enum value", () => {
-    const limit = pythonGlance("demo", ["image-list", "--limit", "99999999999999999999"])
-    assert.strictEqual(limit.status, 0, limit.stderr)
-    const page = pythonGlance("demo", ["image-list", "--page-size", "0"])
-    assert.strictEqual(page.status, 0, page.stderr)
-    const enumDump = pythonGlance("demo", [
-      "image-create",
-      "--name",
-      "x",
-      ...formats.slice(2),
-      "--disk-format",
-      "bogus"
+  it("takes a huge --limit and --page-size 0; dumps the schema for a bad enum value", async () => {
+    const [limit, page, enumDump] = await Promise.all([
+      runPython("demo", ["image-list", "--limit", "99999999999999999999"], { login: "token" }),
+      runPython("demo", ["image-list", "--page-size", "0"], { login: "token" }),
+      runPython("demo", ["image-create", "--name", "x", ...formats.slice(2), "--disk-format", "bogus"], {
+        login: "token"
+      })
     ])
+    assert.strictEqual(limit.status, 0, limit.stderr)
+    assert.strictEqual(page.status, 0, page.stderr)
     assert.strictEqual(enumDump.status, 1)
     assert.include(enumDump.stderr, "Failed validating")
     assert.isAbove(enumDump.stderr.split("\n").length, 5)

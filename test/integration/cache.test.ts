@@ -11,6 +11,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { Cache, Images } from "../../src/index.js"
 import { clientFor, requireLab, uniqueName } from "../support/lab.js"
+import { cacheLock, scopedLock } from "../support/lock.js"
 
 const up = requireLab()
 
@@ -38,6 +39,8 @@ describe.skipIf(!up)("Cache against the lab (admin)", () => {
         yield* Effect.addFinalizer(() =>
           Effect.ignore(Effect.zipRight(cache.delete(image.id), images.delete(image.id)))
         )
+        // The queue is shared with every other test file; cache.clear("queue") below empties it for all.
+        yield* scopedLock(cacheLock, "cache.test.ts: queue, list, delete, clear")
 
         const isCached = Effect.map(cache.list, (state) => state.cached_images.find((c) => c.image_id === image.id))
 

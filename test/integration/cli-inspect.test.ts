@@ -27,12 +27,12 @@ beforeAll(async () => {
   Fs.copyFileSync(at("disk.qcow2"), at("packed.qcow2"))
   await tool("xz", ["-k", "-q", at("packed.qcow2")])
   await tool("zstd", ["-k", "-q", at("packed.qcow2")])
-}, 60_000)
+})
 
 afterAll(async () => {
   for (const id of created) await runGlance("demo", ["image-delete", id])
   Fs.rmSync(dir, { recursive: true, force: true })
-}, 120_000)
+})
 
 /** The ids of the demo project's images with this name. */
 const idsNamed = async (name: string) => {
@@ -229,5 +229,5 @@ describe.skipIf(!up)("inspection before an upload (lab)", () => {
     assert.strictEqual(image.disk_format, "vmdk")
     assert.strictEqual(image.status, "active")
     assert.include(result.stderr, "--disk-format vmdk --container-format bare (inspected: a vmdk image)")
-  }, 120_000)
+  })
 })

@@ -8,23 +8,36 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { glance, pythonGlance, requireLab, type RunResult, uniqueName } from "../support/lab.js"
+import { type GlanceRunOptions, requireLab, runGlance, runPython, type RunResult, uniqueName } from "../support/lab.js"
 
 const up = requireLab()
+
+/** Our `glance` as admin, with admin's token and the image URL (this file tests commands, not logins). */
+const glance = (args: ReadonlyArray<string>, options: GlanceRunOptions = {}) =>
+  runGlance("admin", args, { login: "token", ...options })
+
+/** python-glanceclient's `glance` as admin, with admin's token and the image URL, as ours. */
+const pyGlance = (args: ReadonlyArray<string>) => runPython("admin", args, { login: "token" })
 
 const ns = uniqueName("tsmd")
 const imported = uniqueName("tsmdimp")
 const renamed = `${ns}-renamed`
 let dir = ""
 
-afterAll(() => {
-  for (const name of [ns, renamed, imported]) glance("admin", ["md-namespace-delete", name])
+afterAll(async () => {
+  await Promise.all([ns, renamed, imported].map((name) => glance(["md-namespace-delete", name])))
   if (dir) Fs.rmSync(dir, { recursive: true, force: true })
 })
 
 const ok = (r: RunResult, what: string): string => {
   assert.strictEqual(r.status, 0, `${what} failed: ${r.stderr}`)
   return r.stdout
+}
+
+/** Our output and python-glanceclient's for the same command as admin, run at once; both must succeed. */
+const both = async (args: ReadonlyArray<string>, ours: string, theirs: string) => {
+  const [mine, python] = await Promise.all([glance(args), pyGlance(args)])
+  return [ok(mine, ours), ok(python, theirs)] as const
 }
 
 /** The cells of each `| a | b |` line of a table. */
@@ -45,9 +58,9 @@ const dictOf = (stdout: string): Map<string, string> => {
 }
 
 describe.skipIf(!up)("glance md-* commands", () => {
-  it("md-namespace-create, -show, -update and -list", { timeout: 120_000 }, () => {
+  it("md-namespace-create, -show, -update and -list", async () => {
     const created = dictOf(ok(
-      glance("admin", [
+      await glance([
         "md-namespace-create",
         ns,
         "--display-name",
@@ -67,27 +80,31 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(created.get("protected"), "False")
 
     const updated = dictOf(ok(
-      glance("admin", ["md-namespace-update", ns, "--description", "updated", "--visibility", "private"]),
+      await glance(["md-namespace-update", ns, "--description", "updated", "--visibility", "private"]),
       "md-namespace-update"
     ))
     assert.strictEqual(updated.get("description"), "updated")
     assert.strictEqual(updated.get("visibility"), "private")
     assert.strictEqual(updated.get("display_name"), "TS metadefs")
 
-    const list = rowsOf(ok(glance("admin", ["md-namespace-list"]), "md-namespace-list"))
+    const [[ours, theirs], privately] = await Promise.all([
+      both(["md-namespace-list"], "md-namespace-list", "python md-namespace-list"),
+      glance(["md-namespace-list", "--visibility", "private"])
+    ])
+    const list = rowsOf(ours)
     assert.deepStrictEqual(list[0], ["namespace"])
     assert.isTrue(list.some((r) => r[0] === ns))
-    const privateOnly = rowsOf(ok(glance("admin", ["md-namespace-list", "--visibility", "private"]), "list private"))
+    const privateOnly = rowsOf(ok(privately, "list private"))
     assert.isTrue(privateOnly.some((r) => r[0] === ns))
-    const pyList = rowsOf(ok(pythonGlance("admin", ["md-namespace-list"]), "python md-namespace-list"))
+    const pyList = rowsOf(theirs)
     assert.deepStrictEqual(pyList[0], list[0])
   })
 
-  it("resource types: list, associate, namespace-resource-type-list, deassociate", { timeout: 120_000 }, () => {
-    const types = rowsOf(ok(glance("admin", ["md-resource-type-list"]), "md-resource-type-list"))
+  it("resource types: list, associate, namespace-resource-type-list, deassociate", async () => {
+    const types = rowsOf(ok(await glance(["md-resource-type-list"]), "md-resource-type-list"))
     assert.deepStrictEqual(types[0], ["name"])
     const assoc = dictOf(ok(
-      glance("admin", [
+      await glance([
         "md-resource-type-associate",
         ns,
         "--name",
@@ -101,91 +118,100 @@ describe.skipIf(!up)("glance md-* commands", () => {
     ))
     assert.strictEqual(assoc.get("name"), "OS::Glance::Image")
     assert.strictEqual(assoc.get("prefix"), "tsmd_")
-    const listed = rowsOf(ok(glance("admin", ["md-namespace-resource-type-list", ns]), "ns resource types"))
+    const [ours, theirs] = await both(["md-namespace-resource-type-list", ns], "ns resource types", "python")
+    const listed = rowsOf(ours)
     assert.deepStrictEqual(listed[0], ["name", "prefix", "properties_target"])
     assert.deepStrictEqual(listed[1], ["OS::Glance::Image", "tsmd_", "image"])
-    const py = rowsOf(ok(pythonGlance("admin", ["md-namespace-resource-type-list", ns]), "python"))
+    const py = rowsOf(theirs)
     assert.deepStrictEqual(py, listed)
     const filtered = rowsOf(ok(
-      glance("admin", ["md-namespace-list", "--resource-types", "OS::Glance::Image"]),
+      await glance(["md-namespace-list", "--resource-types", "OS::Glance::Image"]),
       "md-namespace-list --resource-types"
     ))
     assert.isTrue(filtered.some((r) => r[0] === ns))
   })
 
-  it("tags: create, create-multiple, list, show, update, delete", { timeout: 120_000 }, () => {
+  it("tags: create, create-multiple, list, show, update, delete", async () => {
     assert.strictEqual(
-      dictOf(ok(glance("admin", ["md-tag-create", ns, "--name", "alpha"]), "md-tag-create")).get("name"),
+      dictOf(ok(await glance(["md-tag-create", ns, "--name", "alpha"]), "md-tag-create")).get("name"),
       "alpha"
     )
-    const blank = glance("admin", ["md-tag-create", ns, "--name", "  "])
+    const blank = await glance(["md-tag-create", ns, "--name", "  "])
     assert.strictEqual(blank.status, 1)
     assert.include(blank.stderr, "Please supply at least one non-blank tag name.")
     const multiple = rowsOf(ok(
-      glance("admin", ["md-tag-create-multiple", ns, "--names", "beta;gamma; ", "--delim", ";", "--append"]),
+      await glance(["md-tag-create-multiple", ns, "--names", "beta;gamma; ", "--delim", ";", "--append"]),
       "md-tag-create-multiple"
     ))
     assert.deepStrictEqual(multiple, [["name"], ["beta"], ["gamma"]])
-    const list = rowsOf(ok(glance("admin", ["md-tag-list", ns]), "md-tag-list"))
+    const [ours, theirs] = await both(["md-tag-list", ns], "md-tag-list", "python md-tag-list")
+    const list = rowsOf(ours)
     assert.deepStrictEqual(list.slice(1).map((r) => r[0]).sort(), ["alpha", "beta", "gamma"])
-    const py = rowsOf(ok(pythonGlance("admin", ["md-tag-list", ns]), "python md-tag-list"))
+    const py = rowsOf(theirs)
     assert.deepStrictEqual(list[0], py[0])
     assert.deepStrictEqual(list.slice(1).sort(), py.slice(1).sort())
 
-    const shown = ok(glance("admin", ["md-tag-show", ns, "beta"]), "md-tag-show")
-    const pyShown = ok(pythonGlance("admin", ["md-tag-show", ns, "beta"]), "python md-tag-show")
+    const [shown, pyShown] = await both(["md-tag-show", ns, "beta"], "md-tag-show", "python md-tag-show")
     assert.deepStrictEqual([...dictOf(shown).keys()], [...dictOf(pyShown).keys()])
     assert.strictEqual(dictOf(shown).get("name"), "beta")
 
     assert.strictEqual(
-      dictOf(ok(glance("admin", ["md-tag-update", ns, "beta", "--name", "delta"]), "md-tag-update")).get("name"),
+      dictOf(ok(await glance(["md-tag-update", ns, "beta", "--name", "delta"]), "md-tag-update")).get(
+        "name"
+      ),
       "delta"
     )
-    ok(glance("admin", ["md-tag-delete", ns, "gamma"]), "md-tag-delete")
-    const after = rowsOf(ok(glance("admin", ["md-tag-list", ns]), "md-tag-list"))
+    ok(await glance(["md-tag-delete", ns, "gamma"]), "md-tag-delete")
+    const after = rowsOf(ok(await glance(["md-tag-list", ns]), "md-tag-list"))
     assert.deepStrictEqual(after.slice(1).map((r) => r[0]).sort(), ["alpha", "delta"])
-    const replaced = rowsOf(ok(glance("admin", ["md-tag-create-multiple", ns, "--names", "x,y"]), "replace tags"))
+    const replaced = rowsOf(
+      ok(await glance(["md-tag-create-multiple", ns, "--names", "x,y"]), "replace tags")
+    )
     assert.deepStrictEqual(replaced, [["name"], ["x"], ["y"]])
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-tag-list", ns]), "list")).slice(1).map((r) => r[0]).sort(), [
-      "x",
-      "y"
-    ])
+    assert.deepStrictEqual(
+      rowsOf(ok(await glance(["md-tag-list", ns]), "list")).slice(1).map((r) => r[0]).sort(),
+      [
+        "x",
+        "y"
+      ]
+    )
   })
 
-  it("objects: create, list, show, property-show, update, delete", { timeout: 120_000 }, () => {
+  it("objects: create, list, show, property-show, update, delete", async () => {
     const schema = JSON.stringify({
       description: "An object made by the TypeScript client tests, with a description long enough to wrap.",
       required: ["cores"],
       properties: { cores: { title: "Cores", type: "integer", minimum: 1 }, arch: { title: "Arch", type: "string" } }
     })
     const created = dictOf(
-      ok(glance("admin", ["md-object-create", ns, "--name", "cpu", "--schema", schema]), "md-object-create")
+      ok(await glance(["md-object-create", ns, "--name", "cpu", "--schema", schema]), "md-object-create")
     )
     assert.strictEqual(created.get("name"), "cpu")
     assert.deepStrictEqual(JSON.parse(created.get("properties")!).sort(), ["arch", "cores"])
-    const bad = glance("admin", ["md-object-create", ns, "--name", "bad", "--schema", "{nope"])
+    const bad = await glance(["md-object-create", ns, "--name", "bad", "--schema", "{nope"])
     assert.strictEqual(bad.status, 1)
     assert.include(bad.stderr, "Schema is not a valid JSON object.")
 
-    const list = ok(glance("admin", ["md-object-list", ns]), "md-object-list")
-    const py = ok(pythonGlance("admin", ["md-object-list", ns]), "python md-object-list")
+    const [list, py] = await both(["md-object-list", ns], "md-object-list", "python md-object-list")
     assert.deepStrictEqual(rowsOf(list)[0], ["name", "description"])
     assert.deepStrictEqual(rowsOf(list)[0], rowsOf(py)[0])
     assert.strictEqual(list, py)
 
-    const shown = ok(glance("admin", ["md-object-show", ns, "cpu"]), "md-object-show")
-    const pyShown = ok(pythonGlance("admin", ["md-object-show", ns, "cpu"]), "python md-object-show")
+    const [shown, pyShown] = await both(["md-object-show", ns, "cpu"], "md-object-show", "python md-object-show")
     assert.deepStrictEqual([...dictOf(shown).keys()], [...dictOf(pyShown).keys()])
 
-    const prop = ok(glance("admin", ["md-object-property-show", ns, "cpu", "cores"]), "md-object-property-show")
-    const pyProp = ok(pythonGlance("admin", ["md-object-property-show", ns, "cpu", "cores"]), "python")
+    const [prop, pyProp] = await both(
+      ["md-object-property-show", ns, "cpu", "cores"],
+      "md-object-property-show",
+      "python"
+    )
     assert.strictEqual(prop, pyProp)
-    const missing = glance("admin", ["md-object-property-show", ns, "cpu", "nope"])
+    const missing = await glance(["md-object-property-show", ns, "cpu", "nope"])
     assert.strictEqual(missing.status, 1)
     assert.include(missing.stderr, "Property nope not found in object cpu.")
 
     const updated = dictOf(ok(
-      glance("admin", [
+      await glance([
         "md-object-update",
         ns,
         "cpu",
@@ -198,16 +224,19 @@ describe.skipIf(!up)("glance md-* commands", () => {
     ))
     assert.strictEqual(updated.get("name"), "processor")
     assert.strictEqual(updated.get("description"), "short")
-    ok(glance("admin", ["md-object-create", ns, "--name", "other", "--schema", "{}"]), "second object")
-    ok(glance("admin", ["md-object-delete", ns, "other"]), "md-object-delete")
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-object-list", ns]), "list")).slice(1).map((r) => r[0]), [
-      "processor"
-    ])
+    ok(await glance(["md-object-create", ns, "--name", "other", "--schema", "{}"]), "second object")
+    ok(await glance(["md-object-delete", ns, "other"]), "md-object-delete")
+    assert.deepStrictEqual(
+      rowsOf(ok(await glance(["md-object-list", ns]), "list")).slice(1).map((r) => r[0]),
+      [
+        "processor"
+      ]
+    )
   })
 
-  it("properties: create, list, show, update, delete", { timeout: 120_000 }, () => {
+  it("properties: create, list, show, update, delete", async () => {
     const created = dictOf(ok(
-      glance("admin", [
+      await glance([
         "md-property-create",
         ns,
         "--name",
@@ -222,7 +251,7 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.strictEqual(created.get("name"), "speed")
     assert.strictEqual(created.get("type"), "integer")
     ok(
-      glance("admin", [
+      await glance([
         "md-property-create",
         ns,
         "--name",
@@ -234,31 +263,43 @@ describe.skipIf(!up)("glance md-* commands", () => {
       ]),
       "second property"
     )
-    const list = ok(glance("admin", ["md-property-list", ns]), "md-property-list")
-    const py = ok(pythonGlance("admin", ["md-property-list", ns]), "python md-property-list")
+    const [list, py] = await both(["md-property-list", ns], "md-property-list", "python md-property-list")
     assert.deepStrictEqual(rowsOf(list)[0], ["name", "title", "type"])
     assert.deepStrictEqual(rowsOf(list).slice(1).sort(), rowsOf(py).slice(1).sort())
 
-    const shown = ok(glance("admin", ["md-property-show", ns, "speed"]), "md-property-show")
-    const pyShown = ok(pythonGlance("admin", ["md-property-show", ns, "speed"]), "python md-property-show")
+    const [shown, pyShown] = await both(
+      ["md-property-show", ns, "speed"],
+      "md-property-show",
+      "python md-property-show"
+    )
     assert.strictEqual(shown, pyShown)
 
     const updated = dictOf(ok(
-      glance("admin", ["md-property-update", ns, "speed", "--title", "Velocity", "--schema", "{\"maximum\": 10}"]),
+      await glance([
+        "md-property-update",
+        ns,
+        "speed",
+        "--title",
+        "Velocity",
+        "--schema",
+        "{\"maximum\": 10}"
+      ]),
       "md-property-update"
     ))
     assert.strictEqual(updated.get("title"), "Velocity")
     assert.strictEqual(updated.get("maximum"), "10")
     assert.strictEqual(updated.get("type"), "integer")
-    ok(glance("admin", ["md-property-delete", ns, "color"]), "md-property-delete")
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-property-list", ns]), "list")).slice(1).map((r) => r[0]), [
-      "speed"
-    ])
+    ok(await glance(["md-property-delete", ns, "color"]), "md-property-delete")
+    assert.deepStrictEqual(
+      rowsOf(ok(await glance(["md-property-list", ns]), "list")).slice(1).map((r) => r[0]),
+      [
+        "speed"
+      ]
+    )
   })
 
-  it("md-namespace-show matches python-glanceclient's layout", { timeout: 120_000 }, () => {
-    const shown = ok(glance("admin", ["md-namespace-show", ns]), "md-namespace-show")
-    const py = ok(pythonGlance("admin", ["md-namespace-show", ns]), "python md-namespace-show")
+  it("md-namespace-show matches python-glanceclient's layout", async () => {
+    const [shown, py] = await both(["md-namespace-show", ns], "md-namespace-show", "python md-namespace-show")
     assert.deepStrictEqual([...dictOf(shown).keys()], [...dictOf(py).keys()])
     assert.strictEqual(shown, py)
     const map = dictOf(shown)
@@ -266,49 +307,45 @@ describe.skipIf(!up)("glance md-* commands", () => {
     assert.deepStrictEqual(JSON.parse(map.get("properties")!), ["speed"])
     assert.deepStrictEqual(JSON.parse(map.get("resource_type_associations")!), ["OS::Glance::Image"])
 
-    const prefixed = ok(
-      glance("admin", ["md-namespace-show", ns, "--resource-type", "OS::Glance::Image", "--max-column-width", "20"]),
-      "md-namespace-show --resource-type"
-    )
-    const pyPrefixed = ok(
-      pythonGlance("admin", [
-        "md-namespace-show",
-        ns,
-        "--resource-type",
-        "OS::Glance::Image",
-        "--max-column-width",
-        "20"
-      ]),
+    const [prefixed, pyPrefixed] = await both(
+      ["md-namespace-show", ns, "--resource-type", "OS::Glance::Image", "--max-column-width", "20"],
+      "md-namespace-show --resource-type",
       "python md-namespace-show --resource-type"
     )
     assert.include(prefixed, "tsmd_speed")
     assert.strictEqual(prefixed, pyPrefixed)
   })
 
-  it("md-namespace-*-delete and md-resource-type-deassociate empty the namespace", { timeout: 120_000 }, () => {
-    ok(glance("admin", ["md-namespace-tags-delete", ns]), "md-namespace-tags-delete")
-    ok(glance("admin", ["md-namespace-objects-delete", ns]), "md-namespace-objects-delete")
-    ok(glance("admin", ["md-namespace-properties-delete", ns]), "md-namespace-properties-delete")
-    ok(glance("admin", ["md-resource-type-deassociate", ns, "OS::Glance::Image"]), "md-resource-type-deassociate")
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-tag-list", ns]), "tags")), [["name"]])
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-object-list", ns]), "objects")), [["name", "description"]])
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-property-list", ns]), "props")), [["name", "title", "type"]])
-    assert.deepStrictEqual(rowsOf(ok(glance("admin", ["md-namespace-resource-type-list", ns]), "assocs")), [[
-      "name",
-      "prefix",
-      "properties_target"
-    ]])
-    ok(glance("admin", ["md-tag-create", ns, "--name", "kept"]), "tag before rename")
-    const renamedOut = dictOf(ok(glance("admin", ["md-namespace-update", ns, "--namespace", renamed]), "rename"))
+  it("md-namespace-*-delete and md-resource-type-deassociate empty the namespace", async () => {
+    ok(await glance(["md-namespace-tags-delete", ns]), "md-namespace-tags-delete")
+    ok(await glance(["md-namespace-objects-delete", ns]), "md-namespace-objects-delete")
+    ok(await glance(["md-namespace-properties-delete", ns]), "md-namespace-properties-delete")
+    ok(
+      await glance(["md-resource-type-deassociate", ns, "OS::Glance::Image"]),
+      "md-resource-type-deassociate"
+    )
+    const [tags, objects, properties, associations] = await Promise.all(
+      ["md-tag-list", "md-object-list", "md-property-list", "md-namespace-resource-type-list"].map((command) =>
+        glance([command, ns])
+      )
+    )
+    assert.deepStrictEqual(rowsOf(ok(tags!, "tags")), [["name"]])
+    assert.deepStrictEqual(rowsOf(ok(objects!, "objects")), [["name", "description"]])
+    assert.deepStrictEqual(rowsOf(ok(properties!, "props")), [["name", "title", "type"]])
+    assert.deepStrictEqual(rowsOf(ok(associations!, "assocs")), [["name", "prefix", "properties_target"]])
+    ok(await glance(["md-tag-create", ns, "--name", "kept"]), "tag before rename")
+    const renamedOut = dictOf(
+      ok(await glance(["md-namespace-update", ns, "--namespace", renamed]), "rename")
+    )
     // Shown fetched again, with its contents, as python-glanceclient does.
     assert.deepStrictEqual(JSON.parse(renamedOut.get("tags")!), ["kept"])
     assert.strictEqual(renamedOut.get("namespace"), renamed)
-    ok(glance("admin", ["md-namespace-delete", renamed]), "md-namespace-delete")
-    const gone = glance("admin", ["md-namespace-show", renamed])
+    ok(await glance(["md-namespace-delete", renamed]), "md-namespace-delete")
+    const gone = await glance(["md-namespace-show", renamed])
     assert.strictEqual(gone.status, 1)
   })
 
-  it("md-namespace-import from --file and from stdin", { timeout: 120_000 }, () => {
+  it("md-namespace-import from --file and from stdin", async () => {
     dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "tsmd-"))
     const body = {
       namespace: imported,
@@ -320,19 +357,21 @@ describe.skipIf(!up)("glance md-* commands", () => {
     }
     const file = Path.join(dir, "ns.json")
     Fs.writeFileSync(file, JSON.stringify(body))
-    const out = dictOf(ok(glance("admin", ["md-namespace-import", "--file", file]), "md-namespace-import --file"))
+    const out = dictOf(
+      ok(await glance(["md-namespace-import", "--file", file]), "md-namespace-import --file")
+    )
     assert.strictEqual(out.get("namespace"), imported)
     assert.deepStrictEqual(JSON.parse(out.get("tags")!), ["t1"])
     assert.deepStrictEqual(JSON.parse(out.get("objects")!), ["o1"])
     assert.deepStrictEqual(JSON.parse(out.get("properties")!), ["q"])
-    ok(glance("admin", ["md-namespace-delete", imported]), "delete imported")
+    ok(await glance(["md-namespace-delete", imported]), "delete imported")
 
     const viaStdin = dictOf(ok(
-      glance("admin", ["md-namespace-import"], { input: JSON.stringify({ namespace: imported }) }),
+      await glance(["md-namespace-import"], { input: JSON.stringify({ namespace: imported }) }),
       "md-namespace-import via stdin"
     ))
     assert.strictEqual(viaStdin.get("namespace"), imported)
-    const invalid = glance("admin", ["md-namespace-import"], { input: "not json" })
+    const invalid = await glance(["md-namespace-import"], { input: "not json" })
     assert.strictEqual(invalid.status, 1)
     assert.include(invalid.stderr, "Schema is not a valid JSON object.")
   })

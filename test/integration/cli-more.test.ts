@@ -5,48 +5,37 @@
  * tasks, locations and python-glanceclient's messages. A few read-only tables are compared
  * with python-glanceclient's structurally. Every image created here is deleted in afterAll.
  */
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import {
-  cleanEnv,
-  glance as glanceWithInput,
-  glanceBin,
-  type LabUser,
-  openrc,
-  pythonGlance,
-  requireLab,
-  type RunResult,
-  uniqueName
-} from "../support/lab.js"
+import { type LabUser, requireLab, runGlance, runPython, type RunResult, uniqueName } from "../support/lab.js"
+import { cacheLock, withLock } from "../support/lock.js"
 
 const up = requireLab()
 
-/** Runs our `glance`: standard input on /dev/null (no image data) unless `input` is given. */
-const glance = (user: LabUser, args: ReadonlyArray<string>, options: { readonly input?: Buffer } = {}): RunResult => {
-  if (options.input !== undefined) return glanceWithInput(user, args, options)
-  const result = spawnSync(process.execPath, [glanceBin, ...args], {
-    env: { ...cleanEnv(), ...openrc(user) },
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 120_000
+/**
+ * Runs our `glance` with the user's token and the image URL (this file tests commands, not
+ * logins): standard input on /dev/null (no image data) unless `input` is given.
+ */
+const glance = (user: LabUser, args: ReadonlyArray<string>, options: { readonly input?: Buffer } = {}) =>
+  runGlance(user, args, {
+    login: "token",
+    ...(options.input === undefined ? { stdin: "ignore" } : { input: options.input })
   })
-  return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
-}
+
+/** Runs python-glanceclient's `glance` with the user's token and the image URL, as ours. */
+const pyGlance = (user: LabUser, args: ReadonlyArray<string>) => runPython(user, args, { login: "token" })
 
 const created: Record<LabUser, Set<string>> = { demo: new Set(), admin: new Set(), other: new Set() }
 let dir = ""
 
-beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)))
-
-afterAll(() => {
-  for (const user of ["demo", "admin", "other"] as const) {
+afterAll(async () => {
+  await Promise.all((["demo", "admin", "other"] as const).map((user) => {
     const ids = [...created[user]]
-    if (ids.length > 0) glance(user, ["image-delete", ...ids])
-  }
+    return ids.length > 0 ? glance(user, ["image-delete", ...ids]) : undefined
+  }))
   if (dir) Fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -84,10 +73,10 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
   let otherProject = ""
   let imported = ""
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-cli-more-"))
     shared = valueOf(
-      glance("demo", [
+      await glance("demo", [
         "image-create",
         "--name",
         uniqueName("it-cli-more-shared"),
@@ -103,7 +92,7 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
     created.demo.add(shared)
     // other's project id: the owner of an image other creates (and deletes at once).
     const [otherImage, owner] = valueOf(
-      glance("other", [
+      await glance("other", [
         "image-create",
         "--name",
         uniqueName("it-cli-more-probe"),
@@ -118,101 +107,116 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
     ).split("\n")
     created.other.add(otherImage!)
     otherProject = owner!
-    if (glance("other", ["image-delete", otherImage!]).status === 0) created.other.delete(otherImage!)
+    if ((await glance("other", ["image-delete", otherImage!])).status === 0) created.other.delete(otherImage!)
   })
 
   describe("discovery, compared with python-glanceclient", () => {
-    it("import-info", () => {
-      const ours = ok(glance("demo", ["import-info"]), "import-info")
-      const theirs = pythonGlance("demo", ["import-info"]).stdout
+    it("import-info", async () => {
+      const [mine, python] = await Promise.all([glance("demo", ["import-info"]), pyGlance("demo", ["import-info"])])
+      const ours = ok(mine, "import-info")
+      const theirs = python.stdout
       assert.deepStrictEqual(shape(ours), shape(theirs))
       assert.deepStrictEqual(shape(ours).keys, ["import-methods"])
       assert.include(propertiesOf(ours)["import-methods"], "glance-direct")
       assert.strictEqual(ours, theirs)
     })
 
-    it("stores-info, and --detail as admin", () => {
-      const ours = ok(glance("demo", ["stores-info"]), "stores-info")
-      const theirs = pythonGlance("demo", ["stores-info"]).stdout
+    it("stores-info, and --detail as admin", async () => {
+      const [mine, python, mineDetail, pythonDetail] = await Promise.all([
+        glance("demo", ["stores-info"]),
+        pyGlance("demo", ["stores-info"]),
+        glance("admin", ["stores-info", "--detail"]),
+        pyGlance("admin", ["stores-info", "--detail"])
+      ])
+      const ours = ok(mine, "stores-info")
+      const theirs = python.stdout
       assert.deepStrictEqual(shape(ours), shape(theirs))
       assert.strictEqual(ours, theirs)
       const stores = JSON.parse(propertiesOf(ours).stores!) as Array<{ id: string }>
       assert.includeMembers(stores.map((s) => s.id), ["fast", "cheap"])
-      const detail = ok(glance("admin", ["stores-info", "--detail"]), "stores-info --detail")
-      assert.deepStrictEqual(shape(detail), shape(pythonGlance("admin", ["stores-info", "--detail"]).stdout))
+      const detail = ok(mineDetail, "stores-info --detail")
+      assert.deepStrictEqual(shape(detail), shape(pythonDetail.stdout))
       assert.include(detail, "\"type\": \"file\"")
     })
 
-    it("usage", () => {
-      const ours = ok(glance("demo", ["usage"]), "usage")
-      const theirs = pythonGlance("demo", ["usage"]).stdout
+    it("usage", async () => {
+      const [mine, python] = await Promise.all([glance("demo", ["usage"]), pyGlance("demo", ["usage"])])
+      const ours = ok(mine, "usage")
+      const theirs = python.stdout
       assert.deepStrictEqual(shape(ours).headers, ["Quota", "Limit", "Usage"])
       assert.deepStrictEqual(shape(ours), shape(theirs))
       assert.deepStrictEqual(rowsOf(ours), rowsOf(theirs))
     })
 
-    it("explain image: the Attribute | Description table", () => {
-      const ours = ok(glance("demo", ["explain", "image"]), "explain")
-      const theirs = pythonGlance("demo", ["explain", "image"]).stdout
+    it("explain image: the Attribute | Description table", async () => {
+      const [mine, python] = await Promise.all([
+        glance("demo", ["explain", "image"]),
+        pyGlance("demo", ["explain", "image"])
+      ])
+      const ours = ok(mine, "explain")
+      const theirs = python.stdout
       assert.deepStrictEqual(shape(ours).headers, ["Attribute", "Description"])
       assert.deepStrictEqual(rowsOf(ours).map((r) => r[0]), rowsOf(theirs).map((r) => r[0]))
       assert.include(rowsOf(ours).map((r) => r[0]), "disk_format")
     })
 
-    it("explain of an unknown model: python-glanceclient's message, exit 1", () => {
-      const r = glance("demo", ["explain", "nosuchmodel"])
+    it("explain of an unknown model: python-glanceclient's message, exit 1", async () => {
+      const r = await glance("demo", ["explain", "nosuchmodel"])
       assert.strictEqual(r.status, 1)
       assert.strictEqual(r.stderr.trim(), "Unable to find requested model 'nosuchmodel'")
     })
   })
 
   describe("members", () => {
-    it("member-create, member-list (as python), member-update as the member, member-get, member-delete", () => {
-      const offered = ok(glance("demo", ["member-create", shared, otherProject]), "member-create")
+    it("member-create, member-list (as python), member-update as the member, member-get, member-delete", async () => {
+      const offered = ok(await glance("demo", ["member-create", shared, otherProject]), "member-create")
       assert.deepStrictEqual(rowsOf(offered), [["Image ID", "Member ID", "Status"], [shared, otherProject, "pending"]])
-      const listed = ok(glance("demo", ["member-list", "--image-id", shared]), "member-list")
-      const theirs = pythonGlance("demo", ["member-list", "--image-id", shared]).stdout
+      const listed = ok(await glance("demo", ["member-list", "--image-id", shared]), "member-list")
+      const theirs = (await pyGlance("demo", ["member-list", "--image-id", shared])).stdout
       assert.deepStrictEqual(shape(listed), shape(theirs))
       assert.strictEqual(listed, theirs)
-      const accepted = ok(glance("other", ["member-update", shared, otherProject, "accepted"]), "member-update")
+      const accepted = ok(await glance("other", ["member-update", shared, otherProject, "accepted"]), "member-update")
       assert.deepStrictEqual(rowsOf(accepted)[1], [shared, otherProject, "accepted"])
-      const got = propertiesOf(ok(glance("demo", ["member-get", shared, otherProject]), "member-get"))
+      const got = propertiesOf(ok(await glance("demo", ["member-get", shared, otherProject]), "member-get"))
       assert.strictEqual(got.status, "accepted")
       assert.strictEqual(got.member_id, otherProject)
-      ok(glance("demo", ["member-delete", shared, otherProject]), "member-delete")
+      ok(await glance("demo", ["member-delete", shared, otherProject]), "member-delete")
       assert.deepStrictEqual(
-        rowsOf(ok(glance("demo", ["member-list", "--image-id", shared]), "member-list")),
+        rowsOf(ok(await glance("demo", ["member-list", "--image-id", shared]), "member-list")),
         [["Image ID", "Member ID", "Status"]]
       )
     })
 
-    it("member-update with a bad status is a usage error", () => {
-      const r = glance("other", ["member-update", shared, otherProject, "maybe"])
+    it("member-update with a bad status is a usage error", async () => {
+      const r = await glance("other", ["member-update", shared, otherProject, "maybe"])
       assert.strictEqual(r.status, 2)
     })
 
-    it("member-list needs --image-id", () => {
-      assert.strictEqual(glance("demo", ["member-list"]).status, 2)
+    it("member-list needs --image-id", async () => {
+      assert.strictEqual((await glance("demo", ["member-list"])).status, 2)
     })
   })
 
   describe("tags", () => {
-    it("image-tag-update prints ID | Tags; image-tag-delete removes the tag", () => {
-      const out = ok(glance("demo", ["image-tag-update", shared, "blue"]), "image-tag-update")
+    it("image-tag-update prints ID | Tags; image-tag-delete removes the tag", async () => {
+      const out = ok(await glance("demo", ["image-tag-update", shared, "blue"]), "image-tag-update")
       assert.deepStrictEqual(rowsOf(out), [["ID", "Tags"], [shared, "['blue']"]])
-      ok(glance("demo", ["image-tag-delete", shared, "blue"]), "image-tag-delete")
-      assert.strictEqual(valueOf(glance("demo", ["image-show", shared, "-f", "value", "-c", "tags"]), "show"), "[]")
+      ok(await glance("demo", ["image-tag-delete", shared, "blue"]), "image-tag-delete")
+      assert.strictEqual(
+        valueOf(await glance("demo", ["image-show", shared, "-f", "value", "-c", "tags"]), "show"),
+        "[]"
+      )
     })
   })
 
   describe("import workflow", () => {
     const data = Crypto.randomBytes(64 * 1024)
 
-    it("image-create-via-import --file --wait: glance-direct, active with the data", () => {
+    it("image-create-via-import --file --wait: glance-direct, active with the data", async () => {
       const file = Path.join(dir, "data.bin")
       Fs.writeFileSync(file, data)
       const out = ok(
-        glance("demo", [
+        await glance("demo", [
           "image-create-via-import",
           "--name",
           uniqueName("it-cli-more-import"),
@@ -234,41 +238,50 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
       assert.strictEqual(image.os_hash_value, Crypto.createHash("sha512").update(data).digest("hex"))
     })
 
-    it("image-tasks lists the import's task", () => {
-      const rows = rowsOf(ok(glance("demo", ["image-tasks", imported]), "image-tasks"))
+    it("image-tasks lists the import's task", async () => {
+      const rows = rowsOf(ok(await glance("demo", ["image-tasks", imported]), "image-tasks"))
       assert.deepStrictEqual(rows[0], ["Message", "Status", "Updated at"])
       assert.isAtLeast(rows.length, 2)
       assert.include(rows.slice(1).map((r) => r[1]), "success")
       assert.deepStrictEqual(
-        rowsOf(pythonGlance("demo", ["image-tasks", imported]).stdout)[0],
+        rowsOf((await pyGlance("demo", ["image-tasks", imported])).stdout)[0],
         rows[0]
       )
     })
 
-    it("image-import copy-image to cheap as admin (--wait), then stores-delete cheap", () => {
+    it("image-import copy-image to cheap as admin (--wait), then stores-delete cheap", async () => {
       const out = ok(
-        glance("admin", ["image-import", imported, "--import-method", "copy-image", "--stores", "cheap", "--wait"]),
+        await glance("admin", [
+          "image-import",
+          imported,
+          "--import-method",
+          "copy-image",
+          "--stores",
+          "cheap",
+          "--wait"
+        ]),
         "image-import copy-image"
       )
       assert.deepStrictEqual(propertiesOf(out).stores!.split(",").sort(), ["cheap", "fast"])
-      ok(glance("admin", ["stores-delete", imported, "--store", "cheap"]), "stores-delete")
+      ok(await glance("admin", ["stores-delete", imported, "--store", "cheap"]), "stores-delete")
       assert.strictEqual(
-        valueOf(glance("demo", ["image-show", imported, "-f", "value", "-c", "stores"]), "show"),
+        valueOf(await glance("demo", ["image-show", imported, "-f", "value", "-c", "stores"]), "show"),
         "fast"
       )
     })
 
-    it("image-deactivate / image-reactivate as admin", () => {
-      const status = () => valueOf(glance("demo", ["image-show", imported, "-f", "value", "-c", "status"]), "show")
-      ok(glance("admin", ["image-deactivate", imported]), "image-deactivate")
-      assert.strictEqual(status(), "deactivated")
-      ok(glance("admin", ["image-reactivate", imported]), "image-reactivate")
-      assert.strictEqual(status(), "active")
+    it("image-deactivate / image-reactivate as admin", async () => {
+      const status = async () =>
+        valueOf(await glance("demo", ["image-show", imported, "-f", "value", "-c", "status"]), "show")
+      ok(await glance("admin", ["image-deactivate", imported]), "image-deactivate")
+      assert.strictEqual(await status(), "deactivated")
+      ok(await glance("admin", ["image-reactivate", imported]), "image-reactivate")
+      assert.strictEqual(await status(), "active")
     })
 
-    it("image-stage then image-import (glance-direct) on a queued image", () => {
+    it("image-stage then image-import (glance-direct) on a queued image", async () => {
       const id = valueOf(
-        glance("demo", [
+        await glance("demo", [
           "image-create",
           "--name",
           uniqueName("it-cli-more-stage"),
@@ -284,12 +297,12 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
         "image-create"
       )
       created.demo.add(id)
-      ok(glance("demo", ["image-stage", id], { input: data }), "image-stage from stdin")
-      const out = ok(glance("demo", ["image-import", id, "--wait", "--timeout", "60"]), "image-import")
+      ok(await glance("demo", ["image-stage", id], { input: data }), "image-stage from stdin")
+      const out = ok(await glance("demo", ["image-import", id, "--wait", "--timeout", "60"]), "image-import")
       assert.strictEqual(propertiesOf(out).status, "active")
     })
 
-    it("python-glanceclient's checks and messages", () => {
+    it("python-glanceclient's checks and messages", async () => {
       const cases: Array<[LabUser, Array<string>, string]> = [
         [
           "demo",
@@ -342,73 +355,81 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
           "Failed to parse the \"input\" parameter. Must be a valid JSON object."
         ]
       ]
-      for (const [user, args, message] of cases) {
-        const r = glance(user, args)
+      const results = await Promise.all(cases.map(([user, args]) => glance(user, args)))
+      cases.forEach(([, args, message], i) => {
+        const r = results[i]!
         assert.strictEqual(r.status, 1, `${args.join(" ")}: ${r.stderr}`)
         assert.strictEqual(r.stderr.trim(), message, args.join(" "))
-      }
+      })
     })
 
-    it("location-add / location-delete / location-update: the lab hides locations, said clearly", () => {
-      for (
-        const args of [
-          ["location-add", imported, "--url", "file:///nowhere"],
-          ["location-delete", imported, "--url", "file:///nowhere"],
-          ["location-update", imported, "--url", "file:///nowhere", "--metadata", "{\"a\": 1}"]
-        ]
-      ) {
-        const r = glance("demo", args)
-        assert.strictEqual(r.status, 1, args[0])
-        assert.match(r.stderr, /does not show image locations/, args[0])
+    it("location-add / location-delete / location-update: the lab hides locations, said clearly", async () => {
+      const cases = [
+        ["location-add", imported, "--url", "file:///nowhere"],
+        ["location-delete", imported, "--url", "file:///nowhere"],
+        ["location-update", imported, "--url", "file:///nowhere", "--metadata", "{\"a\": 1}"],
+        ["location-add", imported, "--url", "file:///x", "--metadata", "[1]"]
+      ]
+      const results = await Promise.all(cases.map((args) => glance("demo", args)))
+      for (const [i, r] of results.slice(0, 3).entries()) {
+        assert.strictEqual(r.status, 1, cases[i]![0])
+        assert.match(r.stderr, /does not show image locations/, cases[i]![0])
       }
-      const bad = glance("demo", ["location-add", imported, "--url", "file:///x", "--metadata", "[1]"])
+      const bad = results[3]!
       assert.strictEqual(bad.stderr.trim(), "Metadata is not a valid JSON object.")
     })
   })
 
   describe("cache (admin)", () => {
-    it("cache-queue, cache-list (as python's table), cache-delete, cache-clear --target queue", () => {
-      ok(glance("admin", ["cache-queue", imported]), "cache-queue")
-      const listed = ok(glance("admin", ["cache-list"]), "cache-list")
-      assert.deepStrictEqual(rowsOf(listed)[0], [
-        "ID",
-        "State",
-        "Last Accessed (UTC)",
-        "Last Modified (UTC)",
-        "Size",
-        "Hits"
-      ])
-      const row = rowsOf(listed).find((r) => r[0] === imported)
-      assert.isDefined(row, listed)
-      assert.include(["queued", "cached"], row![1])
-      ok(glance("admin", ["cache-delete", imported]), "cache-delete")
-      ok(glance("admin", ["cache-clear", "--target", "queue"]), "cache-clear")
-      const after = ok(glance("admin", ["cache-list", "-f", "value", "-c", "ID"]), "cache-list")
-      assert.notInclude(after.split("\n"), imported)
+    it("cache-queue, cache-list (as python's table), cache-delete, cache-clear --target queue", async () => {
+      // The queue is Glance's, shared with every other test: cache-clear empties it for all of them.
+      await withLock(cacheLock, "cli-more.test.ts: cache-queue … cache-clear", async () => {
+        ok(await glance("admin", ["cache-queue", imported]), "cache-queue")
+        const listed = ok(await glance("admin", ["cache-list"]), "cache-list")
+        assert.deepStrictEqual(rowsOf(listed)[0], [
+          "ID",
+          "State",
+          "Last Accessed (UTC)",
+          "Last Modified (UTC)",
+          "Size",
+          "Hits"
+        ])
+        const row = rowsOf(listed).find((r) => r[0] === imported)
+        assert.isDefined(row, listed)
+        assert.include(["queued", "cached"], row![1])
+        ok(await glance("admin", ["cache-delete", imported]), "cache-delete")
+        ok(await glance("admin", ["cache-clear", "--target", "queue"]), "cache-clear")
+        const after = ok(await glance("admin", ["cache-list", "-f", "value", "-c", "ID"]), "cache-list")
+        assert.notInclude(after.split("\n"), imported)
+      })
     })
 
-    it("as a non-admin: python-glanceclient's per-image line, exit 1", () => {
-      const r = glance("demo", ["cache-queue", imported])
+    it("as a non-admin: python-glanceclient's per-image line, exit 1", async () => {
+      const r = await glance("demo", ["cache-queue", imported])
       assert.strictEqual(r.status, 1)
       assert.strictEqual(r.stderr.trim(), `You are not permitted to queue the image '${imported}' for caching.`)
     })
   })
 
   describe("tasks", () => {
-    it("task-list as python-glanceclient; task-show of one; --status and --type filters", () => {
-      const ours = ok(glance("admin", ["task-list", "--page-size", "5"]), "task-list")
+    it("task-list as python-glanceclient; task-show of one; --status and --type filters", async () => {
+      const [mine, python] = await Promise.all([
+        glance("admin", ["task-list", "--page-size", "5"]),
+        pyGlance("admin", ["task-list"])
+      ])
+      const ours = ok(mine, "task-list")
       const rows = rowsOf(ours)
       assert.deepStrictEqual(rows[0], ["ID", "Type", "Status", "Owner"])
-      assert.deepStrictEqual(shape(ours), shape(pythonGlance("admin", ["task-list"]).stdout))
+      assert.deepStrictEqual(shape(ours), shape(python.stdout))
       assert.isAtLeast(rows.length, 2)
-      const shown = propertiesOf(ok(glance("admin", ["task-show", rows[1]![0]!]), "task-show"))
+      const shown = propertiesOf(ok(await glance("admin", ["task-show", rows[1]![0]!]), "task-show"))
       assert.strictEqual(shown.id, rows[1]![0])
       assert.notProperty(shown, "self")
       assert.notProperty(shown, "schema")
-      const filtered = rowsOf(ok(glance("admin", ["task-list", "--status", "success"]), "task-list --status"))
+      const filtered = rowsOf(ok(await glance("admin", ["task-list", "--status", "success"]), "task-list --status"))
       assert.isTrue(filtered.slice(1).every((r) => r[2] === "success"))
       // Glance filters on the task types it knows (only `import`), as python-glanceclient shows.
-      assert.match(glance("admin", ["task-list", "--type", "api_image_import"]).stderr, /Invalid type value/)
+      assert.match((await glance("admin", ["task-list", "--type", "api_image_import"])).stderr, /Invalid type value/)
     })
   })
 })

@@ -8,21 +8,20 @@
  * checks the difference exactly (README, "Differences from python-glanceclient").
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import {
-  cleanEnv,
-  glanceBin,
   keystoneLogin,
   type LabUser,
-  openrc,
   requireLab,
+  runGlance,
+  runPython,
   type RunResult,
   uniqueName
 } from "../support/lab.js"
+import { cacheLock, withLock } from "../support/lock.js"
 import {
   normalise,
   normaliseOutput,
@@ -59,46 +58,27 @@ interface Step {
   readonly ms: number
 }
 
-/** The commands running now, and whether the scenario was stopped (afterAll, after a timeout). */
-const running = new Set<ChildProcess>()
-let stopped = false
+/** Stops the runs still going (afterAll, after a timeout): their commands are killed. */
+const stop = new AbortController()
 
-/** Runs one `glance` (ours: dist/glance.js; python's: /usr/bin/glance with a fresh HOME), standard input from a file or /dev/null. */
-const run = (client: Client, user: LabUser, args: ReadonlyArray<string>, stdin?: string): Promise<RunResult> =>
-  new Promise((resolve) => {
-    const home = client === "python" ? Fs.mkdtempSync("/tmp/pyglance-home-") : undefined
-    const env = { ...cleanEnv(), ...openrc(user), ...(home === undefined ? {} : { HOME: home }) }
-    const input = stdin === undefined ? "ignore" : Fs.openSync(stdin, "r")
-    const [command, argv] = client === "ours" ? [process.execPath, [glanceBin, ...args]] : ["glance", [...args]]
-    const child = spawn(command, argv, { env, stdio: [input, "pipe", "pipe"] })
-    running.add(child)
-    const stdout: Array<Buffer> = []
-    const stderr: Array<Buffer> = []
-    child.stdout!.on("data", (b: Buffer) => stdout.push(b))
-    child.stderr!.on("data", (b: Buffer) => stderr.push(b))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
-    const done = (status: number, extra = "") => {
-      running.delete(child)
-      clearTimeout(timer)
-      if (typeof input === "number") Fs.closeSync(input)
-      if (home !== undefined) Fs.rmSync(home, { recursive: true, force: true })
-      resolve({
-        stdout: Buffer.concat(stdout).toString(),
-        stderr: Buffer.concat(stderr).toString() + extra,
-        status
-      })
+/**
+ * Runs one `glance` (ours: dist/glance.js; python's: /usr/bin/glance with a fresh HOME), standard
+ * input from a file or /dev/null. Both clients run with the user's token and the image URL (one
+ * login per user for the file): the scenario compares commands; logins are auth.test.ts's and
+ * secrets.test.ts's, and a password login per step made the lab's Keystone the slowest part.
+ */
+const run = async (client: Client, user: LabUser, args: ReadonlyArray<string>, stdin?: string): Promise<RunResult> => {
+  const input = stdin === undefined ? "ignore" : await Fs.promises.open(stdin, "r")
+  try {
+    const options = {
+      login: "token" as const,
+      stdin: typeof input === "string" ? ("ignore" as const) : input.fd,
+      signal: stop.signal
     }
-    child.once("error", (e) => done(-1, String(e)))
-    child.once("close", (code) => done(code ?? -1))
-  })
-
-let cacheTurn: Promise<unknown> = Promise.resolve()
-
-/** Runs `f` when no other run is in its cache phase (the cache and its queue are shared by both runs). */
-const oneAtATime = <A>(f: () => Promise<A>): Promise<A> => {
-  const result = cacheTurn.then(f)
-  cacheTurn = result.catch(() => undefined)
-  return result
+    return await (client === "ours" ? runGlance(user, args, options) : runPython(user, args, options))
+  } finally {
+    if (typeof input !== "string") await input.close()
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -131,7 +111,7 @@ class Run {
     args: ReadonlyArray<string>,
     options: { readonly stdin?: string; readonly keep?: Keep } = {}
   ): Promise<RunResult> {
-    if (stopped) throw new Error(`stopped before ${label}`)
+    if (stop.signal.aborted) throw new Error(`stopped before ${label}`)
     const start = Date.now()
     const result = await run(this.client, user, args, options.stdin)
     this.steps.push({ phase, label, user, args, result, keep: options.keep ?? {}, ms: Date.now() - start })
@@ -151,7 +131,7 @@ class Run {
   async until(id: string, ok: (p: Record<string, string>) => boolean, what: string) {
     const deadline = Date.now() + 60_000
     for (;;) {
-      if (stopped) throw new Error(`stopped while waiting for ${what}`)
+      if (stop.signal.aborted) throw new Error(`stopped while waiting for ${what}`)
       const shown = await run("ours", "demo", ["image-show", id])
       if (shown.status === 0 && ok(propertiesOf(shown.stdout))) return
       if (Date.now() > deadline) throw new Error(`${what}: not reached in 60 s (${shown.stdout}${shown.stderr})`)
@@ -328,8 +308,8 @@ const importTasksCache = async (r: Run, data: string) => {
   await r.step("tasks", "task-list", "admin", ["task-list"], { keep: { rows: (id) => id === "<import-task>" } })
   await r.step("tasks", "task-show of the import task", "admin", ["task-show", task])
 
-  // The cache (admin): shared by both runs and by other users, so one run at a time and only our rows.
-  await oneAtATime(async () => {
+  // The cache (admin): shared by both runs and by other tests, so one run at a time and only our rows.
+  await withLock(cacheLock, `scenario.test.ts: the ${r.client} run's cache steps`, async () => {
     await r.step("cache", "cache-queue", "admin", ["cache-queue", imported])
     await r.step("cache", "cache-list", "admin", ["cache-list"], {
       keep: { rows: (id) => id === "<imported>", cells: { 1: ["queued", "cached"], 4: ["6144", ""] } }
@@ -481,32 +461,29 @@ describe.skipIf(!up)("glance parity scenario: ours and python-glanceclient, step
       elapsed[r.client] = Date.now() - start
     }))
     await runs
-  }, 540_000)
+  }, 900_000)
 
   afterAll(async () => {
     // After a timeout the runs are still going: stop them before cleaning up behind them.
-    stopped = true
-    for (const child of running) child.kill("SIGKILL")
+    stop.abort("the scenario's afterAll")
     await runs
     // Ignoring failures: everything the runs made goes, whatever state they stopped in.
     const cleanup = (user: LabUser, args: ReadonlyArray<string>) =>
-      spawnSync(process.execPath, [glanceBin, ...args], {
-        env: { ...cleanEnv(), ...openrc(user) },
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: 60_000
-      }).stdout?.toString() ?? ""
-    for (const r of [ours, python]) {
+      runGlance(user, args, { login: "token", stdin: "ignore", timeout: 60_000 }).then((r) => r.stdout, () => "")
+    await Promise.all([ours, python].map(async (r) => {
       // Also an image whose create was cut short before its id was read.
-      for (const name of [r.name, `${r.name}-imp`, `${r.name}-fil`]) {
-        const listed = cleanup("demo", ["image-list", "--property-filter", `name=${name}`, "-f", "value", "-c", "ID"])
-        for (const id of listed.split("\n")) if (id.trim() !== "") r.images.add(id.trim())
-      }
+      const listed = await Promise.all(
+        [r.name, `${r.name}-imp`, `${r.name}-fil`].map((name) =>
+          cleanup("demo", ["image-list", "--property-filter", `name=${name}`, "-f", "value", "-c", "ID"])
+        )
+      )
+      for (const id of listed.join("\n").split("\n")) if (id.trim() !== "") r.images.add(id.trim())
       if (r.images.size > 0) {
-        cleanup("admin", ["cache-delete", ...r.images])
-        cleanup("demo", ["image-delete", ...r.images])
+        await cleanup("admin", ["cache-delete", ...r.images])
+        await cleanup("demo", ["image-delete", ...r.images])
       }
-      for (const ns of r.namespaces) cleanup("admin", ["md-namespace-delete", ns])
-    }
+      await Promise.all([...r.namespaces].map((ns) => cleanup("admin", ["md-namespace-delete", ns])))
+    }))
     if (dir) Fs.rmSync(dir, { recursive: true, force: true })
     const slowest = (r: Run) =>
       [...r.steps].sort((a, b) => b.ms - a.ms).slice(0, 3).map((s) => `${s.label} ${s.ms} ms`).join(", ")

@@ -31,7 +31,7 @@ describe.skipIf(!up)("TLS between the client and the lab", () => {
   let keystoneTls: TlsProxy
 
   beforeAll(async () => {
-    pki = makePki()
+    pki = await makePki()
     glanceTls = await startTlsProxy(pki)
     mutualTls = await startTlsProxy(pki, { requireClientCert: true })
     keystoneTls = await startTlsProxy(pki, { target: "http://127.0.0.1:5000" })

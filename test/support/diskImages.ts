@@ -98,7 +98,7 @@ export const makeSamples = async (dir: string): Promise<Array<Sample>> => {
     "-f",
     "qcow2",
     "-o",
-    "encrypt.format=luks,encrypt.key-secret=sec0",
+    "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=10",
     "encrypted.qcow2",
     "10M"
   ])

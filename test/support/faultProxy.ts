@@ -8,13 +8,13 @@
  * `close()` (or the end of `lifetimeMs`) destroys every socket. Records every request (method,
  * path, Range, token, arrival time) and the status it got.
  *
- * Also `runGlance`: our `glance` as a child process without blocking the event loop (the lab
- * helper's `spawnSync` would freeze a proxy living in the same process).
+ * Also `runGlance`: our `glance` as a child process without blocking the event loop (a proxy
+ * lives in the test's own process), standard input on /dev/null unless given, with its run time.
  */
-import { spawn } from "node:child_process"
 import * as Http from "node:http"
 import type * as Net from "node:net"
-import { cleanEnv, glanceBin, type LabUser, openrc, repoRoot, type RunResult } from "./lab.js"
+import * as Lab from "./lab.js"
+import type { LabUser, RunResult } from "./lab.js"
 
 /** What the proxy does to one request. */
 export type Fault =
@@ -299,8 +299,12 @@ export const startFaultProxy = async (
   return Object.assign(proxy, { url: `http://127.0.0.1:${address.port}` })
 }
 
-/** Runs our `glance` as `glance()` of lab.ts does, but asynchronously, so proxies in this process keep serving. */
-export const runGlance = (
+/**
+ * Runs our `glance` as lab.ts's `runGlance` does, with standard input on /dev/null unless `input`
+ * is given, and says how long it ran. Past `timeoutMs` (default 60 s) it is killed and the promise
+ * rejects, naming the command.
+ */
+export const runGlance = async (
   user: LabUser | undefined,
   args: ReadonlyArray<string>,
   options: {
@@ -309,39 +313,13 @@ export const runGlance = (
     readonly input?: string | Buffer | AsyncIterable<Uint8Array>
     readonly timeoutMs?: number
   } = {}
-): Promise<RunResult & { readonly elapsedMs: number }> =>
-  new Promise((resolve, reject) => {
-    const started = Date.now()
-    // GLANCE_BIN: another build of the CLI (e.g. of a clean checkout) to run the same tests against.
-    const child = spawn(process.execPath, [process.env.GLANCE_BIN ?? glanceBin, ...args], {
-      env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
-      cwd: repoRoot,
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"]
-    })
-    const out: Array<Buffer> = []
-    const err: Array<Buffer> = []
-    child.stdout!.on("data", (b: Buffer) => out.push(b))
-    child.stderr!.on("data", (b: Buffer) => err.push(b))
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000)
-    child.on("error", reject)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-        status: code ?? (signal ? -1 : -1),
-        elapsedMs: Date.now() - started
-      })
-    })
-    child.stdin?.on("error", () => {})
-    const input = options.input
-    if (typeof input === "string" || Buffer.isBuffer(input)) child.stdin?.end(input)
-    else if (input !== undefined) {
-      void (async () => {
-        for await (const piece of input) {
-          if (!child.stdin?.write(piece)) await new Promise((resolve) => child.stdin?.once("drain", resolve))
-        }
-        child.stdin?.end()
-      })().catch(() => child.stdin?.destroy())
-    }
+): Promise<RunResult & { readonly elapsedMs: number }> => {
+  const started = Date.now()
+  const r = await Lab.runGlance(user, args, {
+    env: options.env,
+    input: options.input,
+    stdin: options.input === undefined ? "ignore" : "pipe",
+    timeout: options.timeoutMs ?? 60_000
   })
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, elapsedMs: Date.now() - started }
+}

@@ -1,20 +1,22 @@
 /**
  * Access to the project's Keystone + Glance lab (scripts/lab/start.sh) for integration tests.
  * In CI (`CI=true`) a missing lab fails the test file; locally the file is skipped with a message.
+ * Whether the lab is up is asked once per run (globalSetup.ts); commands run asynchronously with a
+ * deadline (`runGlance`, `runPython`), never blocking the test worker.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { execFileSync, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { inject } from "vitest"
 import type { Settings } from "../../src/CloudConfig.js"
 import * as GlanceClient from "../../src/GlanceClient.js"
+import { labDir } from "./labStatus.js"
 import * as Run from "./run.js"
 
-/** Where the lab keeps its state. */
-export const labDir = process.env.LAB_DIR ?? "/tmp/openstack-lab"
+export { labDir, labIsUp } from "./labStatus.js"
 
 /** The repository root. */
 export const repoRoot = Path.resolve(import.meta.dirname, "../..")
@@ -28,14 +30,15 @@ const readEnvFile = (path: string): Record<string, string> => {
   return out
 }
 
-/** Whether Keystone and Glance answer. */
-export const labIsUp = (): boolean =>
-  spawnSync("bash", [Path.join(repoRoot, "scripts/lab/status.sh")], { env: { ...process.env, LAB_DIR: labDir } })
-    .status === 0
-
-/** True when integration tests must run (CI) or can run (lab up). Throws in CI when the lab is down. */
+/**
+ * True when integration tests must run (CI) or can run (lab up). Throws in CI when the lab is down.
+ * The answer comes from globalSetup.ts, asked once when the run started.
+ */
 export const requireLab = (): boolean => {
-  const up = labIsUp()
+  const up = inject("labUp")
+  if (up === undefined) {
+    throw new Error("the lab's status is unknown: vitest.config.ts must run test/support/globalSetup.ts")
+  }
   if (up) return true
   if (process.env.CI === "true" || process.env.CI === "1") {
     throw new Error(`The lab is not up (LAB_DIR=${labDir}): start it with scripts/lab/start.sh`)
@@ -76,74 +79,80 @@ export const platform = Layer.mergeAll(
 export const clientFor = (user: LabUser, extra: Settings = {}) =>
   GlanceClient.layer(settingsFor(user, extra)).pipe(Layer.provideMerge(platform))
 
-/** The built `glance` executable. */
-export const glanceBin = Path.join(repoRoot, "dist/glance.js")
+/** The built `glance` executable (GLANCE_BIN: another build, e.g. of a clean checkout, to run the same tests against). */
+export const glanceBin = process.env.GLANCE_BIN ?? Path.join(repoRoot, "dist/glance.js")
 
-/** Result of running a command. */
+/** What a finished command printed and its exit status (what the helpers of test files look at). */
 export interface RunResult {
   readonly stdout: string
   readonly stderr: string
   readonly status: number
 }
 
-/** Runs our `glance` with a lab user's environment (a fresh HOME, no inherited OS_*). */
-export const glance = (
-  user: LabUser | undefined,
-  args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly input?: string | Buffer; readonly cwd?: string } = {}
-): RunResult => {
-  if (!Fs.existsSync(glanceBin)) execFileSync("npm", ["run", "-s", "build"], { cwd: repoRoot, stdio: "inherit" })
-  const result = spawnSync(process.execPath, [glanceBin, ...args], {
-    env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
-    input: options.input ?? "",
-    cwd: options.cwd ?? repoRoot,
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 120_000
-  })
-  return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
-}
-
-/** Runs python-glanceclient's `glance` with a fresh HOME (its schema cache breaks against multistore). */
-export const pythonGlance = (
-  user: LabUser,
-  args: ReadonlyArray<string>,
-  env: Record<string, string> = {}
-): RunResult => {
-  const home = Fs.mkdtempSync("/tmp/pyglance-home-")
-  const result = spawnSync("glance", args, {
-    env: { ...cleanEnv(), ...openrc(user), HOME: home, ...env },
-    input: "",
-    maxBuffer: 64 * 1024 * 1024
-  })
-  Fs.rmSync(home, { recursive: true, force: true })
-  return { stdout: result.stdout.toString(), stderr: result.stderr.toString(), status: result.status ?? -1 }
-}
-
-/** How `runGlance` runs a command. */
+/** How `runGlance` and `runPython` run a command. */
 export interface GlanceRunOptions {
+  /**
+   * `"password"` (the default): the user's openrc, so the command logs in at Keystone and finds
+   * Glance in the catalog, as a user's would. `"token"`: a token of the user's, got once per test
+   * process, with the image URL (`OS_AUTH_TOKEN`, `OS_IMAGE_URL`; both clients read them), so the
+   * command goes straight to Glance: for tests of commands, not of logins (a password login costs
+   * the lab's Keystone more than most commands cost Glance, and Keystone is shared by every test).
+   */
+  readonly login?: "password" | "token" | undefined
   readonly env?: Record<string, string> | undefined
-  readonly input?: string | Uint8Array | undefined
+  /** Bytes piped to standard input (then closed), or pieces written as they come (a slow pipe). */
+  readonly input?: Run.RunOptions["input"]
+  /** `"ignore"`: standard input on /dev/null (no data, as from a script); a descriptor: a redirected file. */
+  readonly stdin?: Run.RunOptions["stdin"]
+  /** A descriptor standard output is redirected to. */
+  readonly stdout?: number | undefined
   readonly cwd?: string | undefined
   /** Milliseconds before the command is killed and the test fails (default 120 s). */
   readonly timeout?: number | undefined
+  /** Kills the command (and fails its promise) when it aborts. */
+  readonly signal?: AbortSignal | undefined
 }
 
 /**
  * Runs our `glance` asynchronously with a lab user's environment (a fresh HOME, no inherited
- * OS_*); `user` undefined runs it with no credentials at all. Rejects past its deadline.
+ * OS_*); `user` undefined runs it with no credentials at all. Standard input is an empty pipe
+ * unless `input` or `stdin` says otherwise. Rejects past its deadline, naming the command.
  */
-export const runGlance = (
+export const runGlance = async (
   user: LabUser | undefined,
   args: ReadonlyArray<string>,
   options: GlanceRunOptions = {}
 ): Promise<Run.RunResult> => {
   if (!Fs.existsSync(glanceBin)) throw new Error(`${glanceBin} is missing: run npm run build first`)
+  const login = user === undefined ? {} : options.login === "token" ? await tokenEnv(user) : openrc(user)
   return Run.run(process.execPath, [glanceBin, ...args], {
-    env: { ...cleanEnv(), ...(user ? openrc(user) : {}), ...options.env },
+    env: { ...cleanEnv(), ...login, ...options.env },
     input: options.input,
+    stdin: options.stdin,
+    stdout: options.stdout,
     cwd: options.cwd ?? repoRoot,
-    timeout: options.timeout
+    timeout: options.timeout,
+    signal: options.signal
   })
+}
+
+/** The lab's Glance, as the lab wrote it in lab.env. */
+export const glanceUrl = (): string => readEnvFile(Path.join(labDir, "lab.env")).GLANCE_URL ?? "http://127.0.0.1:9292"
+
+const tokens = new Map<LabUser, { readonly token: Promise<string>; readonly at: number }>()
+
+/**
+ * `OS_AUTH_TOKEN` and `OS_IMAGE_URL` for a lab user: one Keystone login per test process, renewed
+ * after 30 minutes (the lab's tokens live an hour).
+ */
+export const tokenEnv = async (user: LabUser): Promise<Record<string, string>> => {
+  let entry = tokens.get(user)
+  if (entry === undefined || Date.now() - entry.at > 30 * 60_000) {
+    entry = { token: keystoneLogin(user).then((l) => l.token), at: Date.now() }
+    tokens.set(user, entry)
+    entry.token.catch(() => tokens.delete(user))
+  }
+  return { OS_AUTH_TOKEN: await entry.token, OS_IMAGE_URL: glanceUrl() }
 }
 
 /**
@@ -155,13 +164,17 @@ export const runPython = async (
   args: ReadonlyArray<string>,
   options: GlanceRunOptions = {}
 ): Promise<Run.RunResult> => {
+  const login = options.login === "token" ? await tokenEnv(user) : openrc(user)
   const home = await Fs.promises.mkdtemp("/tmp/pyglance-home-")
   try {
     return await Run.run("glance", args, {
-      env: { ...cleanEnv(), ...openrc(user), HOME: home, ...options.env },
+      env: { ...cleanEnv(), ...login, HOME: home, ...options.env },
       input: options.input,
+      stdin: options.stdin,
+      stdout: options.stdout,
       cwd: options.cwd,
-      timeout: options.timeout
+      timeout: options.timeout,
+      signal: options.signal
     })
   } finally {
     await Fs.promises.rm(home, { recursive: true, force: true })

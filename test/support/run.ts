@@ -5,6 +5,8 @@
  * message naming the command and what it had printed.
  */
 import { spawn } from "node:child_process"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
 
 /** What a finished command printed, and how it ended. */
 export interface RunResult {
@@ -22,12 +24,24 @@ export interface RunResult {
 export interface RunOptions {
   readonly env?: Record<string, string | undefined> | undefined
   readonly cwd?: string | undefined
-  /** Standard input: the bytes to write (then closed); empty by default. */
-  readonly input?: string | Uint8Array | undefined
+  /**
+   * Standard input: the bytes to write (then closed), or pieces written as an async iterable
+   * yields them (a slow pipe); empty by default.
+   */
+  readonly input?: string | Uint8Array | AsyncIterable<Uint8Array> | undefined
+  /**
+   * Where standard input comes from: a pipe fed with `input` (the default), `"ignore"` (/dev/null,
+   * as a command run from a script with no data), or an open file descriptor (a redirected file).
+   */
+  readonly stdin?: "pipe" | "ignore" | number | undefined
+  /** An open file descriptor standard output goes to (a redirect); the result's stdout is then empty. */
+  readonly stdout?: number | undefined
   /** Milliseconds before the child is killed and the promise rejected (default 120 s). */
   readonly timeout?: number | undefined
   /** The most output kept per stream (default 64 MiB); more is an error. */
   readonly maxBuffer?: number | undefined
+  /** Kills the child and rejects when it aborts (e.g. a test that gives up on a run in the background). */
+  readonly signal?: AbortSignal | undefined
 }
 
 /** The default deadline of a child process. */
@@ -49,10 +63,11 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
   new Promise((resolve, reject) => {
     const timeout = options.timeout ?? defaultTimeout
     const maxBuffer = options.maxBuffer ?? 64 * 1024 * 1024
+    const stdin = options.stdin ?? "pipe"
     const child = spawn(command, args, {
       env: options.env as NodeJS.ProcessEnv | undefined,
       cwd: options.cwd,
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: [stdin, options.stdout ?? "pipe", "pipe"]
     })
     const out: Array<Buffer> = []
     const err: Array<Buffer> = []
@@ -65,12 +80,12 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
         child.kill("SIGKILL")
       }
     }
-    child.stdout.on("data", (b: Buffer) => {
+    child.stdout?.on("data", (b: Buffer) => {
       outSize += b.byteLength
       if (outSize > maxBuffer) fail(new Error(`${describe(command, args)} printed more than ${maxBuffer} bytes`))
       else out.push(b)
     })
-    child.stderr.on("data", (b: Buffer) => {
+    child.stderr!.on("data", (b: Buffer) => {
       errSize += b.byteLength
       if (errSize > maxBuffer) fail(new Error(`${describe(command, args)} printed more than ${maxBuffer} bytes`))
       else err.push(b)
@@ -84,12 +99,17 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
         )
       )
     }, timeout)
+    const abort = () => fail(new Error(`${describe(command, args)} was stopped: ${String(options.signal?.reason)}`))
+    if (options.signal?.aborted) abort()
+    else options.signal?.addEventListener("abort", abort, { once: true })
     child.on("error", (error) => {
       clearTimeout(timer)
+      options.signal?.removeEventListener("abort", abort)
       reject(new Error(`${describe(command, args)} could not be started: ${error.message}`))
     })
     child.on("close", (code, signal) => {
       clearTimeout(timer)
+      options.signal?.removeEventListener("abort", abort)
       if (failure !== undefined) return reject(failure)
       const stdoutBytes = Buffer.concat(out)
       resolve({
@@ -100,7 +120,19 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
         stdoutBytes
       })
     })
+    const input = child.stdin
+    if (input === null) return
     // A child that exits without reading its input closes the pipe: that is not the test's failure.
-    child.stdin.on("error", () => {})
-    child.stdin.end(options.input ?? "")
+    input.on("error", () => {})
+    const data = options.input ?? ""
+    if (typeof data === "string" || data instanceof Uint8Array) input.end(data)
+    else {
+      // pipeline waits for the pipe to drain before it asks for the next piece, and ends it after the last.
+      pipeline(Readable.from(data, { objectMode: false, highWaterMark: 1 }), input).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code
+        // The child stopped reading (it exited, or closed its input): not the input's failure.
+        if (code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ERR_STREAM_DESTROYED") return
+        fail(new Error(`${describe(command, args)}: its input failed: ${String(error)}`))
+      })
+    }
   })

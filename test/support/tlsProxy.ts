@@ -4,12 +4,12 @@
  * a server certificate for 127.0.0.1 and localhost signed by it, a client certificate signed by
  * it, and a second, unrelated CA (the "wrong" one).
  */
-import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Tls from "node:tls"
+import { run } from "./run.js"
 
 /** Paths of the PEM files made for a test. */
 export interface Pki {
@@ -26,10 +26,12 @@ export interface Pki {
   readonly remove: () => void
 }
 
-const openssl = (dir: string, args: ReadonlyArray<string>) =>
-  execFileSync("/usr/bin/openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
+const openssl = async (dir: string, args: ReadonlyArray<string>) => {
+  const r = await run("/usr/bin/openssl", args, { cwd: dir, stdin: "ignore", timeout: 60_000 })
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr}`)
+}
 
-const makeCa = (dir: string, name: string) => {
+const makeCa = (dir: string, name: string) =>
   openssl(dir, [
     "req",
     "-x509",
@@ -51,10 +53,9 @@ const makeCa = (dir: string, name: string) => {
     "-out",
     `${name}.pem`
   ])
-}
 
-const makeLeaf = (dir: string, name: string, ca: string, extensions: string) => {
-  openssl(dir, [
+const makeLeaf = async (dir: string, name: string, ca: string, extensions: string) => {
+  await openssl(dir, [
     "req",
     "-newkey",
     "ec",
@@ -68,8 +69,8 @@ const makeLeaf = (dir: string, name: string, ca: string, extensions: string) => 
     "-out",
     `${name}.csr`
   ])
-  Fs.writeFileSync(Path.join(dir, `${name}.ext`), extensions)
-  openssl(dir, [
+  await Fs.promises.writeFile(Path.join(dir, `${name}.ext`), extensions)
+  await openssl(dir, [
     "x509",
     "-req",
     "-in",
@@ -89,17 +90,17 @@ const makeLeaf = (dir: string, name: string, ca: string, extensions: string) => 
 }
 
 /** Makes a CA, a server and a client certificate signed by it, and an unrelated CA, in a new temporary folder. */
-export const makePki = (): Pki => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "glance-tls-"))
-  makeCa(dir, "ca")
-  makeCa(dir, "other-ca")
-  makeLeaf(
+export const makePki = async (): Promise<Pki> => {
+  const dir = await Fs.promises.mkdtemp(Path.join(Os.tmpdir(), "glance-tls-"))
+  await Promise.all([makeCa(dir, "ca"), makeCa(dir, "other-ca")])
+  // One after the other: both signatures update the CA's serial file.
+  await makeLeaf(
     dir,
     "server",
     "ca",
     "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
   )
-  makeLeaf(dir, "client", "ca", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n")
+  await makeLeaf(dir, "client", "ca", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n")
   const p = (f: string) => Path.join(dir, f)
   return {
     dir,

@@ -224,8 +224,8 @@ describe("blockGet: an HTTP/1.1 response reader", () => {
 
   describe("over TLS", () => {
     let pki: Pki
-    beforeAll(() => {
-      pki = makePki()
+    beforeAll(async () => {
+      pki = await makePki()
     })
     afterAll(() => pki.remove())
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await tool("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "child.qcow2"], dir)
   Fs.copyFileSync(at("base.qcow2"), at("packed.qcow2"))
   await tool("gzip", ["-k", "-q", at("packed.qcow2")])
-}, 60_000)
+})
 afterAll(() => Fs.rmSync(dir, { recursive: true, force: true }))
 
 const inspect = (args: ReadonlyArray<string>, input?: Uint8Array) =>

@@ -64,7 +64,7 @@ describe("Images.fileSink", () => {
   it.live("a named pipe is written to in order and stays a pipe (a rename would have replaced it)", () =>
     Effect.gen(function*() {
       const dir = tempDir()
-      const fifo = makeFifo(dir, "out.fifo")
+      const fifo = yield* Effect.promise(() => makeFifo(dir, "out.fifo"))
       const received = readFifo(fifo)
       yield* Stream.run(blocksOf(4096, 20), Images.fileSink(fifo))
       const data = yield* Effect.promise(() => received)
@@ -105,7 +105,7 @@ describe("Images.uploadFile", () => {
 
   it.effect("refuses a pipe (no size to send, no positioned reads) before sending anything", () =>
     Effect.gen(function*() {
-      const fifo = makeFifo(tempDir(), "in.fifo")
+      const fifo = yield* Effect.promise(() => makeFifo(tempDir(), "in.fifo"))
       const images = yield* Images.Images
       const image = yield* images.create({ name: "from-pipe", disk_format: "raw", container_format: "bare" })
       const error = yield* Effect.flip(Images.uploadFile(image.id, fifo))

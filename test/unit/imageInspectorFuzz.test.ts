@@ -36,8 +36,8 @@ beforeAll(async () => {
   await make("i.vhdx", ["-f", "vhdx"])
   await make("j.vdi", ["-f", "vdi"])
   await make("k.ploop", ["-f", "parallels"])
-  await make("l.luks", ["--object", "secret,id=s,data=x", "-f", "luks", "-o", "key-secret=s"])
-}, 120_000)
+  await make("l.luks", ["--object", "secret,id=s,data=x", "-f", "luks", "-o", "key-secret=s,iter-time=10"])
+})
 afterAll(() => Fs.rmSync(dir, { recursive: true, force: true }))
 
 /** mulberry32: a small seeded generator, so a failure is reproducible. */

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { uniqueName } from "../../support/lab.js"
-import { bytes, downloaded, outcome, Parties, type Party, scopedImage, type Target } from "../support.js"
+import { bytes, cacheTurn, downloaded, outcome, Parties, type Party, scopedImage, type Target } from "../support.js"
 
 const missing = "00000000-0000-0000-0000-000000000000"
 
@@ -59,6 +59,7 @@ export const cacheSuite = (target: Target) =>
         }, { notActive: "BadRequest", unknown: "NotFound", deleteUnknown: "NotFound" })
 
         const image = yield* activeImage(demo, admin, bytes("to be queued"))
+        yield* cacheTurn(target, "contract cache: queue")
         yield* admin.cache.queue(image.id)
         // Glance's periodic prefetcher may cache a queued image at any moment (the lab's runs
         // every 300 s; the twin's never does): queued, or already moved on to cached.
