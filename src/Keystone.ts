@@ -141,7 +141,7 @@ const interfaceOf = (s: string): Endpoint["interface"] =>
   s.startsWith("internal") ? "internal" : s.startsWith("admin") ? "admin" : "public"
 
 /** Which Identity API an auth URL names by its path, if it does. */
-export const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
+const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
   const path = trimSlash(new URL(authUrl).pathname)
   if (/\/v3$/.test(path)) return "v3"
   if (/\/v2\.0$/.test(path)) return "v2.0"
@@ -149,7 +149,7 @@ export const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
 }
 
 /** The JSON body of a v3 `POST /auth/tokens` for these settings. */
-export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
+const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
   Effect.gen(function*() {
     const domain = (id: string | undefined, name: string | undefined) =>
       id !== undefined ? { id } : { name: name ?? "Default" }
@@ -213,7 +213,7 @@ const userRef = (
     : Effect.fail(missingSetting("username", "a username or user id"))
 
 /** The JSON body of a v2.0 `POST /tokens` for these settings. */
-export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
+const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
   Effect.gen(function*() {
     const tenant = settings.projectId !== undefined
       ? { tenantId: settings.projectId }
@@ -241,7 +241,11 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
 
 const missingToken = Effect.fail(missingSetting("token", "a token"))
 
-/** The kind of login these settings ask for. */
+/**
+ * The kind of login these settings ask for.
+ *
+ * @internal
+ */
 export const authTypeOf = (settings: Settings): "password" | "token" | "v3applicationcredential" => {
   const t = settings.authType?.toLowerCase()
   if (t === "v3applicationcredential" || t === "application_credential") return "v3applicationcredential"
@@ -258,11 +262,11 @@ export const authTypeOf = (settings: Settings): "password" | "token" | "v3applic
  * Epoch milliseconds of a Keystone timestamp. One without a zone is UTC: Keystone writes the
  * expiry of a token capped by its application credential's expiry that way.
  */
-export const parseExpiry = (timestamp: string): number =>
+const parseExpiry = (timestamp: string): number =>
   Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(timestamp) ? timestamp : `${timestamp}Z`)
 
 /** Normalizes a v3 token response into a session. */
-export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Type): Session => ({
+const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Type): Session => ({
   token,
   expiresAt: parseExpiry(body.token.expires_at),
   userId: body.token.user?.id,
@@ -280,7 +284,7 @@ export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Typ
 })
 
 /** Normalizes a v2.0 token response into a session. */
-export const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
+const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
   token: Redacted.make(body.access.token.id),
   expiresAt: parseExpiry(body.access.token.expires),
   userId: body.access.user?.id,
