@@ -69,7 +69,7 @@ export const fromCatalog = (
     return Effect.fail(
       new ConfigError({
         message: catalog.length === 0
-          ? `The service catalog is empty: the token is not scoped to a project (set --os-project-name or --os-project-id), or give --os-image-url`
+          ? `The service catalog is empty: the token is not scoped to a project (set projectName or projectId: --os-project-name or --os-project-id for glance), or give imageUrl (--os-image-url)`
           : `The service catalog has no "${type}" service (it has: ${catalog.map((s) => s.type).join(", ")})`
       })
     )
