@@ -103,6 +103,17 @@ describe("the published package", () => {
     assert.deepStrictEqual(command, [], "the command is the bundle only")
   })
 
+  it("compiles the README's example code: test/consumer/offline.ts holds it as the README shows it", () => {
+    const yourCode = (text: string) => {
+      const start = text.indexOf("// Your code:\n")
+      assert.isAtLeast(start, 0, "no // Your code: block")
+      return text.slice(start, text.indexOf("\n\n", start))
+    }
+    const readme = Fs.readFileSync(Path.join(repoRoot, "README.md"), "utf8")
+    const consumerCode = Fs.readFileSync(Path.join(repoRoot, "test/consumer/offline.ts"), "utf8")
+    assert.strictEqual(yourCode(consumerCode), yourCode(readme))
+  })
+
   it("ships every source a source map points at", () => {
     const shipped = new Set(files)
     const maps = files.filter((f) => f.endsWith(".map"))
