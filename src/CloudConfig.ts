@@ -14,11 +14,43 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Yaml from "yaml"
+import { TypeId } from "./GlanceError.js"
 
-/** A setting is missing, contradictory or unreadable; the message names it and where it was looked for. */
+/**
+ * A setting is missing, contradictory or unreadable; the message names it and where it was looked
+ * for. `setting` names a missing one as `Settings` spells it (`authUrl`, `password`, …), so an
+ * application can word it in its own terms (the `glance` command names its flags).
+ */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
-  message: Schema.String
-}) {}
+  message: Schema.String,
+  setting: Schema.optional(Schema.String)
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
+
+/** The environment variable `fromEnv` reads each setting a login needs from. */
+const environmentNames = {
+  authUrl: "OS_AUTH_URL",
+  username: "OS_USERNAME",
+  password: "OS_PASSWORD",
+  token: "OS_AUTH_TOKEN",
+  applicationCredentialId: "OS_APPLICATION_CREDENTIAL_ID",
+  applicationCredentialSecret: "OS_APPLICATION_CREDENTIAL_SECRET"
+} as const
+
+/**
+ * A setting the login needs is absent, named as a library caller gives it: the `Settings` field,
+ * or the environment variable `layerConfig` reads.
+ *
+ * @internal
+ */
+export const missingSetting = (setting: keyof typeof environmentNames, what: string): ConfigError =>
+  new ConfigError({
+    setting,
+    message: `You must provide ${what}: the ${setting} setting, or ${environmentNames[setting]} in the environment${
+      setting === "authUrl" ? ", or a cloud of clouds.yaml" : ""
+    }`
+  })
 
 /** Which catalog interface to use. */
 export type Interface = "public" | "internal" | "admin"
@@ -53,7 +85,10 @@ export interface Settings {
   readonly cacert?: string | undefined
   readonly cert?: string | undefined
   readonly key?: string | undefined
-  /** Seconds to wait for a connection or for the next bytes of a response. */
+  /**
+   * Seconds to wait for a connection or for the next bytes of a response, as `OS_*` and
+   * clouds.yaml give it; the `timeout` option of `GlanceClient.layer` (a `Duration`) takes precedence.
+   */
   readonly timeout?: number | undefined
   /** The most mebibytes read of an answer that is not image data (JSON, error pages); default 16. */
   readonly maxResponseSize?: number | undefined
@@ -73,7 +108,11 @@ const interfaces: Record<string, Interface> = {
   adminurl: "admin"
 }
 
-/** Accepts `public`, `publicURL`, `internal`, `internalURL`, `admin`, `adminURL`. */
+/**
+ * Accepts `public`, `publicURL`, `internal`, `internalURL`, `admin`, `adminURL`.
+ *
+ * @internal
+ */
 export const parseInterface = (value: string): Effect.Effect<Interface, ConfigError> => {
   const found = interfaces[value.toLowerCase()]
   return found
@@ -156,7 +195,11 @@ export const fromEnv: Effect.Effect<
   })
 })
 
-/** Parses a timeout in seconds, naming where it came from when it is not a positive number. */
+/**
+ * Parses a timeout in seconds, naming where it came from when it is not a positive number.
+ *
+ * @internal
+ */
 export const parseTimeout = (value: string, where: string): Effect.Effect<number, ConfigError> => {
   const n = Number(value)
   return Number.isFinite(n) && n > 0
@@ -164,7 +207,11 @@ export const parseTimeout = (value: string, where: string): Effect.Effect<number
     : Effect.fail(new ConfigError({ message: `${where} must be a positive number of seconds, not "${value}"` }))
 }
 
-/** Parses a size in mebibytes (a whole number, at least 1), naming where it came from when it is not one. */
+/**
+ * Parses a size in mebibytes (a whole number, at least 1), naming where it came from when it is not one.
+ *
+ * @internal
+ */
 export const parseSize = (value: string, where: string): Effect.Effect<number, ConfigError> => {
   const n = Number(value)
   return /^\s*\d+\s*$/.test(value) && Number.isSafeInteger(n) && n >= 1
@@ -176,7 +223,7 @@ const clean = <A extends object>(a: A): A =>
   Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as A
 
 /** The folders searched for clouds.yaml and secure.yaml, in order. */
-export const searchPaths = (home: string | undefined): ReadonlyArray<string> => [
+const searchPaths = (home: string | undefined): ReadonlyArray<string> => [
   ".",
   ...(home ? [`${home}/.config/openstack`] : []),
   "/etc/openstack"

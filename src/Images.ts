@@ -70,7 +70,7 @@ export const Image = Schema.Struct(
 )
 
 /** An image as Glance returns it. */
-export type Image = typeof Image.Type
+export interface Image extends Schema.Schema.Type<typeof Image> {}
 
 /** One page of `GET /v2/images`. */
 export const ImagePage = Schema.Struct({
@@ -208,7 +208,7 @@ export const Location = Schema.Struct(
 )
 
 /** Where a store keeps an image's data. */
-export type Location = typeof Location.Type
+export interface Location extends Schema.Schema.Type<typeof Location> {}
 
 const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
 
@@ -225,7 +225,11 @@ const minor = (version: string) => Number(version.split(".")[1] ?? 0)
  * Glance answers 202 and activates the image once it has the data); `NotSupported` before any
  * request when the cloud does not list v2.17.
  */
-export const addImageLocation = Effect.fn("Images.addImageLocation")(function*(
+export const addImageLocation: (
+  id: string,
+  url: string,
+  options?: { readonly validationData?: ValidationData | undefined }
+) => Effect.Effect<void, GlanceHttpError | NotSupported, GlanceHttp> = Effect.fn("Images.addImageLocation")(function*(
   id: string,
   url: string,
   options: { readonly validationData?: ValidationData | undefined } = {}
@@ -253,7 +257,11 @@ const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 /** Every failure of an operation that needs a v2.x feature or checks its input first. */
 export type OperationError = GlanceHttpError | NotSupported | InvalidInput
 
-/** The body of an import request, or why the options cannot make one. */
+/**
+ * The body of an import request, or why the options cannot make one.
+ *
+ * @internal
+ */
 export const importBody = (options: ImportOptions): Either.Either<Record<string, unknown>, InvalidInput> => {
   const invalid = (message: string) => Either.left(new InvalidInput({ message }))
   const method: Record<string, unknown> = { name: options.method }
@@ -286,7 +294,11 @@ export const importBody = (options: ImportOptions): Either.Either<Record<string,
   return Either.right(body)
 }
 
-/** The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`). */
+/**
+ * The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`).
+ *
+ * @internal
+ */
 export const storeList = (value: unknown): Array<string> =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
 
@@ -377,15 +389,11 @@ export interface Service {
 /** The images operations of the Image API. */
 export class Images extends Context.Tag("glanceclient/Images")<Images, Service>() {}
 
-const uuid = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
-
-/** Refuses an id that cannot be an image id before any request is sent. */
-export const validateId = (id: string): Effect.Effect<string, InvalidInput> =>
-  uuid.test(id)
-    ? Effect.succeed(id)
-    : Effect.fail(new InvalidInput({ message: `"${id}" is not a valid image id (a UUID)` }))
-
-/** The query parameters of a list request. */
+/**
+ * The query parameters of a list request.
+ *
+ * @internal
+ */
 export const listParams = (options: ListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
@@ -401,7 +409,11 @@ export const listParams = (options: ListOptions): Array<[string, string]> => {
   return params
 }
 
-/** The JSON-patch operations for `UpdateChanges`. */
+/**
+ * The JSON-patch operations for `UpdateChanges`.
+ *
+ * @internal
+ */
 export const patchOperations = (changes: UpdateChanges): Array<PatchOperation> => [
   ...Object.entries(changes.set ?? {}).map(([key, value]): PatchOperation => ({ op: "add", path: `/${key}`, value })),
   ...(changes.remove ?? []).map((key): PatchOperation => ({ op: "remove", path: `/${key}` }))
@@ -805,6 +817,8 @@ export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> 
  * The blocks `fill` reads, as a stream of blocks of a mebibyte (the last may be shorter): each new
  * memory, or with `reuse` one block refilled at each pull (only for a consumer that is done with
  * a block when it pulls the next: `Images.Service.uploadEach` decides).
+ *
+ * @internal
  */
 export const filledBlocks = <E>(
   fill: (block: Uint8Array) => Effect.Effect<number, E>,
