@@ -21,6 +21,9 @@ import { type Column, formatOptions, opt, printList } from "./output.js"
 import { formatBytes } from "./progress.js"
 
 /** One progress line per target on stderr while bytes flow (a terminal only), redrawn in place. */
+/** What an image id looks like: the transfer refuses anything else before logging in anywhere. */
+const imageId = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
+
 const progressBars = (enabled: boolean, labels: ReadonlyArray<string>, total: number | undefined) => {
   const stream = process.stderr
   if (!enabled || !stream.isTTY || labels.length === 0) return { add: () => {}, done: () => {} }
@@ -209,7 +212,7 @@ export const imageTransfer = Command.make("image-transfer", {
     const labels = [...a.toCloud, ...a.toRegion]
     const twice = labels.find((l, i) => labels.indexOf(l) !== i)
     if (twice !== undefined) return yield* new UsageError({ message: `The target ${twice} is given twice` })
-    yield* Images.validateId(a.id).pipe(Effect.mapError((e) => new UsageError({ message: e.message })))
+    if (!imageId.test(a.id)) return yield* new UsageError({ message: `"${a.id}" is not a valid image id (a UUID)` })
     const properties: Record<string, string> = {}
     for (const datum of a.property) {
       const [key, value] = yield* keyValue("--property")(datum)
