@@ -9,7 +9,8 @@ await esbuild.build({
   target: "node20",
   format: "esm",
   minify: true,
-  sourcemap: "linked",
+  // Written for debugging next to the bundle, not referenced from it (and not in the package).
+  sourcemap: "external",
   banner: {
     js:
       "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"

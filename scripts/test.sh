@@ -20,6 +20,7 @@ npm run check
 section "build (npm run build)"
 npm run build
 npm run docs:cli -- --check # docs/cli.md must match the command definitions (regenerate: npm run docs:cli)
+npm run docs:api -- --check # docs/api/ must match the JSDoc of the public modules (regenerate: npm run docs:api)
 
 section "test tools (scripts/test-tools.sh: qemu-img, compressors, genisoimage, sfdisk)"
 bash scripts/test-tools.sh

@@ -25,7 +25,7 @@ export const CachedImage = Schema.Struct(
 )
 
 /** An image held in the cache. */
-export type CachedImage = typeof CachedImage.Type
+export interface CachedImage extends Schema.Schema.Type<typeof CachedImage> {}
 
 /** The body of `GET /v2/cache`: cached images and the ids queued for caching. */
 export const CacheState = Schema.Struct({
@@ -34,7 +34,7 @@ export const CacheState = Schema.Struct({
 })
 
 /** The cached images and the ids queued for caching. */
-export type CacheState = typeof CacheState.Type
+export interface CacheState extends Schema.Schema.Type<typeof CacheState> {}
 
 /** What `clear` empties. */
 export type ClearTarget = "both" | "cache" | "queue"

@@ -14,11 +14,43 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Yaml from "yaml"
+import { TypeId } from "./GlanceError.js"
 
-/** A setting is missing, contradictory or unreadable; the message names it and where it was looked for. */
+/**
+ * A setting is missing, contradictory or unreadable; the message names it and where it was looked
+ * for. `setting` names a missing one as `Settings` spells it (`authUrl`, `password`, …), so an
+ * application can word it in its own terms (the `glance` command names its flags).
+ */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
-  message: Schema.String
-}) {}
+  message: Schema.String,
+  setting: Schema.optional(Schema.String)
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
+
+/** The environment variable `fromEnv` reads each setting a login needs from. */
+const environmentNames = {
+  authUrl: "OS_AUTH_URL",
+  username: "OS_USERNAME",
+  password: "OS_PASSWORD",
+  token: "OS_AUTH_TOKEN",
+  applicationCredentialId: "OS_APPLICATION_CREDENTIAL_ID",
+  applicationCredentialSecret: "OS_APPLICATION_CREDENTIAL_SECRET"
+} as const
+
+/**
+ * A setting the login needs is absent, named as a library caller gives it: the `Settings` field,
+ * or the environment variable `layerConfig` reads.
+ *
+ * @internal
+ */
+export const missingSetting = (setting: keyof typeof environmentNames, what: string): ConfigError =>
+  new ConfigError({
+    setting,
+    message: `You must provide ${what}: the ${setting} setting, or ${environmentNames[setting]} in the environment${
+      setting === "authUrl" ? ", or a cloud of clouds.yaml" : ""
+    }`
+  })
 
 /** Which catalog interface to use. */
 export type Interface = "public" | "internal" | "admin"
@@ -55,7 +87,10 @@ export interface Settings {
   readonly cacert?: string | undefined
   readonly cert?: string | undefined
   readonly key?: string | undefined
-  /** Seconds to wait for a connection or for the next bytes of a response. */
+  /**
+   * Seconds to wait for a connection or for the next bytes of a response, as `OS_*` and
+   * clouds.yaml give it; the `timeout` option of `GlanceClient.layer` (a `Duration`) takes precedence.
+   */
   readonly timeout?: number | undefined
   /** The most mebibytes read of an answer that is not image data (JSON, error pages); default 16. */
   readonly maxResponseSize?: number | undefined
@@ -81,7 +116,11 @@ const interfaces: Record<string, Interface> = {
   adminurl: "admin"
 }
 
-/** Accepts `public`, `publicURL`, `internal`, `internalURL`, `admin`, `adminURL`. */
+/**
+ * Accepts `public`, `publicURL`, `internal`, `internalURL`, `admin`, `adminURL`.
+ *
+ * @internal
+ */
 export const parseInterface = (value: string): Effect.Effect<Interface, ConfigError> => {
   const found = interfaces[value.toLowerCase()]
   return found
@@ -192,7 +231,11 @@ export const parseBoolean = (value: string, where: string): Effect.Effect<boolea
   return Effect.fail(new ConfigError({ message: `${where} must be true or false, not "${value}"` }))
 }
 
-/** Parses a timeout in seconds, naming where it came from when it is not a positive number. */
+/**
+ * Parses a timeout in seconds, naming where it came from when it is not a positive number.
+ *
+ * @internal
+ */
 export const parseTimeout = (value: string, where: string): Effect.Effect<number, ConfigError> => {
   const n = Number(value)
   return Number.isFinite(n) && n > 0
@@ -200,7 +243,11 @@ export const parseTimeout = (value: string, where: string): Effect.Effect<number
     : Effect.fail(new ConfigError({ message: `${where} must be a positive number of seconds, not "${value}"` }))
 }
 
-/** Parses a size in mebibytes (a whole number, at least 1), naming where it came from when it is not one. */
+/**
+ * Parses a size in mebibytes (a whole number, at least 1), naming where it came from when it is not one.
+ *
+ * @internal
+ */
 export const parseSize = (value: string, where: string): Effect.Effect<number, ConfigError> => {
   const n = Number(value)
   return /^\s*\d+\s*$/.test(value) && Number.isSafeInteger(n) && n >= 1
@@ -212,7 +259,7 @@ const clean = <A extends object>(a: A): A =>
   Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as A
 
 /** The folders searched for clouds.yaml and secure.yaml, in order. */
-export const searchPaths = (home: string | undefined): ReadonlyArray<string> => [
+const searchPaths = (home: string | undefined): ReadonlyArray<string> => [
   ".",
   ...(home ? [`${home}/.config/openstack`] : []),
   "/etc/openstack"
@@ -356,6 +403,32 @@ export const fromCloudsYaml = Effect.fn("CloudConfig.fromCloudsYaml")(function*(
   return settings
 })
 
+const home = Config.option(Config.string("HOME")).pipe(
+  Effect.map(Option.getOrUndefined),
+  Effect.orElseSucceed(() => undefined)
+)
+
+/**
+ * The settings of one cloud of clouds.yaml (and secure.yaml) by themselves, with no `OS_*`
+ * variable laid over them but those that say where the files are (`OS_CLIENT_CONFIG_FILE`,
+ * `OS_CLIENT_SECURE_FILE`): another cloud beside the one a program talks to, such as the target of
+ * a transfer.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const named = Effect.fn("CloudConfig.named")(function*(name: string) {
+  const files = yield* Config.all({
+    configFile: envString("OS_CLIENT_CONFIG_FILE"),
+    secureFile: envString("OS_CLIENT_SECURE_FILE")
+  }).pipe(Effect.mapError((e) => new ConfigError({ message: `Could not read the environment: ${e}` })))
+  return yield* fromCloudsYaml(name, {
+    configFile: Option.getOrUndefined(files.configFile),
+    secureFile: Option.getOrUndefined(files.secureFile),
+    home: yield* home
+  })
+})
+
 /**
  * Resolves the settings in the OpenStack order: `overrides` (e.g. command-line flags) >
  * `OS_*` environment > the cloud named by `overrides.cloud` or `OS_CLOUD` in clouds.yaml.
@@ -373,13 +446,9 @@ export const resolve = Effect.fn("CloudConfig.resolve")(function*(overrides: Set
       : yield* parseTimeout(timeoutText, "OS_TIMEOUT")
   }
   const cloudName = overrides.cloud ?? envSettings.cloud
-  const home = yield* Config.option(Config.string("HOME")).pipe(
-    Effect.map(Option.getOrUndefined),
-    Effect.orElseSucceed(() => undefined)
-  )
   const fromFile: Settings = cloudName === undefined
     ? {}
-    : yield* fromCloudsYaml(cloudName, { configFile, secureFile, home })
+    : yield* fromCloudsYaml(cloudName, { configFile, secureFile, home: yield* home })
   // A project (or user) named by a higher layer replaces the file's id for it, and the other way round.
   const higher = { ...clean(envSettings), ...clean(overrides) }
   const base: Record<string, unknown> = { ...fromFile }

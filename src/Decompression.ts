@@ -9,6 +9,7 @@
 import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
+import { TypeId } from "./GlanceError.js"
 
 /** The compressions recognised. */
 export const compressions = ["gzip", "xz", "bzip2", "zstd"] as const
@@ -42,7 +43,9 @@ export class DecompressionError extends Schema.TaggedError<DecompressionError>()
   compression: Schema.Literal(...compressions),
   message: Schema.String,
   cause: Schema.optional(Schema.Defect)
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** Decompressing byte streams. */
 export interface Service {

@@ -59,7 +59,7 @@ export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError
 /** The services on top of a `CloudConfig` layer. */
 export const layerFrom = <E, R>(
   config: Layer.Layer<CloudConfig.CloudConfig, E, R>,
-  options: Omit<GlanceHttp.Options, "timeout"> = {}
+  options: GlanceHttp.Options = {}
 ): Layer.Layer<Services, E | LayerError, R | Platform> => {
   // Layers are built once per graph *by reference*: every client gets its own layer values, so
   // two clients in one program (two users, two clouds) never share a login.
@@ -91,12 +91,12 @@ export const layerFrom = <E, R>(
 /** The client for explicit settings. */
 export const layer = (
   settings: CloudConfig.Settings,
-  options: Omit<GlanceHttp.Options, "timeout"> = {}
+  options: GlanceHttp.Options = {}
 ): Layer.Layer<Services, LayerError, Platform> => layerFrom(CloudConfig.layer(settings), options)
 
 /** The client for settings from `overrides`, `OS_*` and clouds.yaml. */
 export const layerConfig = (
   overrides: CloudConfig.Settings = {},
-  options: Omit<GlanceHttp.Options, "timeout"> = {}
+  options: GlanceHttp.Options = {}
 ): Layer.Layer<Services, LayerError, Platform | FileSystem.FileSystem> =>
   layerFrom(CloudConfig.layerConfig(overrides), options)

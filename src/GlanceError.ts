@@ -4,7 +4,18 @@
  *
  * @since 0.1.0
  */
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type { ConfigError } from "./CloudConfig.js"
+import type { DecompressionError } from "./Decompression.js"
+import type { ImageRefused } from "./ImageInspector.js"
+import type { AuthenticationError } from "./Keystone.js"
+
+/** The mark every error of glanceclient carries, so `isGlanceError` tells them from any other failure. */
+export const TypeId: unique symbol = Symbol.for("glanceclient/GlanceError")
+
+/** The type of `TypeId`. */
+export type TypeId = typeof TypeId
 
 const responseFields = {
   message: Schema.String,
@@ -15,40 +26,58 @@ const responseFields = {
 }
 
 /** Glance rejected the request as malformed (400). */
-export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", responseFields) {}
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The token was refused (401), even after one re-authentication. */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", responseFields) {}
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The caller is not allowed to do this (403). */
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", responseFields) {}
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The image, member, task or metadata definition does not exist (404). */
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", responseFields) {}
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The request conflicts with the resource's state, e.g. uploading to an active image (409). */
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", responseFields) {}
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** A quota or size limit was exceeded (413). */
-export class Overlimit extends Schema.TaggedError<Overlimit>()("Overlimit", responseFields) {}
+export class Overlimit extends Schema.TaggedError<Overlimit>()("Overlimit", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The server does not accept the request's media type (415). */
 export class UnsupportedMediaType
   extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", responseFields)
-{}
+{
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The requested byte range cannot be served (416). */
 export class RangeNotSatisfiable
   extends Schema.TaggedError<RangeNotSatisfiable>()("RangeNotSatisfiable", responseFields)
-{}
+{
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The service is unavailable (503), after the retries for idempotent requests. */
-export class ServiceUnavailable
-  extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", responseFields)
-{}
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** Any other non-success status. */
-export class HttpError extends Schema.TaggedError<HttpError>()("HttpError", responseFields) {}
+export class HttpError extends Schema.TaggedError<HttpError>()("HttpError", responseFields) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The request never got an answer: connection refused or reset, DNS failure, TLS failure or timeout. */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
@@ -56,7 +85,9 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   method: Schema.String,
   url: Schema.String,
   cause: Schema.optional(Schema.Defect)
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** A response arrived but its body is not what the Image API documents. */
 export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
@@ -65,7 +96,9 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
   url: Schema.String,
   requestId: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.Defect)
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * The server answered something the client refuses to act on: a link that leaves the endpoint
@@ -80,7 +113,9 @@ export class BadResponse extends Schema.TaggedError<BadResponse>()("BadResponse"
   /** What was wrong with the answer. */
   reason: Schema.Literal("link", "redirect", "too-large", "pagination-loop", "interim"),
   requestId: Schema.optional(Schema.String)
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** The downloaded bytes do not match the hash Glance recorded for the image. */
 export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("ChecksumMismatch", {
@@ -89,6 +124,8 @@ export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("Ch
   expected: Schema.String,
   actual: Schema.String
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message() {
     return `Image ${this.imageId} is corrupt: its ${this.algorithm} is ${this.actual} but Glance recorded ${this.expected}`
   }
@@ -98,6 +135,8 @@ export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("Ch
 export class NoImageData extends Schema.TaggedError<NoImageData>()("NoImageData", {
   imageId: Schema.String
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message() {
     return `Image ${this.imageId} has no data.`
   }
@@ -106,12 +145,16 @@ export class NoImageData extends Schema.TaggedError<NoImageData>()("NoImageData"
 /** The cloud's Image API does not offer what was asked (a v2.x feature it does not list, a missing service). */
 export class NotSupported extends Schema.TaggedError<NotSupported>()("NotSupported", {
   message: Schema.String
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** Input rejected before any request was sent (an unknown disk format, a malformed id, …). */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** An image will not reach the status awaited: it was killed, its import failed, or the wait timed out. */
 export class ImageFailed extends Schema.TaggedError<ImageFailed>()("ImageFailed", {
@@ -120,7 +163,9 @@ export class ImageFailed extends Schema.TaggedError<ImageFailed>()("ImageFailed"
   /** The status the image was last seen in. */
   status: Schema.String,
   reason: Schema.Literal("killed", "import-failed", "timeout")
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * Making a new image failed after its record was created (uploading, staging, importing);
@@ -136,6 +181,7 @@ export class ImageNotCreated<out E = unknown>
     cause: Schema.Defect
   })
 {
+  readonly [TypeId]: TypeId = TypeId
   /** The failure of the step that went wrong, with its type. */
   declare readonly cause: E
 }
@@ -146,7 +192,9 @@ export class UnverifiableImage extends Schema.TaggedError<UnverifiableImage>()("
   imageId: Schema.String,
   /** The `os_hash_algo` Glance recorded. */
   algorithm: Schema.String
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** A download sent more bytes than the image's size (stopped at once), or ended short of it. */
 export class SizeMismatch extends Schema.TaggedError<SizeMismatch>()("SizeMismatch", {
@@ -158,6 +206,8 @@ export class SizeMismatch extends Schema.TaggedError<SizeMismatch>()("SizeMismat
   /** Whether the body had ended (short) or was stopped (too long). */
   complete: Schema.Boolean
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message() {
     return this.complete
       ? `The data of image ${this.imageId} ended after ${this.received} bytes, short of its size of ${this.expected}`
@@ -202,8 +252,47 @@ export interface ResponseFields {
   readonly requestId?: string | undefined
 }
 
-/** Builds the typed error for a status, `HttpError` when the status has no class of its own. */
+/**
+ * Builds the typed error for a status, `HttpError` when the status has no class of its own.
+ *
+ * @internal
+ */
 export const fromStatus = (fields: ResponseFields): ResponseError => {
   const Ctor = byStatus[fields.status] ?? HttpError
   return new Ctor(fields)
 }
+
+/** Every error glanceclient fails with, whatever the module. */
+export type GlanceError =
+  | RequestFailure
+  | ChecksumMismatch
+  | NoImageData
+  | NotSupported
+  | InvalidInput
+  | ImageFailed
+  | ImageNotCreated
+  | UnverifiableImage
+  | SizeMismatch
+  | ConfigError
+  | AuthenticationError
+  | DecompressionError
+  | ImageRefused
+
+/** Whether a value is one of glanceclient's errors (any module's), rather than another failure or a defect. */
+export const isGlanceError = (u: unknown): u is GlanceError => Predicate.hasProperty(u, TypeId)
+
+const responseTags: ReadonlySet<string> = new Set<ResponseError["_tag"]>([
+  "BadRequest",
+  "Unauthorized",
+  "Forbidden",
+  "NotFound",
+  "Conflict",
+  "Overlimit",
+  "UnsupportedMediaType",
+  "RangeNotSatisfiable",
+  "ServiceUnavailable",
+  "HttpError"
+])
+
+/** Whether a value is an error answer of the Image API (`BadRequest` … `HttpError`), with its status and request id. */
+export const isResponseError = (u: unknown): u is ResponseError => isGlanceError(u) && responseTags.has(u._tag)

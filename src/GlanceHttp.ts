@@ -102,7 +102,7 @@ const idempotent = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"])
 const retryStatuses = new Set([502, 503, 504])
 
 /** Whether a request may be sent again: idempotent, and its body can be produced again. */
-export const isReplayable = (request: HttpClientRequest.HttpClientRequest): boolean =>
+const isReplayable = (request: HttpClientRequest.HttpClientRequest): boolean =>
   idempotent.has(request.method) && request.body._tag !== "Stream"
 
 const requestIdOf = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
@@ -112,7 +112,7 @@ const requestIdOf = (response: HttpClientResponse.HttpClientResponse): string | 
  * Turns a non-2xx response into its typed error, with Glance's own message from the first
  * `maxErrorBodyBytes` of its body (read with `timeout` between reads, when given).
  */
-export const errorFromResponse = (
+const errorFromResponse = (
   request: HttpClientRequest.HttpClientRequest,
   response: HttpClientResponse.HttpClientResponse,
   options: { readonly timeout?: Duration.DurationInput | undefined } = {}
@@ -347,14 +347,16 @@ export const layer = (
 
 /** The client with its timeout and answer cap taken from `CloudConfig`. */
 export const layerConfig = (
-  options: Omit<Options, "timeout"> = {}
+  options: Options = {}
 ): Layer.Layer<GlanceHttp, never, HttpClient.HttpClient | ImageEndpoint | Keystone | CloudConfig> =>
   Layer.effect(
     GlanceHttp,
     Effect.flatMap(CloudConfig, (settings) =>
       make({
         ...options,
-        ...(settings.timeout !== undefined ? { timeout: Duration.seconds(settings.timeout) } : {}),
+        ...(options.timeout === undefined && settings.timeout !== undefined
+          ? { timeout: Duration.seconds(settings.timeout) }
+          : {}),
         ...(settings.maxResponseSize !== undefined ? { maxResponseBytes: settings.maxResponseSize * Body.MiB } : {})
       }))
   )

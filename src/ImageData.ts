@@ -184,10 +184,15 @@ export const layer = (
 
 /** The data path with its timeout taken from `CloudConfig`, as `GlanceHttp.layerConfig`. */
 export const layerConfig = (
-  options: Omit<GlanceHttp.Options, "timeout"> = {}
+  options: GlanceHttp.Options = {}
 ): Layer.Layer<ImageData, never, ImageTransport | ImageEndpoint | Keystone | CloudConfig> =>
   Layer.effect(
     ImageData,
     Effect.flatMap(CloudConfig, (settings) =>
-      make({ ...options, ...(settings.timeout !== undefined ? { timeout: Duration.seconds(settings.timeout) } : {}) }))
+      make({
+        ...options,
+        ...(options.timeout === undefined && settings.timeout !== undefined
+          ? { timeout: Duration.seconds(settings.timeout) }
+          : {})
+      }))
   )

@@ -46,7 +46,11 @@ export interface Limits {
 /** The Image API endpoint. */
 export class ImageEndpoint extends Context.Tag("glanceclient/ImageEndpoint")<ImageEndpoint, Service>() {}
 
-/** Removes a trailing slash and a trailing version segment (`/v1`, `/v2`, `/v2.0`). */
+/**
+ * Removes a trailing slash and a trailing version segment (`/v1`, `/v2`, `/v2.0`).
+ *
+ * @internal
+ */
 export const normalizeUrl = (url: string): string => url.replace(/\/+$/, "").replace(/\/v\d+(\.\d+)?$/, "")
 
 /** Picks the image endpoint of a catalog, as python-glanceclient does: the first when no region is given. */
@@ -65,7 +69,7 @@ export const fromCatalog = (
     return Effect.fail(
       new ConfigError({
         message: catalog.length === 0
-          ? `The service catalog is empty: the token is not scoped to a project (set --os-project-name or --os-project-id), or give --os-image-url`
+          ? `The service catalog is empty: the token is not scoped to a project (set projectName or projectId: --os-project-name or --os-project-id for glance), or give imageUrl (--os-image-url)`
           : `The service catalog has no "${type}" service (it has: ${catalog.map((s) => s.type).join(", ")})`
       })
     )
@@ -103,7 +107,7 @@ const VersionsDocument = Schema.Struct({
  * endpoint) and returns the v2.x ids it lists, without the `v`. Glance answers it with
  * `300 Multiple Choices`, which is taken as an answer here only.
  */
-export const fetchVersions = (
+const fetchVersions = (
   http: HttpClient.HttpClient,
   root: string,
   limits: Limits = {}
@@ -175,7 +179,7 @@ export const fromUrl = (
   })
 
 /** The limits of `GET /versions` from the settings (`timeout`, `maxResponseSize`). */
-export const limitsOf = (settings: {
+const limitsOf = (settings: {
   readonly timeout?: number | undefined
   readonly maxResponseSize?: number | undefined
 }): Limits => ({

@@ -25,6 +25,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { type Compression, Decompression, type DecompressionError, detect } from "./Decompression.js"
+import { TypeId } from "./GlanceError.js"
 import { u32be } from "./internal/inspect/bytes.js"
 import { fixedVhdFooter, isVhd, isVhdx, vhd, vhdx } from "./internal/inspect/microsoft.js"
 import { bytesText, type Facts, type Finding, maxVirtualSize, type Reader } from "./internal/inspect/model.js"
@@ -410,7 +411,9 @@ export const minDisk = (report: Report): number | undefined =>
 export class ImageRefused extends Schema.TaggedError<ImageRefused>()("ImageRefused", {
   reason: Schema.Literal("unsafe", "format", "compressed"),
   message: Schema.String
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** What an upload declares, and which refusals the caller waives. */
 export interface UploadCheck {

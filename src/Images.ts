@@ -39,6 +39,7 @@ import { ImageData } from "./ImageData.js"
 import { Info } from "./Info.js"
 import * as Bytes from "./internal/bytes.js"
 import { displayUrl } from "./internal/http.js"
+import { messageOf } from "./internal/messages.js"
 import { Task } from "./Tasks.js"
 
 /** An image as Glance returns it: the core fields typed, every custom property kept. */
@@ -69,7 +70,7 @@ export const Image = Schema.Struct(
 )
 
 /** An image as Glance returns it. */
-export type Image = typeof Image.Type
+export interface Image extends Schema.Schema.Type<typeof Image> {}
 
 /** One page of `GET /v2/images`. */
 export const ImagePage = Schema.Struct({
@@ -207,7 +208,7 @@ export const Location = Schema.Struct(
 )
 
 /** Where a store keeps an image's data. */
-export type Location = typeof Location.Type
+export interface Location extends Schema.Schema.Type<typeof Location> {}
 
 const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
 
@@ -224,7 +225,11 @@ const minor = (version: string) => Number(version.split(".")[1] ?? 0)
  * Glance answers 202 and activates the image once it has the data); `NotSupported` before any
  * request when the cloud does not list v2.17.
  */
-export const addImageLocation = Effect.fn("Images.addImageLocation")(function*(
+export const addImageLocation: (
+  id: string,
+  url: string,
+  options?: { readonly validationData?: ValidationData | undefined }
+) => Effect.Effect<void, GlanceHttpError | NotSupported, GlanceHttp> = Effect.fn("Images.addImageLocation")(function*(
   id: string,
   url: string,
   options: { readonly validationData?: ValidationData | undefined } = {}
@@ -252,7 +257,11 @@ const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 /** Every failure of an operation that needs a v2.x feature or checks its input first. */
 export type OperationError = GlanceHttpError | NotSupported | InvalidInput
 
-/** The body of an import request, or why the options cannot make one. */
+/**
+ * The body of an import request, or why the options cannot make one.
+ *
+ * @internal
+ */
 export const importBody = (options: ImportOptions): Either.Either<Record<string, unknown>, InvalidInput> => {
   const invalid = (message: string) => Either.left(new InvalidInput({ message }))
   const method: Record<string, unknown> = { name: options.method }
@@ -285,7 +294,11 @@ export const importBody = (options: ImportOptions): Either.Either<Record<string,
   return Either.right(body)
 }
 
-/** The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`). */
+/**
+ * The stores named by a comma-separated image property (`stores`, `os_glance_failed_import`).
+ *
+ * @internal
+ */
 export const storeList = (value: unknown): Array<string> =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
 
@@ -376,15 +389,11 @@ export interface Service {
 /** The images operations of the Image API. */
 export class Images extends Context.Tag("glanceclient/Images")<Images, Service>() {}
 
-const uuid = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
-
-/** Refuses an id that cannot be an image id before any request is sent. */
-export const validateId = (id: string): Effect.Effect<string, InvalidInput> =>
-  uuid.test(id)
-    ? Effect.succeed(id)
-    : Effect.fail(new InvalidInput({ message: `"${id}" is not a valid image id (a UUID)` }))
-
-/** The query parameters of a list request. */
+/**
+ * The query parameters of a list request.
+ *
+ * @internal
+ */
 export const listParams = (options: ListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
@@ -400,7 +409,11 @@ export const listParams = (options: ListOptions): Array<[string, string]> => {
   return params
 }
 
-/** The JSON-patch operations for `UpdateChanges`. */
+/**
+ * The JSON-patch operations for `UpdateChanges`.
+ *
+ * @internal
+ */
 export const patchOperations = (changes: UpdateChanges): Array<PatchOperation> => [
   ...Object.entries(changes.set ?? {}).map(([key, value]): PatchOperation => ({ op: "add", path: `/${key}`, value })),
   ...(changes.remove ?? []).map((key): PatchOperation => ({ op: "remove", path: `/${key}` }))
@@ -807,6 +820,8 @@ export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> 
  * The blocks `fill` reads, as a stream of blocks of a mebibyte (the last may be shorter): each new
  * memory, or with `reuse` one block refilled at each pull (only for a consumer that is done with
  * a block when it pulls the next: `Images.Service.uploadEach` decides).
+ *
+ * @internal
  */
 export const filledBlocks = <E>(
   fill: (block: Uint8Array) => Effect.Effect<number, E>,
@@ -983,11 +998,6 @@ export const writeAtomically = <E, R>(
 // Workflows: module functions over the `Images` service (and `Info`), so the real client and
 // `GlanceTest` run the same code.
 
-const messageOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
-    ? (error as { message: string }).message
-    : String(error)
-
 /** Why an import failed, from its task (the one seen, else the latest failed one), when Glance says. */
 const importFailure = (images: Service, id: string, taskId: unknown) =>
   images.tasks(id).pipe(
@@ -1070,6 +1080,42 @@ export const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options
     })
   )
   return Option.getOrThrow(reached)
+})
+
+/**
+ * What `findByHash` looks for: the hash of the data (as `os_hash_algo` and `os_hash_value` record it).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ContentHash {
+  readonly algorithm: string
+  /** The lower-case hex digest. */
+  readonly value: string
+}
+
+/**
+ * An active image the project can see whose data has this hash (Glance lists by `os_hash_value`),
+ * optionally with this name and size too; none when there is none. The newest one when several do.
+ *
+ * @since 0.2.0
+ * @category workflows
+ */
+export const findByHash = Effect.fn("Images.findByHash")(function*(
+  hash: ContentHash,
+  options: { readonly name?: string | undefined; readonly size?: number | undefined } = {}
+) {
+  const images = yield* Images
+  const filters: Record<string, string> = { os_hash_value: hash.value, status: "active" }
+  if (options.name !== undefined) filters.name = options.name
+  return yield* images.list({ filters, pageSize: 20 }).pipe(
+    Stream.filter((image) =>
+      image.os_hash_value === hash.value && image.os_hash_algo === hash.algorithm && image.status === "active" &&
+      (options.name === undefined || image.name === options.name) &&
+      (options.size === undefined || image.size === options.size)
+    ),
+    Stream.runHead
+  )
 })
 
 /**

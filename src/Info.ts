@@ -34,7 +34,7 @@ export const Store = Schema.Struct(
 )
 
 /** A store of a multistore cloud. */
-export type Store = typeof Store.Type
+export interface Store extends Schema.Schema.Type<typeof Store> {}
 
 /** A store with its driver and settings, as admins see it. */
 export const StoreDetail = Schema.Struct(
@@ -49,13 +49,13 @@ export const StoreDetail = Schema.Struct(
 )
 
 /** A store with its driver and settings. */
-export type StoreDetail = typeof StoreDetail.Type
+export interface StoreDetail extends Schema.Schema.Type<typeof StoreDetail> {}
 
 /** One quota of the caller's project: its limit (-1 for none) and what is used. */
 export const Quota = Schema.Struct({ limit: Schema.Number, usage: Schema.Number })
 
 /** One quota of the caller's project. */
-export type Quota = typeof Quota.Type
+export interface Quota extends Schema.Schema.Type<typeof Quota> {}
 
 const ImportInfo = Schema.Struct({
   "import-methods": Schema.Struct({ value: Schema.Array(Schema.String) })

@@ -19,8 +19,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import { CloudConfig, ConfigError, type Settings } from "./CloudConfig.js"
-import type { BadResponse, TransportError } from "./GlanceError.js"
+import { CloudConfig, ConfigError, missingSetting, type Settings } from "./CloudConfig.js"
+import { type BadResponse, type TransportError, TypeId } from "./GlanceError.js"
 import * as Body from "./internal/boundedBody.js"
 import { redactedHeaderNames } from "./internal/http.js"
 import * as Links from "./internal/links.js"
@@ -33,7 +33,9 @@ export class AuthenticationError extends Schema.TaggedError<AuthenticationError>
   status: Schema.optional(Schema.Number),
   url: Schema.String,
   requestId: Schema.optional(Schema.String)
-}) {}
+}) {
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** Every failure of logging in. */
 export type KeystoneError = AuthenticationError | ConfigError | TransportError
@@ -141,7 +143,7 @@ const interfaceOf = (s: string): Endpoint["interface"] =>
   s.startsWith("internal") ? "internal" : s.startsWith("admin") ? "admin" : "public"
 
 /** Which Identity API an auth URL names by its path, if it does. */
-export const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
+const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
   const path = trimSlash(new URL(authUrl).pathname)
   if (/\/v3$/.test(path)) return "v3"
   if (/\/v2\.0$/.test(path)) return "v2.0"
@@ -149,7 +151,7 @@ export const versionOfUrl = (authUrl: string): "v2.0" | "v3" | undefined => {
 }
 
 /** The JSON body of a v3 `POST /auth/tokens` for these settings. */
-export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
+const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
   Effect.gen(function*() {
     const domain = (id: string | undefined, name: string | undefined) =>
       id !== undefined ? { id } : { name: name ?? "Default" }
@@ -164,11 +166,7 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
     if (type === "v3applicationcredential") {
       const secret = settings.applicationCredentialSecret
       if (secret === undefined) {
-        return yield* missing(
-          "an application credential secret",
-          "--os-application-credential-secret",
-          "OS_APPLICATION_CREDENTIAL_SECRET"
-        )
+        return yield* missingSetting("applicationCredentialSecret", "an application credential secret")
       }
       const credential = settings.applicationCredentialId !== undefined
         ? { id: settings.applicationCredentialId, secret: Redacted.value(secret) }
@@ -178,11 +176,7 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
           secret: Redacted.value(secret),
           user: yield* userRef(settings, domain)
         }
-        : yield* missing(
-          "an application credential id",
-          "--os-application-credential-id",
-          "OS_APPLICATION_CREDENTIAL_ID"
-        )
+        : yield* missingSetting("applicationCredentialId", "an application credential id")
       return {
         auth: { identity: { methods: ["application_credential"], application_credential: credential } }
       }
@@ -197,7 +191,7 @@ export const v3AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
       }
     }
     if (settings.password === undefined) {
-      return yield* missing("a password", "--os-password", "OS_PASSWORD")
+      return yield* missingSetting("password", "a password")
     }
     return {
       auth: {
@@ -218,10 +212,10 @@ const userRef = (
     ? Effect.succeed({ id: settings.userId })
     : settings.username !== undefined
     ? Effect.succeed({ name: settings.username, domain: domain(settings.userDomainId, settings.userDomainName) })
-    : missing("a username or user id", "--os-username", "OS_USERNAME")
+    : Effect.fail(missingSetting("username", "a username or user id"))
 
 /** The JSON body of a v2.0 `POST /tokens` for these settings. */
-export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
+const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigError> =>
   Effect.gen(function*() {
     const tenant = settings.projectId !== undefined
       ? { tenantId: settings.projectId }
@@ -233,9 +227,9 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
       return { auth: { token: { id: Redacted.value(settings.token) }, ...tenant } }
     }
     if (settings.username === undefined && settings.userId === undefined) {
-      return yield* missing("a username", "--os-username", "OS_USERNAME")
+      return yield* missingSetting("username", "a username or user id")
     }
-    if (settings.password === undefined) return yield* missing("a password", "--os-password", "OS_PASSWORD")
+    if (settings.password === undefined) return yield* missingSetting("password", "a password")
     return {
       auth: {
         passwordCredentials: {
@@ -247,12 +241,13 @@ export const v2AuthBody = (settings: Settings): Effect.Effect<unknown, ConfigErr
     }
   })
 
-const missing = (what: string, flag: string, env: string) =>
-  Effect.fail(new ConfigError({ message: `You must provide ${what} via either ${flag} or env[${env}]` }))
+const missingToken = Effect.fail(missingSetting("token", "a token"))
 
-const missingToken = missing("a token", "--os-auth-token", "OS_AUTH_TOKEN")
-
-/** The kind of login these settings ask for. */
+/**
+ * The kind of login these settings ask for.
+ *
+ * @internal
+ */
 export const authTypeOf = (settings: Settings): "password" | "token" | "v3applicationcredential" => {
   const t = settings.authType?.toLowerCase()
   if (t === "v3applicationcredential" || t === "application_credential") return "v3applicationcredential"
@@ -269,11 +264,11 @@ export const authTypeOf = (settings: Settings): "password" | "token" | "v3applic
  * Epoch milliseconds of a Keystone timestamp. One without a zone is UTC: Keystone writes the
  * expiry of a token capped by its application credential's expiry that way.
  */
-export const parseExpiry = (timestamp: string): number =>
+const parseExpiry = (timestamp: string): number =>
   Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(timestamp) ? timestamp : `${timestamp}Z`)
 
 /** Normalizes a v3 token response into a session. */
-export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Type): Session => ({
+const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Type): Session => ({
   token,
   expiresAt: parseExpiry(body.token.expires_at),
   userId: body.token.user?.id,
@@ -291,7 +286,7 @@ export const sessionFromV3 = (token: Redacted.Redacted, body: typeof TokenV3.Typ
 })
 
 /** Normalizes a v2.0 token response into a session. */
-export const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
+const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
   token: Redacted.make(body.access.token.id),
   expiresAt: parseExpiry(body.access.token.expires),
   userId: body.access.user?.id,
@@ -389,9 +384,7 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
   const discover = Effect.gen(function*() {
     const authUrl = settings.authUrl
     if (authUrl === undefined) {
-      return yield* new ConfigError({
-        message: "You must provide an auth url via either --os-auth-url or env[OS_AUTH_URL], or a cloud via --os-cloud"
-      })
+      return yield* missingSetting("authUrl", "an auth URL")
     }
     if (!/^https?:\/\/[^/]/.test(authUrl) || !URL.canParse(authUrl)) {
       return yield* new ConfigError({ message: `The auth URL "${authUrl}" is not an http(s) URL` })

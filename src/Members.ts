@@ -27,7 +27,7 @@ export const Member = Schema.Struct(
 )
 
 /** An image member as Glance returns it. */
-export type Member = typeof Member.Type
+export interface Member extends Schema.Schema.Type<typeof Member> {}
 
 /** The body of `GET /v2/images/{id}/members`. */
 export const MemberList = Schema.Struct({ members: Schema.Array(Member) })

@@ -27,7 +27,7 @@ export const ResourceTypeAssociation = Schema.Struct(
 )
 
 /** A resource type associated with a namespace. */
-export type ResourceTypeAssociation = typeof ResourceTypeAssociation.Type
+export interface ResourceTypeAssociation extends Schema.Schema.Type<typeof ResourceTypeAssociation> {}
 
 /** A resource type (`OS::Glance::Image`, `OS::Nova::Flavor`, …). */
 export const ResourceType = Schema.Struct(
@@ -36,7 +36,7 @@ export const ResourceType = Schema.Struct(
 )
 
 /** A resource type. */
-export type ResourceType = typeof ResourceType.Type
+export interface ResourceType extends Schema.Schema.Type<typeof ResourceType> {}
 
 const propertyFields = {
   title: Schema.optional(Schema.String),
@@ -48,7 +48,7 @@ const propertyFields = {
 export const Property = Schema.Struct({ name: Schema.String, ...propertyFields }, rest)
 
 /** A property definition. */
-export type Property = typeof Property.Type
+export interface Property extends Schema.Schema.Type<typeof Property> {}
 
 const PropertyMap = Schema.Record({
   key: Schema.String,
@@ -69,7 +69,7 @@ export const MetadefObject = Schema.Struct(
 )
 
 /** An object definition. */
-export type MetadefObject = typeof MetadefObject.Type
+export interface MetadefObject extends Schema.Schema.Type<typeof MetadefObject> {}
 
 /** A tag definition. */
 export const Tag = Schema.Struct(
@@ -78,7 +78,7 @@ export const Tag = Schema.Struct(
 )
 
 /** A tag definition. */
-export type Tag = typeof Tag.Type
+export interface Tag extends Schema.Schema.Type<typeof Tag> {}
 
 /** A namespace, with its contents when shown one at a time. */
 export const Namespace = Schema.Struct(
@@ -100,7 +100,7 @@ export const Namespace = Schema.Struct(
 )
 
 /** A namespace. */
-export type Namespace = typeof Namespace.Type
+export interface Namespace extends Schema.Schema.Type<typeof Namespace> {}
 
 /** One page of `GET /v2/metadefs/namespaces`. */
 export const NamespacePage = Schema.Struct({
@@ -298,7 +298,7 @@ export interface Service {
 export class Metadefs extends Context.Tag("glanceclient/Metadefs")<Metadefs, Service>() {}
 
 /** The query parameters of a namespace list request. */
-export const namespaceListParams = (options: NamespaceListOptions): Array<[string, string]> => {
+const namespaceListParams = (options: NamespaceListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
     String(Math.min(options.pageSize ?? 20, options.limit ?? Infinity))

@@ -44,7 +44,7 @@ export const PropertySchema = Schema.Struct(
 )
 
 /** One property of a published schema. */
-export type PropertySchema = typeof PropertySchema.Type
+export interface PropertySchema extends Schema.Schema.Type<typeof PropertySchema> {}
 
 /** A JSON schema as Glance publishes it. */
 export const JsonSchema = Schema.Struct(
@@ -57,7 +57,7 @@ export const JsonSchema = Schema.Struct(
 )
 
 /** A JSON schema as Glance publishes it. */
-export type JsonSchema = typeof JsonSchema.Type
+export interface JsonSchema extends Schema.Schema.Type<typeof JsonSchema> {}
 
 /** The schemas operations. */
 export interface Service {
@@ -84,7 +84,11 @@ const jsonType = (value: unknown): ReadonlyArray<string> => {
 
 const show = (value: unknown): string => typeof value === "string" ? `"${value}"` : JSON.stringify(value)
 
-/** The problems of image fields against an image schema, one sentence each; empty when they fit. */
+/**
+ * The problems of image fields against an image schema, one sentence each; empty when they fit.
+ *
+ * @internal
+ */
 export const imageFieldProblems = (
   schema: JsonSchema,
   fields: Readonly<Record<string, unknown>>

@@ -33,7 +33,7 @@ export const Task = Schema.Struct(
 )
 
 /** A task as Glance returns it. */
-export type Task = typeof Task.Type
+export interface Task extends Schema.Schema.Type<typeof Task> {}
 
 /** One page of `GET /v2/tasks`. */
 export const TaskPage = Schema.Struct({
@@ -81,7 +81,7 @@ export interface Service {
 export class Tasks extends Context.Tag("glanceclient/Tasks")<Tasks, Service>() {}
 
 /** The query parameters of a list request. */
-export const listParams = (options: ListOptions): Array<[string, string]> => {
+const listParams = (options: ListOptions): Array<[string, string]> => {
   const params: Array<[string, string]> = [[
     "limit",
     String(Math.min(options.pageSize ?? 20, options.limit ?? Infinity))

@@ -6,6 +6,7 @@
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Schema from "effect/Schema"
+import * as GlanceError from "../GlanceError.js"
 import { oneLine } from "./safeText.js"
 
 /** A command-line mistake found by the command itself (exit 2, like a parse error). */
@@ -56,6 +57,18 @@ export const condenseSchemaFailure = (message: string): string => {
   return `${subject} ${oneOf[1]}: the cloud allows ${allowed.join(", ")}`
 }
 
+/** A setting the library found missing (`ConfigError.setting`), in the command's words: its flag and variable. */
+const missingOption: Record<string, string> = {
+  authUrl: "You must provide an auth url via either --os-auth-url or env[OS_AUTH_URL], or a cloud via --os-cloud",
+  username: "You must provide a username or user id via either --os-username or env[OS_USERNAME]",
+  password: "You must provide a password via either --os-password or env[OS_PASSWORD]",
+  token: "You must provide a token via either --os-auth-token or env[OS_AUTH_TOKEN]",
+  applicationCredentialId:
+    "You must provide an application credential id via either --os-application-credential-id or env[OS_APPLICATION_CREDENTIAL_ID]",
+  applicationCredentialSecret:
+    "You must provide an application credential secret via either --os-application-credential-secret or env[OS_APPLICATION_CREDENTIAL_SECRET]"
+}
+
 /** The one line printed for a failure (flattened and escaped by `safeText.oneLine`), and the exit code. */
 export const describe = (error: unknown): { readonly line: string; readonly exitCode: number } => {
   const { exitCode, line } = wordsFor(error)
@@ -68,21 +81,25 @@ const wordsFor = (error: unknown): { readonly line: string; readonly exitCode: n
     const text = "error" in error ? HelpDoc.toAnsiText(error.error).replace(/\x1b\[[0-9;]*m/g, "") : String(error)
     return { line: text, exitCode: 2 }
   }
-  const e = error as { _tag?: string; message?: string; status?: number; requestId?: string }
+  const e = error as { _tag?: string; message?: string }
   if (e._tag === "UsageError") return { line: e.message ?? "usage error", exitCode: 2 }
   // Each failure was printed already; an empty message adds no line.
   if (e._tag === "PartialFailure") return { line: e.message ?? "", exitCode: 1 }
-  if (e._tag === "Unauthorized" || (e._tag === "AuthenticationError" && e.status === 401)) {
-    return { line: "Invalid OpenStack Identity credentials.", exitCode: 1 }
-  }
-  if (typeof e.status === "number" && e._tag !== "AuthenticationError") {
-    const rid = e.requestId ? ` (request-id: ${e.requestId})` : ""
-    return {
-      line: `HTTP ${e.status} ${statusText[e.status] ?? ""}: ${condenseSchemaFailure(e.message ?? "")}${rid}`.replace(
-        / +:/,
-        ":"
-      ),
-      exitCode: 1
+  if (GlanceError.isGlanceError(error)) {
+    const missing = error._tag === "ConfigError" && error.setting !== undefined
+      ? missingOption[error.setting]
+      : undefined
+    if (missing !== undefined) return { line: missing, exitCode: 1 }
+    if (error._tag === "Unauthorized" || (error._tag === "AuthenticationError" && error.status === 401)) {
+      return { line: "Invalid OpenStack Identity credentials.", exitCode: 1 }
+    }
+    if (GlanceError.isResponseError(error)) {
+      const rid = error.requestId ? ` (request-id: ${error.requestId})` : ""
+      return {
+        line: `HTTP ${error.status} ${statusText[error.status] ?? ""}: ${condenseSchemaFailure(error.message)}${rid}`
+          .replace(/ +:/, ":"),
+        exitCode: 1
+      }
     }
   }
   if (typeof e.message === "string" && e.message.length > 0) return { line: e.message, exitCode: 1 }

@@ -262,18 +262,25 @@ const logToStderr = (debug: boolean) =>
 /** The default `--timeout`, in seconds, as python-glanceclient. */
 export const defaultTimeout = 600
 
-/** Builds the whole client for the global options: resolved settings, optional debug tracing. */
-export const clientLayer = (g: GlobalOptions) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
+/** The settings of the global options (flags > `OS_*` > clouds.yaml), warnings printed, the default timeout filled in. */
+export const resolvedSettings = (g: GlobalOptions) =>
+  Effect.gen(function*() {
     const overrides = yield* toSettings(g)
     const resolved = yield* CloudConfig.resolve(overrides)
     for (const warning of resolved.warnings ?? []) yield* Console.error(`glance: warning: ${warning}`)
     if (Option.isSome(g.profile)) {
       yield* Console.error("glance: warning: --profile is ignored: this client does not start osprofiler traces")
     }
-    const settings = { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
+    return { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
+  })
+
+/**
+ * The whole client for settings, on the platform `bin.ts` chose (its hasher too), with `--debug`
+ * tracing, and the token cache when the settings ask for it.
+ */
+export const clientLayerFor = (settings: CloudConfig.Settings, debug: boolean) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
     const platform = yield* PlatformHttp
-    const debug = yield* debugOn(g)
     const tokenCache = settings.cacheAuth === true ? yield* PlatformTokenCache : Layer.empty
     const http = debug
       ? Layer.map(platform(settings), (ctx) => {
@@ -285,10 +292,17 @@ export const clientLayer = (g: GlobalOptions) =>
       })
       : platform(settings)
     return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(
-      Layer.provide(Layer.merge(http, tokenCache)),
+      Layer.provideMerge(Layer.merge(http, tokenCache)),
       // Also while the client is built: the endpoint is looked up (and the token cache read) then.
       Layer.provideMerge(logToStderr(debug))
     )
+  }))
+
+/** Builds the whole client for the global options: resolved settings, optional debug tracing. */
+export const clientLayer = (g: GlobalOptions) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const settings = yield* resolvedSettings(g)
+    return clientLayerFor(settings, yield* debugOn(g))
   }))
 
 /** Runs a command's work with the client built from the global options. */

@@ -14,6 +14,7 @@ import * as Images from "../Images.js"
 import * as Info from "../Info.js"
 import { CommandError, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
+import { existingImage, ifAbsentOption } from "./ifAbsent.js"
 import {
   checkSize,
   dataSource,
@@ -311,6 +312,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
   ),
   ...importOptions,
   ...inspectOptions,
+  ifAbsent: ifAbsentOption,
   ...formatOptions
 }, (a) =>
   withClient(Effect.gen(function*() {
@@ -399,6 +401,8 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
       if (fileName) return yield* fail("You cannot specify a --file with the glance-download import method.")
       if (usingStdin) return yield* fail("You cannot pass data via stdin with the glance-download import method.")
     }
+    const existing = yield* existingImage(a.ifAbsent, fileName)
+    if (Option.isSome(existing)) return yield* printImage(existing.value, a)
     const created = yield* images.create(fields)
     // As python-glanceclient: the image is printed whether the steps after its creation work or not.
     const steps = Effect.gen(function*() {

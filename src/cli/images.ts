@@ -18,6 +18,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
+import { existingImage, ifAbsentOption } from "./ifAbsent.js"
 import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { fileFill, type Fill, firstReadFailure, stdinFill, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
@@ -450,6 +451,7 @@ export const imageCreate = Command.make("image-create", {
   ),
   ...transferOptions,
   size: sizeOption,
+  ifAbsent: ifAbsentOption,
   ...formatOptions
 }, (a) =>
   withClient(Effect.gen(function*() {
@@ -474,6 +476,8 @@ export const imageCreate = Command.make("image-create", {
         message: `Must provide ${missing.join(", ")} when using ${source.value.name === "stdin" ? "stdin" : "--file"}.`
       })
     }
+    const existing = yield* existingImage(a.ifAbsent, opt(a.file))
+    if (Option.isSome(existing)) return yield* printImage(existing.value, a)
     const created = yield* images.create(fields)
     if (Option.isNone(source)) return yield* printImage(created, a)
     yield* upload(created.id, source.value, { progress: a.progress, store }).pipe(

@@ -24,6 +24,7 @@ import { metadefCommands } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
 import { programSpec } from "./spec.js"
 import { taskCommands } from "./tasks.js"
+import { transferCommands } from "./transfer.js"
 
 /** The version `glance --version` prints. */
 export const version = "0.1.0"
@@ -77,6 +78,7 @@ export const command = glance.pipe(
     ...memberCommands,
     ...infoCommands,
     ...taskCommands,
+    ...transferCommands,
     ...cacheCommands,
     ...metadefCommands,
     bashCompletionCommand,

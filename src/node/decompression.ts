@@ -6,12 +6,12 @@
  *
  * @since 0.1.0
  */
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { Decompress as ZstdDecoder } from "fzstd"
+import { Duplex } from "node:stream"
 import * as Zlib from "node:zlib"
 import unbzip2 from "unbzip2-stream"
 import * as Xz from "xz-decompress"
@@ -105,25 +105,48 @@ const bzip2 = (): PushDecoder => {
   }
 }
 
+/**
+ * A decoder that reads a web stream of input and gives a web stream of output (zlib's gunzip
+ * through `Duplex.toWeb`, xz-embedded's `XzReadableStream`). A failure of the body itself stays
+ * the body's; any other failure of the output is the decoder's.
+ */
+const throughWebDecoder = <E, R>(
+  compression: Compression,
+  decode: (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>,
+  body: Stream.Stream<Uint8Array, E, R>
+): Stream.Stream<Uint8Array, E | DecompressionError, R> =>
+  Stream.suspend(() => {
+    let bodyFailure: { readonly error: E } | undefined
+    const watched = Stream.tapError(body, (error) => Effect.sync(() => (bodyFailure = { error })))
+    return Stream.unwrap(Effect.map(
+      Stream.toReadableStreamEffect(watched),
+      (input) => Stream.fromReadableStream(() => decode(input), (cause) => cause)
+    )).pipe(
+      Stream.catchAll((cause) =>
+        Stream.fail(bodyFailure !== undefined ? bodyFailure.error : failure(compression)(cause))
+      )
+    )
+  })
+
+/**
+ * zlib's gunzip as a web transform. `Duplex.toWeb` counts the writable side's queue in blocks up
+ * to the stream's `writableHighWaterMark` (16384 by default): one block is enough.
+ */
+const gunzip = (input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
+  // zlib passes stream options on to its Transform; its type only lists zlib's own.
+  const zlib = Zlib.createGunzip({ chunkSize: 64 * 1024, writableHighWaterMark: 1 } as Zlib.ZlibOptions)
+  return input.pipeThrough(Duplex.toWeb(zlib) as ReadableWritablePair<Uint8Array, Uint8Array>)
+}
+
 const decompress = <E, R>(
   compression: Compression,
   body: Stream.Stream<Uint8Array, E, R>
 ): Stream.Stream<Uint8Array, E | DecompressionError, R> => {
   switch (compression) {
     case "gzip":
-      return NodeStream.pipeThroughDuplex(body, () => Zlib.createGunzip(), failure("gzip"))
+      return throughWebDecoder("gzip", gunzip, body)
     case "xz":
-      return Stream.suspend(() => {
-        // The decoder sees the body through a web stream; a failure of the body itself stays the body's.
-        let bodyFailure: { readonly error: E } | undefined
-        const watched = Stream.tapError(body, (error) => Effect.sync(() => (bodyFailure = { error })))
-        return Stream.unwrap(Effect.map(
-          Stream.toReadableStreamEffect(watched),
-          (input) => Stream.fromReadableStream(() => new XzReadableStream(input), (cause) => cause)
-        )).pipe(
-          Stream.catchAll((cause) => Stream.fail(bodyFailure !== undefined ? bodyFailure.error : failure("xz")(cause)))
-        )
-      })
+      return throughWebDecoder("xz", (input) => new XzReadableStream(input), body)
     case "zstd":
       return throughPushDecoder("zstd", zstd, body)
     case "bzip2":

@@ -25,6 +25,15 @@ import { makeSchemas } from "./internal/schemas.js"
 import { makeTasks } from "./internal/tasks.js"
 import * as Internal from "./internal/world.js"
 
+/**
+ * The images a fault applies to: one image by id, or those a predicate picks (by name, tags, …), so
+ * a test arms it before the code under test creates the image.
+ */
+export type ImageSelector = string | ((image: Images.Image) => boolean)
+
+const picker = (which: ImageSelector | undefined): (image: Images.Image) => boolean =>
+  which === undefined ? () => true : typeof which === "string" ? (image) => image.id === which : which
+
 /** Test-only controls of the in-memory Glance. */
 export interface ControlService {
   /**
@@ -33,10 +42,16 @@ export interface ControlService {
    * handle: the effect dies with Glance's error (use `Images.create` to test a refusal).
    */
   readonly seed: (fields: Images.CreateFields, data?: Uint8Array) => Effect.Effect<Images.Image>
-  /** The next upload to this image fails midway, as a broken connection would. */
-  readonly failNextUpload: (id: string) => Effect.Effect<void>
-  /** Downloads of this image return one flipped byte, as a corrupting network would. */
-  readonly corruptDownloads: (id: string) => Effect.Effect<void>
+  /**
+   * The next upload to an image `which` picks (any image when absent) fails midway with a
+   * `TransportError`, as a broken connection would; the image stays `queued`. Armed once per call.
+   */
+  readonly failNextUpload: (which?: ImageSelector) => Effect.Effect<void>
+  /**
+   * Downloads of the images `which` picks (every image when absent) return one flipped byte, as a
+   * corrupting network would: a verified download fails with `ChecksumMismatch`.
+   */
+  readonly corruptDownloads: (which?: ImageSelector) => Effect.Effect<void>
   /** Every image of the world, of every project, as Glance would show it. */
   readonly images: Effect.Effect<ReadonlyArray<Images.Image>>
 }
@@ -69,8 +84,8 @@ export const contextFor = (world: World, options: Options = {}): Context.Context
   const caller: Internal.Caller = { project: options.project ?? "test-project", admin: options.admin === true }
   const control: ControlService = {
     seed: (fields, data) => Effect.orDie(seedImage(world, caller, fields, data)),
-    failNextUpload: (id) => Effect.sync(() => void world.failing.add(id)),
-    corruptDownloads: (id) => Effect.sync(() => void world.corrupt.add(id)),
+    failNextUpload: (which) => Effect.sync(() => void world.failing.push(picker(which))),
+    corruptDownloads: (which) => Effect.sync(() => void world.corrupt.push(picker(which))),
     images: Effect.sync(() => [...world.images.values()].map((s) => s.image))
   }
   return Context.make(Images.Images, Images.Images.of(makeImages(world, caller))).pipe(

@@ -217,6 +217,7 @@ const commandsFor = (mode: Mode): Record<string, { readonly args: ReadonlyArray<
     "image-tag-delete": { args: [image, "secret-test"], late: true },
     "image-tag-update": { args: [image, "secret-test"] },
     "image-tasks": { args: [image] },
+    "image-transfer": { args: [image, "--to-store", "cheap"] },
     "image-update": { args: [image, "--description", "secrets test", "--property", "k=v"] },
     "image-upload": { args: [queued, "--file", data] },
     "import-info": { args: [] },

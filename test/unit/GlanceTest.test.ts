@@ -40,7 +40,7 @@ describe("GlanceTest: testing your code offline", () => {
       const seeded = yield* control.seed({ name: "before", disk_format: "raw", container_format: "bare" })
       yield* control.failNextUpload(seeded.id)
       const failure = yield* Effect.flip(images.upload(seeded.id, Stream.make(new Uint8Array(4))))
-      assert.strictEqual(failure._tag, "BadRequest")
+      assert.strictEqual(failure._tag, "TransportError")
       assert.strictEqual((yield* images.get(seeded.id)).status, "queued")
     }).pipe(Effect.provide(GlanceTest.layer())))
 })

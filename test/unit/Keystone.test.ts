@@ -473,13 +473,16 @@ describe("Keystone", () => {
         assert.isFalse(isLeaky(error))
       }))
 
-    it.effect("a missing password is a ConfigError naming --os-password, sent nowhere", () =>
+    it.effect("a missing password is a ConfigError naming the password setting, sent nowhere", () =>
       Effect.gen(function*() {
         const server = keystone()
         for (const authUrl of ["http://ks:5000/v3", "http://ks:5000/v2.0"]) {
           const error = yield* withKeystone(server, { authUrl, username: "alice" }, (k) => Effect.flip(k.session))
-          assert.strictEqual(error._tag, "ConfigError")
-          assert.strictEqual(error.message, "You must provide a password via either --os-password or env[OS_PASSWORD]")
+          assert.isTrue(error._tag === "ConfigError" && error.setting === "password")
+          assert.strictEqual(
+            error.message,
+            "You must provide a password: the password setting, or OS_PASSWORD in the environment"
+          )
         }
         assert.strictEqual(server.received.length, 0)
       }))
@@ -492,7 +495,8 @@ describe("Keystone", () => {
           (k) => Effect.flip(k.session)
         )
         assert.strictEqual(error._tag, "ConfigError")
-        assert.include(error.message, "--os-username")
+        assert.isTrue(error._tag === "ConfigError" && error.setting === "username")
+        assert.include(error.message, "the username setting")
         assert.isFalse(isLeaky(error))
       }))
 
@@ -505,14 +509,16 @@ describe("Keystone", () => {
             (k) => Effect.flip(k.session)
           )
           assert.strictEqual(error._tag, "ConfigError")
-          assert.include(error.message, "--os-auth-token")
+          assert.isTrue(error._tag === "ConfigError" && error.setting === "token")
+          assert.include(error.message, "the token setting")
         }
       }))
 
     it.effect("a missing or non-http auth URL is a ConfigError", () =>
       Effect.gen(function*() {
         const none = yield* withKeystone(keystone(), { username: "a", password }, (k) => Effect.flip(k.session))
-        assert.include(none.message, "--os-auth-url")
+        assert.isTrue(none._tag === "ConfigError" && none.setting === "authUrl")
+        assert.include(none.message, "the authUrl setting, or OS_AUTH_URL in the environment")
         const ftp = yield* withKeystone(
           keystone(),
           { authUrl: "ftp://ks/v3", username: "a", password },

@@ -30,6 +30,7 @@ import {
 } from "../../src/cli/output.js"
 import { escapeControls, oneLine } from "../../src/cli/safeText.js"
 import { cachedFlagSpecs, cacheDir, readCachedSchema, writeCachedSchema } from "../../src/cli/schemaFlags.js"
+import * as GlanceError from "../../src/GlanceError.js"
 
 /** Runs a printer and returns what it wrote to stdout (each Console.log call ends a line) and stderr. */
 const capture = <E>(effect: Effect.Effect<void, E>) => {
@@ -289,12 +290,15 @@ describe("-f shell", () => {
 
 describe("error lines and --debug", () => {
   it("a failure is one line whatever its message holds", () => {
-    const { exitCode, line } = describeError({
-      _tag: "NotFound",
-      status: 404,
-      message: "No image\n\nfound\x1b]0;t\x07\r\u202e",
-      requestId: "req-\x1b[2J"
-    })
+    const { exitCode, line } = describeError(
+      new GlanceError.NotFound({
+        status: 404,
+        method: "GET",
+        url: "http://glance.test/v2/images/x",
+        message: "No image\n\nfound\x1b]0;t\x07\r\u202e",
+        requestId: "req-\x1b[2J"
+      })
+    )
     assert.strictEqual(exitCode, 1)
     assert.strictEqual(line, "HTTP 404 Not Found: No image found\\x1b]0;t\\x07 \\u202e (request-id: req-\\x1b[2J)")
     assert.strictEqual(describeError(new Error("a\nb")).line, "a b")

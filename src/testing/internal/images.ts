@@ -6,7 +6,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { ChecksumMismatch, NoImageData, NotSupported } from "../../GlanceError.js"
+import { ChecksumMismatch, NoImageData, NotSupported, TransportError } from "../../GlanceError.js"
 import * as Hasher from "../../Hasher.js"
 import * as Images from "../../Images.js"
 import * as Bytes from "../../internal/bytes.js"
@@ -304,9 +304,15 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         const store = options.store ?? world.stores[0]!
         if (!world.stores.includes(store)) return yield* fail(400, `Store for identifier ${store} not found`, "PUT", at)
         const chunks = yield* Stream.runCollect(body)
-        if (world.failing.delete(id)) {
+        const fault = world.failing.findIndex((picks) => picks(stored.image))
+        if (fault >= 0) {
+          world.failing.splice(fault, 1)
           // A broken upload leaves the image queued, as Glance does after it cleans up.
-          return yield* fail(400, "The upload was interrupted", "PUT", at)
+          return yield* new TransportError({
+            message: `The connection broke off while uploading the data of image ${id} (GlanceTest.failNextUpload)`,
+            method: "PUT",
+            url: at
+          })
         }
         const data = Bytes.concat(Chunk.toReadonlyArray(chunks))
         if (options.size !== undefined && options.size !== data.byteLength) {
@@ -427,7 +433,9 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         }
         if (stored.data === undefined) return yield* new NoImageData({ imageId: id })
         const data = Uint8Array.from(stored.data)
-        if (world.corrupt.has(id) && data.byteLength > 0) data[data.byteLength >> 1]! ^= 0xff
+        if (world.corrupt.some((picks) => picks(stored.image)) && data.byteLength > 0) {
+          data[data.byteLength >> 1]! ^= 0xff
+        }
         yield* cacheHit(world, id, data.byteLength)
         const body = Stream.fromIterable(
           Array.from(

@@ -59,10 +59,10 @@ export interface World {
   readonly queued: Array<string>
   readonly namespaces: Map<string, StoredNamespace>
   readonly resourceTypes: Map<string, Metadefs.ResourceType>
-  /** Images whose next upload fails midway. */
-  readonly failing: Set<string>
-  /** Images whose downloads come back with one flipped byte. */
-  readonly corrupt: Set<string>
+  /** Faults armed by `Control.failNextUpload`: each fails the next upload of an image it picks, once. */
+  readonly failing: Array<(image: Images.Image) => boolean>
+  /** Faults armed by `Control.corruptDownloads`: the downloads of images they pick come back with one flipped byte. */
+  readonly corrupt: Array<(image: Images.Image) => boolean>
   seq: number
 }
 
@@ -78,8 +78,8 @@ export const makeWorld = (options: WorldOptions = {}): World => ({
   resourceTypes: new Map(
     ["OS::Glance::Image", "OS::Nova::Flavor"].map((name) => [name, { name, created_at: epoch, updated_at: epoch }])
   ),
-  failing: new Set(),
-  corrupt: new Set(),
+  failing: [],
+  corrupt: [],
   seq: 0
 })
 
