@@ -223,7 +223,11 @@ const readEnv: Effect.Effect<EnvSettings, ConfigError> = Effect.gen(function*() 
   })
 })
 
-/** Parses a yes/no setting (`1`/`true`/`yes`/`on`, `0`/`false`/`no`/`off`), naming where it came from otherwise. */
+/**
+ * Parses a yes/no setting (`1`/`true`/`yes`/`on`, `0`/`false`/`no`/`off`), naming where it came from otherwise.
+ *
+ * @internal
+ */
 export const parseBoolean = (value: string, where: string): Effect.Effect<boolean, ConfigError> => {
   const v = value.trim().toLowerCase()
   if (["1", "true", "yes", "on"].includes(v)) return Effect.succeed(true)
