@@ -79,6 +79,8 @@ export interface Settings {
   readonly identityApiVersion?: string | undefined
   readonly regionName?: string | undefined
   readonly interface?: Interface | undefined
+  /** The catalog's service type of the Image API (default `image`). */
+  readonly serviceType?: string | undefined
   /** An image endpoint that overrides the catalog (`OS_IMAGE_URL`). */
   readonly imageUrl?: string | undefined
   readonly insecure?: boolean | undefined
@@ -92,6 +94,12 @@ export interface Settings {
   readonly timeout?: number | undefined
   /** The most mebibytes read of an answer that is not image data (JSON, error pages); default 16. */
   readonly maxResponseSize?: number | undefined
+  /**
+   * Keep the Keystone session (token and catalog) between runs: clouds.yaml's `cache: auth: true`
+   * (openstacksdk's setting), `OS_TOKEN_CACHE`. Read by the `glance` command, which then provides
+   * a `TokenCache` (`NodeTokenCache`) to `Keystone`; a program provides one itself.
+   */
+  readonly cacheAuth?: boolean | undefined
   /** Warnings found while reading the configuration (e.g. a clouds.yaml readable by others). */
   readonly warnings?: ReadonlyArray<string> | undefined
 }
@@ -123,11 +131,28 @@ export const parseInterface = (value: string): Effect.Effect<Interface, ConfigEr
 const envString = (name: string) => Config.option(Config.string(name))
 const envRedacted = (name: string) => Config.option(Config.redacted(name))
 
+/** The environment's settings, with the values that need parsing still as text. */
+interface EnvSettings extends Omit<Settings, "interface" | "timeout"> {
+  readonly interfaceText?: string | undefined
+  readonly timeoutText?: string | undefined
+  readonly configFile?: string | undefined
+  readonly secureFile?: string | undefined
+}
+
 /** The `OS_*` environment variables, read through the current `ConfigProvider`. */
 export const fromEnv: Effect.Effect<
   Settings & { readonly configFile?: string | undefined; readonly secureFile?: string | undefined },
   ConfigError
 > = Effect.gen(function*() {
+  const { interfaceText, timeoutText, ...env } = yield* readEnv
+  return clean({
+    ...env,
+    interface: interfaceText === undefined ? undefined : yield* parseInterface(interfaceText),
+    timeout: timeoutText === undefined ? undefined : yield* parseTimeout(timeoutText, "OS_TIMEOUT")
+  })
+})
+
+const readEnv: Effect.Effect<EnvSettings, ConfigError> = Effect.gen(function*() {
   const env = yield* Config.all({
     cloud: envString("OS_CLOUD"),
     authUrl: envString("OS_AUTH_URL"),
@@ -152,6 +177,8 @@ export const fromEnv: Effect.Effect<
     regionName: envString("OS_REGION_NAME"),
     endpointType: envString("OS_ENDPOINT_TYPE"),
     interface: envString("OS_INTERFACE"),
+    serviceType: envString("OS_SERVICE_TYPE"),
+    tokenCache: envString("OS_TOKEN_CACHE"),
     imageUrl: envString("OS_IMAGE_URL"),
     insecure: envString("OS_INSECURE"),
     cacert: envString("OS_CACERT"),
@@ -162,8 +189,7 @@ export const fromEnv: Effect.Effect<
     secureFile: envString("OS_CLIENT_SECURE_FILE")
   }).pipe(Effect.mapError((e) => new ConfigError({ message: `Could not read the environment: ${e}` })))
   const v = <A>(o: Option.Option<A>): A | undefined => Option.getOrUndefined(o)
-  const iface = v(Option.orElse(env.interface, () => env.endpointType))
-  const timeout = v(env.timeout)
+  const tokenCache = v(env.tokenCache)
   return clean({
     cloud: v(env.cloud),
     authUrl: v(env.authUrl),
@@ -183,17 +209,31 @@ export const fromEnv: Effect.Effect<
     applicationCredentialSecret: v(env.applicationCredentialSecret),
     identityApiVersion: v(env.identityApiVersion),
     regionName: v(env.regionName),
-    interface: iface === undefined ? undefined : yield* parseInterface(iface),
+    interfaceText: v(Option.orElse(env.interface, () => env.endpointType)),
+    serviceType: v(env.serviceType),
+    cacheAuth: tokenCache === undefined ? undefined : yield* parseBoolean(tokenCache, "OS_TOKEN_CACHE"),
     imageUrl: v(env.imageUrl),
     insecure: v(Option.map(env.insecure, (s) => /^(1|true|yes)$/i.test(s))),
     cacert: v(env.cacert),
     cert: v(env.cert),
     key: v(env.key),
-    timeout: timeout === undefined ? undefined : yield* parseTimeout(timeout, "OS_TIMEOUT"),
+    timeoutText: v(env.timeout),
     configFile: v(env.configFile),
     secureFile: v(env.secureFile)
   })
 })
+
+/**
+ * Parses a yes/no setting (`1`/`true`/`yes`/`on`, `0`/`false`/`no`/`off`), naming where it came from otherwise.
+ *
+ * @internal
+ */
+export const parseBoolean = (value: string, where: string): Effect.Effect<boolean, ConfigError> => {
+  const v = value.trim().toLowerCase()
+  if (["1", "true", "yes", "on"].includes(v)) return Effect.succeed(true)
+  if (["0", "false", "no", "off", ""].includes(v)) return Effect.succeed(false)
+  return Effect.fail(new ConfigError({ message: `${where} must be true or false, not "${value}"` }))
+}
 
 /**
  * Parses a timeout in seconds, naming where it came from when it is not a positive number.
@@ -286,6 +326,14 @@ const deepMerge = (a: Record<string, unknown>, b: Record<string, unknown>): Reco
 const str = (u: unknown): string | undefined =>
   typeof u === "string" ? u : typeof u === "number" || typeof u === "boolean" ? String(u) : undefined
 
+/** clouds.yaml's top-level `cache: auth:` (openstacksdk's switch for keeping tokens between runs). */
+const cacheAuthOf = (file: Record<string, unknown>, path: string): Effect.Effect<boolean | undefined, ConfigError> => {
+  const auth = isRecord(file.cache) ? file.cache.auth : undefined
+  if (auth === undefined || auth === null) return Effect.succeed(undefined)
+  if (typeof auth === "boolean") return Effect.succeed(auth)
+  return parseBoolean(String(auth), `cache.auth in ${path}`)
+}
+
 /** Reads one cloud from clouds.yaml (and secure.yaml), searched as openstacksdk does. */
 export const fromCloudsYaml = Effect.fn("CloudConfig.fromCloudsYaml")(function*(
   name: string,
@@ -345,6 +393,8 @@ export const fromCloudsYaml = Effect.fn("CloudConfig.fromCloudsYaml")(function*(
     identityApiVersion: str(cloud.identity_api_version),
     regionName: str(cloud.region_name),
     interface: iface === undefined ? undefined : yield* parseInterface(iface),
+    serviceType: str(cloud.image_service_type),
+    cacheAuth: yield* cacheAuthOf(main.value, clouds.path),
     imageUrl: str(cloud.image_endpoint_override),
     insecure: verify === false || verify === "false" ? true : undefined,
     cacert: str(cloud.cacert) ??
@@ -388,8 +438,17 @@ export const named = Effect.fn("CloudConfig.named")(function*(name: string) {
  * `OS_*` environment > the cloud named by `overrides.cloud` or `OS_CLOUD` in clouds.yaml.
  */
 export const resolve = Effect.fn("CloudConfig.resolve")(function*(overrides: Settings = {}) {
-  const env = yield* fromEnv
-  const { configFile, secureFile, ...envSettings } = env
+  const { configFile, interfaceText, secureFile, timeoutText, ...env } = yield* readEnv
+  // A variable that a flag overrides is not read, so a bad one does not stand in the flag's way.
+  const envSettings: Settings = {
+    ...env,
+    interface: overrides.interface !== undefined || interfaceText === undefined
+      ? undefined
+      : yield* parseInterface(interfaceText),
+    timeout: overrides.timeout !== undefined || timeoutText === undefined
+      ? undefined
+      : yield* parseTimeout(timeoutText, "OS_TIMEOUT")
+  }
   const cloudName = overrides.cloud ?? envSettings.cloud
   const fromFile: Settings = cloudName === undefined
     ? {}

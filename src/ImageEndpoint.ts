@@ -202,7 +202,11 @@ export const make: Effect.Effect<
   }
   const keystone = yield* Keystone
   const session = yield* keystone.session
-  const chosen = yield* fromCatalog(session.catalog, { interface: settings.interface, region: settings.regionName })
+  const chosen = yield* fromCatalog(session.catalog, {
+    interface: settings.interface,
+    region: settings.regionName,
+    serviceType: settings.serviceType
+  })
   return yield* fromUrl(chosen.url, chosen.region, limitsOf(settings))
 }).pipe(Effect.withSpan("ImageEndpoint.make"))
 

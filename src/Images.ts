@@ -124,7 +124,7 @@ export interface ListOptions {
 
 /** How to upload image data. */
 export interface UploadOptions {
-  /** The body's length; sent as `Content-Length` (and checked by Glance) when known. */
+  /** The body's length; sent as `Content-Length` and `x-openstack-image-size` (and checked by Glance) when known. */
   readonly size?: number | undefined
   /** The store to upload to (multistore clouds, `X-Image-Meta-Store`). */
   readonly store?: string | undefined
@@ -172,7 +172,7 @@ export interface ImportOptions {
 
 /** How to stage data for a `glance-direct` import. */
 export interface StageOptions {
-  /** The body's length; sent as `Content-Length` when known. */
+  /** The body's length; sent as `Content-Length` and `x-openstack-image-size` when known. */
   readonly size?: number | undefined
 }
 
@@ -647,7 +647,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
         HttpClientRequest.bodyStream(Stream.empty, {
           contentType: "application/octet-stream",
           ...(options.size !== undefined ? { contentLength: options.size } : {})
-        })
+        }),
+        options.size !== undefined
+          ? HttpClientRequest.setHeader("x-openstack-image-size", String(options.size))
+          : (r) => r
       )
       yield* sendAborting(request, body)
     }).pipe(Effect.withSpan("Images.stage", { attributes: { "image.id": id } }))

@@ -1,6 +1,7 @@
 /**
  * Logs in to OpenStack Identity (Keystone v3, or v2.0 for old clouds) and keeps a valid token:
- * cached, re-issued shortly before it expires, and re-issued once after a 401.
+ * cached, re-issued shortly before it expires, and re-issued once after a 401. With a
+ * `TokenCache` provided, tokens are kept there too and used again by the next program.
  *
  * @since 0.1.0
  */
@@ -24,6 +25,7 @@ import * as Body from "./internal/boundedBody.js"
 import { redactedHeaderNames } from "./internal/http.js"
 import * as Links from "./internal/links.js"
 import * as Core from "./internal/requestCore.js"
+import * as TokenCache from "./TokenCache.js"
 
 /** Keystone refused the credentials, or answered something that is not a token. */
 export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
@@ -446,26 +448,55 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
   }).pipe(Effect.withSpan("Keystone.login"))
 
   const ref = yield* SynchronizedRef.make(Option.none<Session>())
+  const usable = (s: Session, now: number) => s.expiresAt === undefined || s.expiresAt - now > refreshMargin
+
+  // The token cache, when one is provided and these settings have a key (not a token login).
+  const cache = Option.flatMap(
+    yield* Effect.serviceOption(TokenCache.TokenCache),
+    (service) =>
+      Option.map(Option.fromNullable(TokenCache.keyOf(settings, authTypeOf(settings))), (key) => ({ service, key }))
+  )
+
+  /** A token kept by an earlier program, while it has more than `refreshMargin` left. */
+  const cached = (now: number): Effect.Effect<Option.Option<Session>> =>
+    Option.match(cache, {
+      onNone: () => Effect.succeed(Option.none()),
+      onSome: ({ key, service }) =>
+        service.load(key).pipe(
+          Effect.map(Option.filter((s) => s.expiresAt !== undefined && usable(s, now))),
+          Effect.tap(Option.match({
+            onNone: () => Effect.void,
+            onSome: (s) => Effect.logDebug(`using cached token ${TokenCache.fingerprint(s.token)}`)
+          }))
+        )
+    })
+
+  const keep = (fresh: Session) =>
+    Option.match(cache, { onNone: () => Effect.void, onSome: ({ key, service }) => service.save(key, fresh) })
 
   const session = SynchronizedRef.modifyEffect(ref, (current) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      if (Option.isSome(current)) {
-        const expires = current.value.expiresAt
-        if (expires === undefined || expires - now > refreshMargin) return [current.value, current] as const
-      }
+      if (Option.isSome(current) && usable(current.value, now)) return [current.value, current] as const
+      const kept = yield* cached(now)
+      if (Option.isSome(kept)) return [kept.value, kept] as const
       const fresh = yield* login
+      yield* keep(fresh)
       return [fresh, Option.some(fresh)] as const
     }))
 
+  /** Forgets a token the cloud refused, here and in the token cache (unless another program replaced it there). */
   const invalidate = (token: Redacted.Redacted) =>
-    SynchronizedRef.update(
-      ref,
-      (current) =>
-        Option.isSome(current) && Redacted.value(current.value.token) === Redacted.value(token)
-          ? Option.none()
-          : current
-    )
+    SynchronizedRef.updateEffect(ref, (current) => {
+      const same = (s: Session) => Redacted.value(s.token) === Redacted.value(token)
+      const dropKept = Option.match(cache, {
+        onNone: () => Effect.void,
+        onSome: ({ key, service }) =>
+          Effect.flatMap(service.load(key), (kept) =>
+            Option.isSome(kept) && same(kept.value) ? service.remove(key) : Effect.void)
+      })
+      return Effect.as(dropKept, Option.isSome(current) && same(current.value) ? Option.none() : current)
+    })
 
   return Keystone.of({ session, invalidate })
 })

@@ -10,13 +10,15 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
+import { secretsOf } from "./cli/commandLine.js"
 import { describe, UsageError } from "./cli/errors.js"
-import { globalOptions, PlatformHttp } from "./cli/globalOptions.js"
-import { command, commandIndex, run } from "./cli/main.js"
+import { PlatformHttp, PlatformTokenCache } from "./cli/globalOptions.js"
+import { canonicalArgs, command, commandIndex, grammar, run } from "./cli/main.js"
 import { escapeControls, oneLine } from "./cli/safeText.js"
 import { programSpec } from "./cli/spec.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
+import * as NodeTokenCache from "./node/tokenCache.js"
 
 const readPem = (path: string | undefined, what: string) =>
   path === undefined ? Effect.succeed(undefined) : Effect.try({
@@ -38,21 +40,10 @@ const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "")
 
 const args = process.argv.slice(2)
 
-/** The global option names (`--os-password`, `-d`, …). */
-const globalNames = new Set([
-  ...Object.keys(globalOptions).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
-  "-d",
-  "-v",
-  "-h",
-  "--help",
-  "--version",
-  "--wizard"
-])
-
 /**
  * @effect/cli's parse errors, reworded where they do not name the problem: a number that is
- * not a safe integer does not say which flag; an unknown global option is reported as an
- * invalid subcommand.
+ * not a safe integer does not say which flag; an unknown option after the command is named as
+ * argparse names it.
  */
 const reword = (line: string): string => {
   const notInteger = /^'(.*)' is not a integer$/.exec(line)
@@ -65,45 +56,28 @@ const reword = (line: string): string => {
   }
   if (line.startsWith("Received unknown argument: ")) {
     // argparse's words, naming the options the command does not have (not the value after one).
-    const at = commandIndex(args)
-    const spec = at === -1 ? undefined : programSpec(command).commands.find((c) => c.name === args[at])
+    // The line @effect/cli was given: global options spelled in full, before the command.
+    const given = canonicalArgs(args)
+    const at = commandIndex(given)
+    const spec = at === -1 ? undefined : programSpec(command).commands.find((c) => c.name === given[at])
     if (spec !== undefined) {
       const known = new Set(spec.options.flatMap((o) => o.names))
-      // Global options after the command are unrecognized there too, as in python-glanceclient.
-      const unknown = args.slice(at + 1).map((a) => a.split("=")[0]!).filter((a) =>
+      const unknown = given.slice(at + 1).map((a) => a.split("=")[0]!).filter((a) =>
         /^--?[A-Za-z]/.test(a) && !known.has(a)
       )
       if (unknown.length > 0) return `unrecognized arguments: ${unknown.join(" ")}`
     }
     return `unrecognized arguments: ${line.slice("Received unknown argument: ".length).replace(/^'(.*)'$/, "$1")}`
   }
-  if (line.startsWith("Invalid subcommand for glance")) {
-    const end = commandIndex(args)
-    const unknown = args.slice(0, end === -1 ? args.length : end).find((a) =>
-      a.startsWith("-") && !globalNames.has(a.split("=")[0]!)
-    )
-    if (unknown !== undefined) return `Unknown option ${unknown.split("=")[0]} (see glance --help)`
-    const last = args.at(-1)
-    const valued = last !== undefined && globalNames.has(last) && !["-d", "--debug", "-v", "--verbose", "--insecure"]
-      .includes(last)
-    if (end === -1) return valued ? `${last} expects a value` : "No command given (see glance --help)"
-  }
   return line
 }
 
-const secretFlags = ["--os-password", "--os-auth-token", "--os-application-credential-secret"]
-
 /**
- * The secrets given on the command line or in the environment. A secret flag after the
- * command is not parsed as one, and @effect/cli's "Received unknown argument: '…'" would echo
- * its value.
+ * The secrets given on the command line (however the flag is spelled) or in the environment,
+ * hidden from any line printed.
  */
 const secrets = [
-  ...args.flatMap((a, i) =>
-    secretFlags.includes(a) ?
-      [args[i + 1] ?? ""] :
-      secretFlags.filter((f) => a.startsWith(`${f}=`)).map((f) => a.slice(f.length + 1))
-  ),
+  ...secretsOf(args, grammar()),
   ...["OS_PASSWORD", "OS_AUTH_TOKEN", "OS_TOKEN", "OS_APPLICATION_CREDENTIAL_SECRET"].map((v) => process.env[v] ?? "")
 ].filter((s) => s.length >= 4).flatMap((s) => [s, escapeControls(s)])
 
@@ -146,7 +120,13 @@ const main = notUtf8 !== -1
   : Effect.flatMap(oneLineErrors, (console) =>
     run(args).pipe(
       Effect.withConsole(console),
-      Effect.provide(Layer.mergeAll(NodeContext.layer, Layer.succeed(PlatformHttp, httpFor)))
+      Effect.provide(
+        Layer.mergeAll(
+          NodeContext.layer,
+          Layer.succeed(PlatformHttp, httpFor),
+          Layer.succeed(PlatformTokenCache, NodeTokenCache.layer())
+        )
+      )
     ))
 
 /**

@@ -40,5 +40,7 @@ export * as Metadefs from "./Metadefs.js"
 export * as Schemas from "./Schemas.js"
 /** Asynchronous tasks. */
 export * as Tasks from "./Tasks.js"
+/** Keystone tokens kept between programs (`glanceclient/node` has the file-based one). */
+export * as TokenCache from "./TokenCache.js"
 /** Moving images between clouds, regions and projects, verified; uploads idempotent by content. */
 export * as Transfer from "./Transfer.js"

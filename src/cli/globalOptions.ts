@@ -5,28 +5,44 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import * as GlanceClient from "../GlanceClient.js"
 import * as ImageTransport from "../ImageTransport.js"
+import type * as TokenCache from "../TokenCache.js"
 import { debugClient } from "./debug.js"
+import { oneLine } from "./safeText.js"
 
-const text = (name: string, env: string, description: string, metavar = env) =>
+const text = (name: string, env: string, description: string, metavar = env, alias?: string) =>
   Options.text(name).pipe(
     Options.withPseudoName(metavar),
     Options.withDescription(`${description} Defaults to env[${env}].`),
+    alias === undefined ? (o) => o : Options.withAlias(alias),
     Options.optional
   )
 
-/** The global options; they come before the command, as in python-glanceclient. */
+/** An option python-glanceclient takes and then ignores: taken here too, and ignored too. */
+const ignored = (name: string, metavar: string, what: string) =>
+  Options.text(name).pipe(
+    Options.withPseudoName(metavar),
+    Options.withDescription(`${what} Accepted and ignored, as python-glanceclient's shell ignores it.`),
+    Options.optional
+  )
+
+/** The global options, in python-glanceclient's order (then ours); they come before the command, or after it (commandLine.ts). */
 export const globalOptions = {
   debug: Options.boolean("debug").pipe(
     Options.withAlias("d"),
-    Options.withDescription("Print each request as a curl command and each response's status (secrets hidden).")
+    Options.withDescription(
+      "Print each request as a curl command and each response's status (secrets hidden). Defaults to env[GLANCECLIENT_DEBUG]."
+    )
   ),
   verbose: Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Print more output.")),
   getSchema: Options.boolean("get-schema").pipe(
@@ -34,44 +50,27 @@ export const globalOptions = {
       "Ignore the cached copy of the cloud's image schema (the extra flags of image-create and image-update) and fetch it again."
     )
   ),
-  osCloud: text("os-cloud", "OS_CLOUD", "Cloud name in clouds.yaml."),
-  osAuthUrl: text("os-auth-url", "OS_AUTH_URL", "Authentication URL."),
-  osUsername: text("os-username", "OS_USERNAME", "Username."),
-  osUserId: text("os-user-id", "OS_USER_ID", "User ID."),
-  osPassword: Options.redacted("os-password").pipe(
-    Options.withPseudoName("OS_PASSWORD"),
-    Options.withDescription("User's password. Defaults to env[OS_PASSWORD]."),
+  force: Options.boolean("force").pipe(
+    Options.withAlias("f"),
+    Options.withDescription("Accepted for python-glanceclient's scripts: no command here asks for confirmation.")
+  ),
+  osImageUrl: text("os-image-url", "OS_IMAGE_URL", "The image endpoint, instead of the catalog's."),
+  osImageApiVersion: text("os-image-api-version", "OS_IMAGE_API_VERSION", "Image API version (only 2)."),
+  profile: Options.text("profile").pipe(
+    Options.withPseudoName("HMAC_KEY"),
+    Options.withDescription(
+      "python-glanceclient's osprofiler key. Not supported: ignored with a warning (no trace is started)."
+    ),
     Options.optional
   ),
-  osProjectName: text("os-project-name", "OS_PROJECT_NAME", "Project name."),
-  osProjectId: text("os-project-id", "OS_PROJECT_ID", "Project ID."),
-  osTenantName: text("os-tenant-name", "OS_TENANT_NAME", "Tenant name (Identity v2.0; same as --os-project-name)."),
-  osTenantId: text("os-tenant-id", "OS_TENANT_ID", "Tenant ID (Identity v2.0; same as --os-project-id)."),
-  osUserDomainName: text("os-user-domain-name", "OS_USER_DOMAIN_NAME", "User's domain name."),
-  osUserDomainId: text("os-user-domain-id", "OS_USER_DOMAIN_ID", "User's domain ID."),
-  osProjectDomainName: text("os-project-domain-name", "OS_PROJECT_DOMAIN_NAME", "Project's domain name."),
-  osProjectDomainId: text("os-project-domain-id", "OS_PROJECT_DOMAIN_ID", "Project's domain ID."),
   osRegionName: text("os-region-name", "OS_REGION_NAME", "Region of the image endpoint."),
-  osEndpointType: text("os-endpoint-type", "OS_ENDPOINT_TYPE", "Endpoint interface: public, internal or admin."),
-  osInterface: text("os-interface", "OS_INTERFACE", "Same as --os-endpoint-type."),
-  osServiceType: text("os-service-type", "OS_SERVICE_TYPE", "Service type of the catalog entry (image)."),
   osAuthToken: Options.redacted("os-auth-token").pipe(
     Options.withPseudoName("OS_AUTH_TOKEN"),
     Options.withDescription("A token, instead of a password. Defaults to env[OS_AUTH_TOKEN]."),
     Options.optional
   ),
-  osImageUrl: text("os-image-url", "OS_IMAGE_URL", "The image endpoint, instead of the catalog's."),
-  osImageApiVersion: text("os-image-api-version", "OS_IMAGE_API_VERSION", "Image API version (only 2)."),
-  osApplicationCredentialId: text(
-    "os-application-credential-id",
-    "OS_APPLICATION_CREDENTIAL_ID",
-    "Application credential ID."
-  ),
-  osApplicationCredentialSecret: Options.redacted("os-application-credential-secret").pipe(
-    Options.withPseudoName("OS_APPLICATION_CREDENTIAL_SECRET"),
-    Options.withDescription("Application credential secret. Defaults to env[OS_APPLICATION_CREDENTIAL_SECRET]."),
-    Options.optional
-  ),
+  osServiceType: text("os-service-type", "OS_SERVICE_TYPE", "Service type of the catalog entry (image)."),
+  osEndpointType: text("os-endpoint-type", "OS_ENDPOINT_TYPE", "Endpoint interface: public, internal or admin."),
   insecure: Options.boolean("insecure").pipe(
     Options.withDescription("Do not verify the server's TLS certificate (dangerous).")
   ),
@@ -82,6 +81,69 @@ export const globalOptions = {
     Options.withPseudoName("<seconds>"),
     Options.withDescription("Seconds to wait for a connection or for more data (default 600)."),
     Options.optional
+  ),
+  collectTiming: Options.boolean("collect-timing").pipe(
+    Options.withDescription(
+      "Accepted for python-glanceclient's scripts, which collect the timings but never print them."
+    )
+  ),
+  osAuthType: text(
+    "os-auth-type",
+    "OS_AUTH_TYPE",
+    "Authentication type: password, token or v3applicationcredential (derived from the credentials when absent).",
+    "<name>",
+    "os-auth-plugin"
+  ),
+  osAuthUrl: text("os-auth-url", "OS_AUTH_URL", "Authentication URL."),
+  osSystemScope: ignored("os-system-scope", "OS_SYSTEM_SCOPE", "Scope for system operations."),
+  osDomainId: ignored("os-domain-id", "OS_DOMAIN_ID", "Domain ID to scope to."),
+  osDomainName: ignored("os-domain-name", "OS_DOMAIN_NAME", "Domain name to scope to."),
+  osProjectId: text("os-project-id", "OS_PROJECT_ID", "Project ID.", "OS_PROJECT_ID", "os-tenant-id"),
+  osProjectName: text(
+    "os-project-name",
+    "OS_PROJECT_NAME",
+    "Project name.",
+    "OS_PROJECT_NAME",
+    "os-tenant-name"
+  ),
+  osProjectDomainId: text("os-project-domain-id", "OS_PROJECT_DOMAIN_ID", "Project's domain ID."),
+  osProjectDomainName: text("os-project-domain-name", "OS_PROJECT_DOMAIN_NAME", "Project's domain name."),
+  osTrustId: ignored("os-trust-id", "OS_TRUST_ID", "Trust ID."),
+  osDefaultDomainId: ignored(
+    "os-default-domain-id",
+    "OS_DEFAULT_DOMAIN_ID",
+    "Optional domain ID for user and project."
+  ),
+  osDefaultDomainName: ignored(
+    "os-default-domain-name",
+    "OS_DEFAULT_DOMAIN_NAME",
+    "Optional domain name for user and project."
+  ),
+  osUserId: text("os-user-id", "OS_USER_ID", "User ID."),
+  osUsername: text("os-username", "OS_USERNAME", "Username.", "OS_USERNAME", "os-user-name"),
+  osUserDomainId: text("os-user-domain-id", "OS_USER_DOMAIN_ID", "User's domain ID."),
+  osUserDomainName: text("os-user-domain-name", "OS_USER_DOMAIN_NAME", "User's domain name."),
+  osPassword: Options.redacted("os-password").pipe(
+    Options.withPseudoName("OS_PASSWORD"),
+    Options.withDescription("User's password. Defaults to env[OS_PASSWORD]."),
+    Options.optional
+  ),
+  osCloud: text("os-cloud", "OS_CLOUD", "Cloud name in clouds.yaml."),
+  osInterface: text("os-interface", "OS_INTERFACE", "Same as --os-endpoint-type."),
+  osApplicationCredentialId: text(
+    "os-application-credential-id",
+    "OS_APPLICATION_CREDENTIAL_ID",
+    "Application credential ID."
+  ),
+  osApplicationCredentialSecret: Options.redacted("os-application-credential-secret").pipe(
+    Options.withPseudoName("OS_APPLICATION_CREDENTIAL_SECRET"),
+    Options.withDescription("Application credential secret. Defaults to env[OS_APPLICATION_CREDENTIAL_SECRET]."),
+    Options.optional
+  ),
+  osTokenCache: Options.boolean("os-token-cache").pipe(
+    Options.withDescription(
+      "Keep the Keystone token and catalog in a file of your own (mode 600) under ~/.cache/glanceclient and use them again until shortly before the token expires. Defaults to env[OS_TOKEN_CACHE], then clouds.yaml's cache: auth: true."
+    )
   ),
   maxResponseSize: Options.text("max-response-size").pipe(
     Options.withPseudoName("<MiB>"),
@@ -100,32 +162,58 @@ export type GlobalOptions = Command.Command.ParseConfig<typeof globalOptions>
 
 const o = <A>(value: Option.Option<A>): A | undefined => Option.getOrUndefined(value)
 
+/** Refuses an Image API version other than 2 (`--os-image-api-version`, `OS_IMAGE_API_VERSION`). */
+export const checkImageApiVersion = (version: string | undefined): Effect.Effect<void, CloudConfig.ConfigError> =>
+  version === undefined || /^2(\.\d+)?$/.test(version)
+    ? Effect.void
+    : new CloudConfig.ConfigError({
+      message: `Image API version ${version} is not supported: this client speaks v2 only`
+    })
+
+/** Why a `--timeout` is refused, in argparse's words (keystoneauth's positive float), or undefined. */
+export const timeoutProblem = (value: string): string | undefined => {
+  if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value)) {
+    return /^\s*[+-]?(inf(inity)?|nan)\s*$/i.test(value)
+      ? `${value} must be a finite number`
+      : `${value} must be a float`
+  }
+  return Number(value) > 0 ? undefined : `${value} must be greater than 0`
+}
+
+/** Whether `--debug` is on: the flag, or any value of GLANCECLIENT_DEBUG (as python-glanceclient). */
+export const debugOn = (g: GlobalOptions): Effect.Effect<boolean> =>
+  g.debug
+    ? Effect.succeed(true)
+    : Config.string("GLANCECLIENT_DEBUG").pipe(
+      Config.withDefault(""),
+      Effect.map((v) => v.length > 0),
+      Effect.orElseSucceed(() => false)
+    )
+
 /** Turns the global options into settings overrides (flags beat environment beats clouds.yaml). */
 export const toSettings = (g: GlobalOptions): Effect.Effect<CloudConfig.Settings, CloudConfig.ConfigError> =>
   Effect.gen(function*() {
-    const version = o(g.osImageApiVersion)
-    if (version !== undefined && !/^2(\.\d+)?$/.test(version)) {
-      return yield* new CloudConfig.ConfigError({
-        message: `Image API version ${version} is not supported: this client speaks v2 only`
-      })
-    }
+    yield* checkImageApiVersion(o(g.osImageApiVersion))
     const iface = o(g.osInterface) ?? o(g.osEndpointType)
     const timeout = o(g.timeout)
     const maxResponseSize = o(g.maxResponseSize)
     const settings: CloudConfig.Settings = {
       cloud: o(g.osCloud),
       authUrl: o(g.osAuthUrl),
+      authType: o(g.osAuthType),
       username: o(g.osUsername),
       userId: o(g.osUserId),
       password: o(g.osPassword),
-      projectName: o(g.osProjectName) ?? o(g.osTenantName),
-      projectId: o(g.osProjectId) ?? o(g.osTenantId),
+      projectName: o(g.osProjectName),
+      projectId: o(g.osProjectId),
       userDomainName: o(g.osUserDomainName),
       userDomainId: o(g.osUserDomainId),
       projectDomainName: o(g.osProjectDomainName),
       projectDomainId: o(g.osProjectDomainId),
       regionName: o(g.osRegionName),
       interface: iface === undefined ? undefined : yield* CloudConfig.parseInterface(iface),
+      serviceType: o(g.osServiceType),
+      cacheAuth: g.osTokenCache ? true : undefined,
       token: o(g.osAuthToken),
       imageUrl: o(g.osImageUrl),
       applicationCredentialId: o(g.osApplicationCredentialId),
@@ -148,6 +236,29 @@ export class PlatformHttp extends Context.Tag("glance/PlatformHttp")<
   (settings: CloudConfig.Settings) => Layer.Layer<GlanceClient.Platform, CloudConfig.ConfigError>
 >() {}
 
+/** The token cache the CLI keeps tokens in when asked to (`--os-token-cache`): chosen by `bin.ts` (a file cache on Node). */
+export class PlatformTokenCache extends Context.Tag("glance/PlatformTokenCache")<
+  PlatformTokenCache,
+  Layer.Layer<TokenCache.TokenCache>
+>() {}
+
+/**
+ * The library's log lines on stderr, never on stdout: warnings as `glance: warning: …`, and with
+ * `--debug` its debug lines as they are ("using cached token {SHA256}…").
+ */
+const logToStderr = (debug: boolean) =>
+  Layer.merge(
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message }) => {
+        const text = oneLine((Array.isArray(message) ? message : [message]).map(String).join(" "))
+        if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) process.stderr.write(`glance: warning: ${text}\n`)
+        else if (debug && logLevel === LogLevel.Debug) process.stderr.write(`${text}\n`)
+      })
+    ),
+    debug ? Logger.minimumLogLevel(LogLevel.Debug) : Layer.empty
+  )
+
 /** The default `--timeout`, in seconds, as python-glanceclient. */
 export const defaultTimeout = 600
 
@@ -157,13 +268,20 @@ export const resolvedSettings = (g: GlobalOptions) =>
     const overrides = yield* toSettings(g)
     const resolved = yield* CloudConfig.resolve(overrides)
     for (const warning of resolved.warnings ?? []) yield* Console.error(`glance: warning: ${warning}`)
+    if (Option.isSome(g.profile)) {
+      yield* Console.error("glance: warning: --profile is ignored: this client does not start osprofiler traces")
+    }
     return { ...resolved, timeout: resolved.timeout ?? defaultTimeout }
   })
 
-/** The whole client for settings, on the platform `bin.ts` chose (its hasher too), with `--debug` tracing. */
+/**
+ * The whole client for settings, on the platform `bin.ts` chose (its hasher too), with `--debug`
+ * tracing, and the token cache when the settings ask for it.
+ */
 export const clientLayerFor = (settings: CloudConfig.Settings, debug: boolean) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const platform = yield* PlatformHttp
+    const tokenCache = settings.cacheAuth === true ? yield* PlatformTokenCache : Layer.empty
     const http = debug
       ? Layer.map(platform(settings), (ctx) => {
         const transport = Context.get(ctx, ImageTransport.ImageTransport)
@@ -173,12 +291,19 @@ export const clientLayerFor = (settings: CloudConfig.Settings, debug: boolean) =
         )
       })
       : platform(settings)
-    return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(Layer.provideMerge(http))
+    return GlanceClient.layerFrom(CloudConfig.layer(settings)).pipe(
+      Layer.provideMerge(Layer.merge(http, tokenCache)),
+      // Also while the client is built: the endpoint is looked up (and the token cache read) then.
+      Layer.provideMerge(logToStderr(debug))
+    )
   }))
 
 /** Builds the whole client for the global options: resolved settings, optional debug tracing. */
 export const clientLayer = (g: GlobalOptions) =>
-  Layer.unwrapEffect(Effect.map(resolvedSettings(g), (settings) => clientLayerFor(settings, g.debug)))
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const settings = yield* resolvedSettings(g)
+    return clientLayerFor(settings, yield* debugOn(g))
+  }))
 
 /** Runs a command's work with the client built from the global options. */
 export const withClient = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

@@ -16,15 +16,17 @@ import { CommandError, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
 import { existingImage, ifAbsentOption } from "./ifAbsent.js"
 import {
+  checkSize,
   dataSource,
   fieldOptions,
   fieldsOf,
   optionalBool,
-  optionalInt,
   optionalText,
   parseBool,
   printImage,
+  refuseSizeField,
   requiredDataSource,
+  sizeOption,
   withProgress
 } from "./images.js"
 import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
@@ -97,10 +99,7 @@ export const imageStage = Command.make("image-stage", {
     "file",
     "Local file that contains disk image to be uploaded. Alternatively, images can be passed to the client via stdin."
   ),
-  size: optionalInt(
-    "size",
-    "Size in bytes of image to be uploaded. Default is to get size from provided data object but this is supported in case where size cannot be inferred."
-  ),
+  size: sizeOption,
   progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
   ...inspectOptions,
   id: imageIdArg("ID of image to upload data to.")
@@ -305,6 +304,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
     "file",
     "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
   ),
+  size: sizeOption,
   progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
   importMethod: optionalText(
     "import-method",
@@ -320,8 +320,10 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
     const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
     Object.assign(fields, yield* extraFields("image-create-via-import", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
+    yield* refuseSizeField(fields)
+    yield* checkSize(opt(a.size))
     const fileName = opt(a.file)
-    const source = yield* inspectUpload(yield* dataSource(fileName, undefined), fields, a)
+    const source = yield* inspectUpload(yield* dataSource(fileName, opt(a.size)), fields, a)
     const usingStdin = Option.isSome(source) && source.value.name === "stdin"
     const hasData = Option.isSome(source)
     const uri = opt(a.uri)

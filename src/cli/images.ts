@@ -198,14 +198,86 @@ export const dataSource = (file: string | undefined, size: number | undefined) =
       )
       const unreadable = info.type === "File" ? firstReadFailure(file) : undefined
       if (unreadable) return yield* new UsageError({ message: `Cannot read ${file}: ${unreadable}` })
-      const length = info.type === "File" ? Number(info.size) : size
-      return Option.some({ name: file, size: length, stream: streamOf(fileFill(file, readError(file))) })
+      if (info.type === "File") {
+        const length = yield* sizeAgreeing(Number(info.size), size)
+        return Option.some({ name: file, size: length, stream: streamOf(fileFill(file, readError(file))) })
+      }
+      return Option.some({ name: file, size, stream: streamOf(exactly(size, file, fileFill(file, readError(file)))) })
     }
     if (!stdinHasData()) return Option.none()
     const stat = Fs.fstatSync(0)
-    const stream = streamOf(stdinFill(readError("standard input")))
-    return Option.some({ name: "stdin", size: stat.isFile() ? stat.size : size, stream })
+    if (stat.isFile()) {
+      const length = yield* sizeAgreeing(stat.size, size)
+      return Option.some({ name: "stdin", size: length, stream: streamOf(stdinFill(readError("standard input"))) })
+    }
+    const stream = streamOf(exactly(size, "standard input", stdinFill(readError("standard input"))))
+    return Option.some({ name: "stdin", size, stream })
   })
+
+/**
+ * The data of a pipe, held to `--size` when one is given: it is sent as the Content-Length, so
+ * more data would be cut off there (an image short of its data) and less would leave the upload
+ * hanging. Either fails the upload instead, which is then aborted.
+ */
+const exactly = <R>(
+  size: number | undefined,
+  name: string,
+  fill: Effect.Effect<Fill<UsageError>, UsageError, R>
+): Effect.Effect<Fill<UsageError>, UsageError, R> =>
+  size === undefined ? fill : Effect.map(fill, (f) => {
+    let total = 0
+    return (block) =>
+      Effect.flatMap(f(block), (n) => {
+        total += n
+        if (total > size) {
+          return Effect.fail(new UsageError({ message: `${name} holds more than the ${size} bytes --size gives` }))
+        }
+        if (n === 0 && total < size) {
+          return Effect.fail(
+            new UsageError({ message: `${name} ended after ${total} bytes, short of the ${size} --size gives` })
+          )
+        }
+        return Effect.succeed(n)
+      })
+  })
+
+/**
+ * The size of data whose size is known (a file), refused when `--size` says otherwise, before
+ * any request (python-glanceclient 4.10's words and exit status; it checks only `--file`).
+ */
+const sizeAgreeing = (actual: number, given: number | undefined): Effect.Effect<number, CommandError> =>
+  given === undefined || given === actual
+    ? Effect.succeed(actual)
+    : Effect.fail(
+      new CommandError({
+        message: `Size mismatch: provided size ${given} does not match the size of the image ${actual}`
+      })
+    )
+
+/** `--size` of the commands that upload or stage data (python-glanceclient 4.10). */
+export const sizeOption = optionalInt(
+  "size",
+  "Size in bytes of image to be uploaded. Default is to get size from provided data object but this is supported in case where size cannot be inferred."
+).pipe(Options.withPseudoName("<IMAGE_SIZE>"))
+
+/** Refuses a negative `--size`. */
+export const checkSize = (size: number | undefined): Effect.Effect<void, UsageError> =>
+  size !== undefined && size < 0
+    ? Effect.fail(new UsageError({ message: `--size must be zero or more, not ${size}` }))
+    : Effect.void
+
+/**
+ * Refuses `size` among the fields of a new image (`--property size=…`), before any request, in
+ * python-glanceclient 4.10's words: Glance sets it from the data.
+ */
+export const refuseSizeField = (fields: Record<string, unknown>): Effect.Effect<void, CommandError> =>
+  "size" in fields
+    ? Effect.fail(
+      new CommandError({
+        message: "Setting 'size' during image creation is not supported. Please use --size only when uploading data."
+      })
+    )
+    : Effect.void
 
 export const withProgress = <E>(stream: Stream.Stream<Uint8Array, E>, progress: Progress.Progress) =>
   Stream.mapChunks(stream, (chunk) => {
@@ -378,6 +450,7 @@ export const imageCreate = Command.make("image-create", {
     Options.repeated
   ),
   ...transferOptions,
+  size: sizeOption,
   ifAbsent: ifAbsentOption,
   ...formatOptions
 }, (a) =>
@@ -386,8 +459,10 @@ export const imageCreate = Command.make("image-create", {
     const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
     Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig, (yield* glance).getSchema))
     if (a.id._tag === "Some") fields.id = a.id.value
+    yield* refuseSizeField(fields)
+    yield* checkSize(opt(a.size))
     const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
-    const source = yield* inspectUpload(yield* dataSource(opt(a.file), undefined), fields, a)
+    const source = yield* inspectUpload(yield* dataSource(opt(a.file), opt(a.size)), fields, a)
     if (store !== undefined && Option.isNone(source)) {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
     }
@@ -445,9 +520,7 @@ export const imageUpdate = Command.make("image-update", {
 /** The data of `image-upload` / `image-stage`: `--file` or piped standard input, required. */
 export const requiredDataSource = (file: string | undefined, size: number | undefined, verb: string) =>
   Effect.gen(function*() {
-    if (size !== undefined && size < 0) {
-      return yield* new UsageError({ message: `--size must be zero or more, not ${size}` })
-    }
+    yield* checkSize(size)
     const source = yield* dataSource(file, size)
     if (Option.isNone(source)) {
       return yield* new UsageError({ message: `No data to ${verb}: give --file or pipe the data to standard input` })
@@ -459,7 +532,7 @@ export const requiredDataSource = (file: string | undefined, size: number | unde
 export const imageUpload = Command.make("image-upload", {
   id: imageId("ID of image to upload data to."),
   ...transferOptions,
-  size: optionalInt("size", "Size in bytes of image to be uploaded, when it cannot be inferred (stdin).")
+  size: sizeOption
 }, (a) =>
   withClient(Effect.gen(function*() {
     const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "upload"), a)

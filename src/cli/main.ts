@@ -4,12 +4,17 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import { cacheCommands } from "./cache.js"
+import * as CommandLine from "./commandLine.js"
 import type { CommandError } from "./errors.js"
-import { glance, toSettings } from "./globalOptions.js"
+import { checkImageApiVersion, glance, timeoutProblem, toSettings } from "./globalOptions.js"
 import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoCommands } from "./info.js"
@@ -81,19 +86,74 @@ export const command = glance.pipe(
   ])
 )
 
-/** Global flags that take no value; every other option before the command takes one. */
-const globalFlags = [
-  "-d",
-  "--debug",
-  "-v",
-  "--verbose",
-  "--get-schema",
-  "--insecure",
-  "--version",
-  "--wizard",
-  "-h",
-  "--help"
+/** @effect/cli's own options, passed through as given (`--completions bash`, `--log-level`, `--wizard`). */
+const builtIns: ReadonlyArray<CommandLine.GlobalOption> = [
+  { names: ["--completions"], canonical: "--completions", takesValue: true, secret: false, exactOnly: true },
+  { names: ["--log-level"], canonical: "--log-level", takesValue: true, secret: false, exactOnly: true },
+  { names: ["--wizard"], canonical: "--wizard", takesValue: false, secret: false, exactOnly: true }
 ]
+
+/** python-glanceclient's hidden spellings (`--os_region_name`), each the option of the same dashed name. */
+const underscored = [
+  "--os_tenant_id",
+  "--os_tenant_name",
+  "--os_region_name",
+  "--os_auth_token",
+  "--os_service_type",
+  "--os_endpoint_type",
+  "--os_image_url",
+  "--os_image_api_version"
+]
+
+let grammarCache: CommandLine.Grammar | undefined
+
+/** What the command-line parser knows: the global options (from their definitions), the commands and their options. */
+export const grammar = (): CommandLine.Grammar => {
+  if (grammarCache !== undefined) return grammarCache
+  const options: Array<CommandLine.GlobalOption> = programSpec(glance).root.options.map((o) => ({
+    names: o.names,
+    canonical: o.long,
+    takesValue: o.metavar !== undefined,
+    secret: o.type === "secret",
+    check: o.long === "--timeout" ? timeoutProblem : undefined
+  }))
+  const hidden = underscored.flatMap((name) => {
+    const option = options.find((o) => o.names.includes(name.replace(/_/g, "-")))
+    return option === undefined ? [] : [{ ...option, names: [name] }]
+  })
+  const help = { names: ["-h", "--help"], canonical: "--help", takesValue: false, secret: false }
+  const versionOption = { names: ["--version"], canonical: "--version", takesValue: false, secret: false }
+  // argparse lists the choices of a bad command as python-glanceclient registers them: its own, sorted, then these.
+  const own = ["bash-completion", "help"]
+  const names = [...HashMap.keys(Command.getSubcommands(command))].filter((n) => !own.includes(n)).sort()
+  let program: ReturnType<typeof programSpec> | undefined
+  grammarCache = {
+    globals: [help, versionOption, ...options, ...hidden, ...builtIns],
+    commands: [...names, ...own, "bash_completion"],
+    optionsOf: (name) => {
+      program ??= programSpec(command)
+      const spec = program.commands.find((c) => c.name === (name === "bash_completion" ? "bash-completion" : name))
+      const all = spec?.options ?? []
+      return {
+        names: new Set(all.flatMap((o) => o.names)),
+        withValue: new Set(all.filter((o) => o.metavar !== undefined).flatMap((o) => o.names))
+      }
+    }
+  }
+  return grammarCache
+}
+
+/** The line @effect/cli is given for `args`: global options spelled in full, before the command. */
+export const canonicalArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
+  Either.match(CommandLine.parse(args, grammar()), {
+    onLeft: () => args,
+    onRight: (parsed) => (parsed._tag === "Line" ? parsed.args : args)
+  })
+
+/** Global flags that take no value (every other global option takes one). */
+const globalFlags = (): ReadonlySet<string> =>
+  new Set(grammar().globals.filter((o) => !o.takesValue).flatMap((o) => o.names))
+
 const isHelp = (a: string) => a === "-h" || a === "--help"
 
 /** Where the command name is in the arguments (after the global options), or -1. */
@@ -101,7 +161,7 @@ export const commandIndex = (args: ReadonlyArray<string>): number => {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (!a.startsWith("-") || a === "-") return i
-    if (!a.includes("=") && !globalFlags.includes(a)) i++
+    if (!a.includes("=") && !globalFlags().has(a)) i++
   }
   return -1
 }
@@ -137,8 +197,25 @@ export const normalizeArgs = (args: ReadonlyArray<string>): Array<string> => {
 
 const cli = Command.run(command, { name: "glance", version })
 
-/** Runs the CLI on arguments (without the node and script paths). */
-export const run = (args: ReadonlyArray<string>) => {
+/**
+ * Runs the CLI on arguments (without the node and script paths): the command line is parsed as
+ * python-glanceclient's argparse parses it (see commandLine.ts), then by @effect/cli.
+ */
+export const run = (args: ReadonlyArray<string>) =>
+  Effect.flatMap(Effect.suspend(() => CommandLine.parse(args, grammar())), (parsed) => {
+    if (parsed._tag === "Version") return Console.log(version)
+    // python-glanceclient checks the Image API version after its first pass, before any help.
+    const apiVersion = parsed.globals.get("--os-image-api-version")
+    return Config.option(Config.string("OS_IMAGE_API_VERSION")).pipe(
+      Effect.orElseSucceed(() => Option.none<string>()),
+      Effect.flatMap((env) =>
+        checkImageApiVersion(typeof apiVersion === "string" ? apiVersion : Option.getOrUndefined(env))
+      ),
+      Effect.zipRight(Effect.suspend(() => runLine(parsed.args)))
+    )
+  })
+
+const runLine = (args: ReadonlyArray<string>) => {
   const normalized = normalizeArgs(args)
   const at = commandIndex(normalized)
   const name = at === -1 ? undefined : normalized[at]

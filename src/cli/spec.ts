@@ -113,10 +113,13 @@ const collectOptions = (node: Node, out: Array<OptionSpec>, optional = false, re
         ? (primitive.alternatives as ReadonlyArray<readonly [string, unknown]>).map(([c]) => c)
         : undefined
       const long = `--${String(node.name)}`
-      const short = (node.aliases as ReadonlyArray<string>).map((a) => (a.length === 1 ? `-${a}` : `--${a}`))
+      const aliases = node.aliases as ReadonlyArray<string>
+      // argparse's order: short names, the name, then long aliases (`--os-username, --os-user-name`).
+      const short = aliases.filter((a) => a.length === 1).map((a) => `-${a}`)
+      const longAliases = aliases.filter((a) => a.length > 1).map((a) => `--${a}`)
       const description = docText(node.description as Node)
       out.push({
-        names: [...short, long],
+        names: [...short, long, ...longAliases],
         long,
         metavar: type === "flag"
           ? undefined

@@ -15,7 +15,13 @@ import * as Images from "../Images.js"
 import type * as Info from "../Info.js"
 import * as Transfer from "../Transfer.js"
 import { PartialFailure, UsageError } from "./errors.js"
-import { clientLayerFor, glance, type PlatformHttp, resolvedSettings } from "./globalOptions.js"
+import {
+  clientLayerFor,
+  glance,
+  type PlatformHttp,
+  type PlatformTokenCache,
+  resolvedSettings
+} from "./globalOptions.js"
 import { keyValue } from "./images.js"
 import { type Column, formatOptions, opt, printList } from "./output.js"
 import { formatBytes } from "./progress.js"
@@ -236,7 +242,7 @@ export const imageTransfer = Command.make("image-transfer", {
       // The size for the bars (the transfer reads the source's record again, as it starts).
       const size = a.progress ? (yield* Effect.flatMap(Images.Images, (i) => i.get(a.id))).size : undefined
       const here = yield* Effect.context<Images.Images | Info.Info>()
-      const targets: Array<Transfer.Target<PlatformHttp>> = [
+      const targets: Array<Transfer.Target<PlatformHttp | PlatformTokenCache>> = [
         ...clouds.map(([name, s]) => Transfer.target(name, clientLayerFor(s, g.debug), { store })),
         ...a.toRegion.map((region) =>
           Transfer.target(region, clientLayerFor({ ...settings, regionName: region }, g.debug), {

@@ -12,3 +12,5 @@ export * as NodeDecompression from "./decompression.js"
 export * as NodeHasher from "./hasher.js"
 /** Image data read from the socket straight into blocks; uploads written as the socket takes them. */
 export * as NodeImageTransport from "./imageTransport.js"
+/** The token cache in mode-600 files under the user's cache directory. */
+export * as NodeTokenCache from "./tokenCache.js"

@@ -228,7 +228,10 @@ describe.skipIf(!up)("bad input: flags", { timeout: 180_000 }, () => {
     assert.include(line, "--os-passwrd")
     assert.notInclude(line, secret)
     // A value-taking global option at the end, with no value and no command.
-    assert.strictEqual(rejected(await demo(["--os-password"]), "--os-password", [2]), "--os-password expects a value")
+    assert.strictEqual(
+      rejected(await demo(["--os-password"]), "--os-password", [2]),
+      "argument --os-password: expected one argument"
+    )
   })
 
   it("--property without '=' or with an empty key, on image-create-via-import: nothing created", async () => {
