@@ -99,9 +99,12 @@ export interface UpdateChanges {
   readonly remove?: ReadonlyArray<string> | undefined
 }
 
+/** The operations of the v2.1 JSON-patch media type that Glance takes. */
+export type PatchOp = "add" | "remove" | "replace"
+
 /** One JSON-patch operation of the v2.1 media type. */
 export interface PatchOperation {
-  readonly op: "add" | "remove" | "replace"
+  readonly op: PatchOp
   readonly path: string
   readonly value?: unknown
 }
