@@ -8,8 +8,6 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -607,19 +605,8 @@ export const imageDownload = Command.make("image-download", {
         }, options).pipe(namingTheImage(a.id))
       }
       progress.done()
-    }).pipe(Effect.provide(warningsOnStderr))
+    })
   )).pipe(Command.withDescription("Download a specific image."))
-
-/** The library's warnings (a weak hash) as `glance: warning: …` lines on stderr, never on stdout (the data). */
-const warningsOnStderr = Logger.replace(
-  Logger.defaultLogger,
-  Logger.make(({ logLevel, message }) => {
-    if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) {
-      const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
-      process.stderr.write(`glance: warning: ${text}\n`)
-    }
-  })
-)
 
 /** As python-glanceclient: an HTTP failure of `image-download` names the image. */
 const namingTheImage = (id: string) => <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
