@@ -413,6 +413,30 @@ export const listParams = (options: ListOptions): Array<[string, string]> => {
 }
 
 /**
+ * The image fields only Glance sets (ids, status, sizes, hashes, timestamps, links, stores and
+ * locations): a create or a patch naming one is refused with 403.
+ *
+ * @internal
+ */
+export const readOnlyFields: ReadonlySet<string> = new Set([
+  "id",
+  "status",
+  "size",
+  "virtual_size",
+  "checksum",
+  "os_hash_algo",
+  "os_hash_value",
+  "created_at",
+  "updated_at",
+  "direct_url",
+  "self",
+  "file",
+  "schema",
+  "stores",
+  "locations"
+])
+
+/**
  * The JSON-patch operations for `UpdateChanges`.
  *
  * @internal

@@ -229,21 +229,7 @@ export type TransferError = GlanceHttpError | InvalidInput
 
 /** Fields Glance sets itself, reserves, or that belong to the source's cloud; never copied. */
 const notCopied = new Set([
-  "id",
-  "status",
-  "size",
-  "virtual_size",
-  "checksum",
-  "os_hash_algo",
-  "os_hash_value",
-  "created_at",
-  "updated_at",
-  "direct_url",
-  "self",
-  "file",
-  "schema",
-  "stores",
-  "locations",
+  ...Images.readOnlyFields,
   "owner",
   // An override, or the target's default (public needs the admin role there).
   "visibility",

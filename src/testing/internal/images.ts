@@ -34,25 +34,6 @@ const hash = (algorithm: "md5" | "sha512", data: Uint8Array) => {
 
 const path = (id: string, rest = "") => `/v2/images/${id}${rest}`
 
-/** Properties only Glance sets. */
-const readOnly = new Set([
-  "id",
-  "status",
-  "size",
-  "virtual_size",
-  "checksum",
-  "os_hash_algo",
-  "os_hash_value",
-  "created_at",
-  "updated_at",
-  "direct_url",
-  "self",
-  "file",
-  "schema",
-  "stores",
-  "locations"
-])
-
 /** 403 for read-only and reserved properties, 400 for what the image schema refuses, as Glance. */
 const checkFields = (
   caller: Caller,
@@ -65,7 +46,7 @@ const checkFields = (
     for (const key of Object.keys(fields)) {
       if (fields[key] === undefined || (allowId && key === "id")) continue
       if (key.startsWith("os_glance")) return fail(403, `Attribute '${key}' is reserved.`, method, at)
-      if (readOnly.has(key)) return fail(403, `Attribute '${key}' is read-only.`, method, at)
+      if (Images.readOnlyFields.has(key)) return fail(403, `Attribute '${key}' is read-only.`, method, at)
     }
     if (fields.visibility === "public" && caller.admin !== true) {
       return fail(403, "You are not authorized to complete publicize_image action.", method, at)
@@ -189,7 +170,7 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           return yield* fail(403, "Owner can't be updated by non admin.", "PATCH", path(id))
         }
         if (op.op === "remove") {
-          if (key.startsWith("os_glance") || readOnly.has(key)) {
+          if (key.startsWith("os_glance") || Images.readOnlyFields.has(key)) {
             return yield* fail(403, `Attribute '${key}' is read-only.`, "PATCH", path(id))
           }
           if (!(key in next)) return yield* fail(409, `Property ${key} does not exist.`, "PATCH", path(id))
