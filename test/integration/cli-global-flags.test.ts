@@ -17,6 +17,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { cleanEnv, glanceBin, keystoneLogin, openrc, repoRoot, requireLab } from "../support/lab.js"
+import { runPythonGlance } from "../support/pythonGlance.js"
 import { run, type RunResult } from "../support/run.js"
 
 const up = requireLab()
@@ -553,7 +554,7 @@ const runClient = async (client: "python" | "ours", row: Row, ids: Ids): Promise
     const args = row.args.map((a) => fill(a, ids))
     const env = envOf(row, ids, home)
     return client === "python"
-      ? await run("glance", args, { env, timeout: 90_000 })
+      ? await runPythonGlance(args, { env, timeout: 90_000 })
       : await run(process.execPath, [glanceBin, ...args], { env, cwd: repoRoot, timeout: 90_000 })
   } finally {
     await Fs.promises.rm(home, { recursive: true, force: true })

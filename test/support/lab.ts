@@ -14,6 +14,7 @@ import { inject } from "vitest"
 import type { Settings } from "../../src/CloudConfig.js"
 import * as GlanceClient from "../../src/GlanceClient.js"
 import { labDir } from "./labStatus.js"
+import { runPythonGlance } from "./pythonGlance.js"
 import * as Run from "./run.js"
 
 export { labDir, labIsUp } from "./labStatus.js"
@@ -156,18 +157,22 @@ export const tokenEnv = async (user: LabUser): Promise<Record<string, string>> =
 }
 
 /**
- * Runs python-glanceclient's `glance` asynchronously with a fresh HOME of its own (its schema
- * cache breaks against multistore).
+ * Runs python-glanceclient's `glance` with a fresh HOME of its own (its schema cache breaks
+ * against multistore), in one of this test process's python-glanceclient drivers
+ * (pythonGlance.ts: as a fresh process would run it, without its second of start-up).
  */
 export const runPython = async (
   user: LabUser,
   args: ReadonlyArray<string>,
   options: GlanceRunOptions = {}
 ): Promise<Run.RunResult> => {
+  if (options.input !== undefined && typeof options.input !== "string" && !(options.input instanceof Uint8Array)) {
+    throw new Error("runPython: a slow-pipe input is not supported (give the bytes)")
+  }
   const login = options.login === "token" ? await tokenEnv(user) : openrc(user)
   const home = await Fs.promises.mkdtemp("/tmp/pyglance-home-")
   try {
-    return await Run.run("glance", args, {
+    return await runPythonGlance(args, {
       env: { ...cleanEnv(), ...login, HOME: home, ...options.env },
       input: options.input,
       stdin: options.stdin,
