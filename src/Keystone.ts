@@ -22,7 +22,7 @@ import * as SynchronizedRef from "effect/SynchronizedRef"
 import { CloudConfig, ConfigError, missingSetting, type Settings } from "./CloudConfig.js"
 import { type BadResponse, type TransportError, TypeId } from "./GlanceError.js"
 import * as Body from "./internal/boundedBody.js"
-import { redactedHeaderNames } from "./internal/http.js"
+import { isConnectionDropped, redactedHeaderNames } from "./internal/http.js"
 import * as Links from "./internal/links.js"
 import * as Core from "./internal/requestCore.js"
 import * as TokenCache from "./TokenCache.js"
@@ -332,8 +332,15 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
       ...(error.requestId !== undefined ? { requestId: error.requestId } : {})
     })
 
+  /**
+   * A connection the Identity service dropped before answering is tried again, twice at most: a
+   * busy Keystone's workers do that, and a login asked twice only issues one more token.
+   */
+  const dropped = Core.retrySchedule<unknown>({ retries: 2, base: "200 millis", cap: "2 seconds" }, () => undefined)
+
   const send = (rules: Core.Rules, request: HttpClientRequest.HttpClientRequest) =>
     Core.send(http, rules, request).pipe(
+      Effect.retry({ schedule: dropped, while: (e) => e._tag === "TransportError" && isConnectionDropped(e) }),
       Effect.catchTag("BadResponse", (error) => Effect.fail(refusedAnswer(error))),
       Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
     )

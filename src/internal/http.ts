@@ -59,6 +59,21 @@ export const isTlsRefusal = (error: unknown): boolean => {
   return false
 }
 
+/** Codes of a connection the server dropped before it answered (reset, closed, hung up). */
+const droppedCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "HPE_CLOSED_CONNECTION"])
+
+/**
+ * Whether a failure is a connection the server dropped without an answer: what a busy server's
+ * worker does when it is restarted or overloaded, and gone on the next connection.
+ */
+export const isConnectionDropped = (error: unknown): boolean => {
+  for (const cause of causes(error)) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === "string" && droppedCodes.has(code)) return true
+  }
+  return false
+}
+
 const causes = function*(error: unknown): Generator<unknown> {
   let current: unknown = error
   for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {

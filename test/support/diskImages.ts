@@ -22,9 +22,19 @@ export const qemuInfo = async (path: string, format?: string): Promise<QemuInfo>
   return { ok: true, format: String(json.format), virtualSize: Number(json["virtual-size"]), json }
 }
 
+/**
+ * qemu-img's LUKS key derivation times itself by the thread's CPU clock, and on a busy machine it
+ * sometimes gives up: "Unable to get accurate CPU usage". That is the machine, not the sample:
+ * such a run is tried again (three times at most).
+ */
+const cpuClockFailure = "Unable to get accurate CPU usage"
+
 /** Runs a tool and fails with its output when it fails. */
 export const tool = async (command: string, args: ReadonlyArray<string>, cwd?: string): Promise<void> => {
-  const result = await run(command, args, { cwd })
+  let result = await run(command, args, { cwd })
+  for (let retry = 0; retry < 2 && result.status !== 0 && result.stderr.includes(cpuClockFailure); retry++) {
+    result = await run(command, args, { cwd })
+  }
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr.trim()}`)
   }

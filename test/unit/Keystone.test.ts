@@ -6,7 +6,16 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as CloudConfig from "../../src/CloudConfig.js"
 import * as Keystone from "../../src/Keystone.js"
-import { type FakeServer, fakeServer, json, type Received, refused, type Reply, requestLines } from "./fakeHttp.js"
+import {
+  type FakeServer,
+  fakeServer,
+  json,
+  type Received,
+  refused,
+  type Reply,
+  requestLines,
+  reset
+} from "./fakeHttp.js"
 
 const secret = "pa55-w0rd-XYZ"
 const password = Redacted.make(secret)
@@ -28,7 +37,7 @@ const imageService = {
 /** A fake Keystone: v3 at /v3, v2.0 at /v2.0, a versions document at /; tokens `token-1`, `token-2`, … */
 const keystone = (options: {
   readonly versions?: ReadonlyArray<string> | undefined
-  readonly refuse?: ((request: Received) => Reply | undefined) | undefined
+  readonly refuse?: ((request: Received) => Reply | typeof reset | undefined) | undefined
 } = {}): FakeServer => {
   let issued = 0
   return fakeServer((request) => {
@@ -541,6 +550,31 @@ describe("Keystone", () => {
           "Cannot reach the Identity service at http://ks:5000/v3/auth/tokens: connection refused"
         )
         assert.isFalse(isLeaky(error))
+      }))
+
+    it.live("a connection Keystone drops before answering is tried again; one that keeps dropping fails after 3", () =>
+      Effect.gen(function*() {
+        const settings = { authUrl: "http://ks:5000/v3", username: "alice", password }
+        let dropped = 0
+        const once = keystone({ refuse: () => dropped++ === 0 ? reset : undefined })
+        const session = yield* withKeystone(once, settings, (k) => k.session)
+        assert.strictEqual(Redacted.value(session.token), "token-1")
+        assert.deepStrictEqual(requestLines(once), ["POST /v3/auth/tokens", "POST /v3/auth/tokens"])
+
+        const down = fakeServer(() => reset)
+        const error = yield* withKeystone(down, settings, (k) => Effect.flip(k.session))
+        assert.strictEqual(error._tag, "TransportError")
+        assert.strictEqual(
+          error.message,
+          "Cannot reach the Identity service at http://ks:5000/v3/auth/tokens: connection reset by peer"
+        )
+        assert.strictEqual(down.received.length, 3)
+        assert.isFalse(isLeaky(error))
+
+        // A refused connection is not a dropped one: no answer will come, so it is not asked again.
+        const closed = fakeServer(() => refused)
+        yield* withKeystone(closed, settings, (k) => Effect.flip(k.session))
+        assert.strictEqual(closed.received.length, 1)
       }))
 
     it.effect("a v3 answer without x-subject-token is an AuthenticationError", () =>

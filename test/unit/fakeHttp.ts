@@ -33,6 +33,9 @@ export interface Reply {
 /** The answer "no answer": the connection is refused. */
 export const refused = { _tag: "Refused" } as const
 
+/** The answer "the connection was reset": the server dropped it before answering. */
+export const reset = { _tag: "Reset" } as const
+
 /** A fake server with the requests it received. */
 export interface FakeServer {
   readonly client: HttpClient.HttpClient
@@ -61,7 +64,10 @@ const parseJson = (text: string | undefined): unknown => {
 
 /** Starts a fake server; `handle` sees each request and its 0-based index, and may answer with an effect. */
 export const fakeServer = (
-  handle: (request: Received, index: number) => Reply | typeof refused | Effect.Effect<Reply | typeof refused>
+  handle: (
+    request: Received,
+    index: number
+  ) => Reply | typeof refused | typeof reset | Effect.Effect<Reply | typeof refused | typeof reset>
 ): FakeServer => {
   const received: Array<Received> = []
   const client = HttpClient.make((request, url) =>
@@ -92,7 +98,9 @@ export const fakeServer = (
         return yield* new HttpClientError.RequestError({
           request,
           reason: "Transport",
-          cause: Object.assign(new Error(`connect ECONNREFUSED ${url.host}`), { code: "ECONNREFUSED" })
+          cause: reply._tag === "Refused"
+            ? Object.assign(new Error(`connect ECONNREFUSED ${url.host}`), { code: "ECONNREFUSED" })
+            : Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
         })
       }
       const { body: responseBody, headers } = toResponseBody(reply)
