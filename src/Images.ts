@@ -39,16 +39,62 @@ import { ImageData } from "./ImageData.js"
 import { Info } from "./Info.js"
 import * as Bytes from "./internal/bytes.js"
 import { displayUrl } from "./internal/http.js"
+import { openLiterals } from "./internal/literals.js"
 import { messageOf } from "./internal/messages.js"
 import { Task } from "./Tasks.js"
+
+/**
+ * The status of an image: the values Glance documents, or any other string a newer cloud sends.
+ * `queued` (a record without data), `saving` (data being uploaded), `uploading` (data staged for an
+ * import), `importing`, `active`, `deactivated`, `killed` (its data could not be saved), `deleted`,
+ * `pending_delete`.
+ */
+export type ImageStatus =
+  | "queued"
+  | "saving"
+  | "uploading"
+  | "importing"
+  | "active"
+  | "deactivated"
+  | "killed"
+  | "deleted"
+  | "pending_delete"
+  | (string & {})
+
+/** The schema of `ImageStatus`: decodes any string. */
+export const ImageStatus: Schema.Schema<ImageStatus> = openLiterals(
+  "queued",
+  "saving",
+  "uploading",
+  "importing",
+  "active",
+  "deactivated",
+  "killed",
+  "deleted",
+  "pending_delete"
+)
+
+/**
+ * Who sees an image: `public` (everyone), `private` (its project), `shared` (its project and the
+ * members it accepted), `community` (anyone who knows its id); any other string a newer cloud sends.
+ */
+export type Visibility =
+  | "public"
+  | "private"
+  | "shared"
+  | "community"
+  | (string & {})
+
+/** The schema of `Visibility`: decodes any string. */
+export const Visibility: Schema.Schema<Visibility> = openLiterals("public", "private", "shared", "community")
 
 /** An image as Glance returns it: the core fields typed, every custom property kept. */
 export const Image = Schema.Struct(
   {
     id: Schema.String,
     name: Schema.optional(Schema.NullOr(Schema.String)),
-    status: Schema.String,
-    visibility: Schema.optional(Schema.String),
+    status: ImageStatus,
+    visibility: Schema.optional(Visibility),
     protected: Schema.optional(Schema.Boolean),
     os_hidden: Schema.optional(Schema.Boolean),
     checksum: Schema.optional(Schema.NullOr(Schema.String)),
@@ -84,7 +130,7 @@ export interface CreateFields {
   readonly id?: string | undefined
   readonly disk_format?: string | undefined
   readonly container_format?: string | undefined
-  readonly visibility?: "public" | "private" | "shared" | "community" | undefined
+  readonly visibility?: Visibility | undefined
   readonly protected?: boolean | undefined
   readonly os_hidden?: boolean | undefined
   readonly min_disk?: number | undefined
@@ -182,7 +228,7 @@ export interface StageOptions {
 /** What `waitFor` waits for, and how long. */
 export interface WaitOptions {
   /** The status, or any of the statuses, to reach (default `active`). */
-  readonly status?: string | ReadonlyArray<string> | undefined
+  readonly status?: ImageStatus | ReadonlyArray<ImageStatus> | undefined
   /** Stores the image's data must be in too (a `copy-image` import), multistore clouds. */
   readonly stores?: ReadonlyArray<string> | undefined
   /** How long to wait in all (default 10 minutes). */

@@ -10,16 +10,27 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import { openLiterals } from "./internal/literals.js"
 
-/** A member's answer to an offered image. */
-export type MemberStatus = "accepted" | "rejected" | "pending"
+/**
+ * A member's answer to an offered image: `pending` (not answered yet), `accepted` (listed among
+ * the member's images), `rejected`; any other string a newer cloud sends.
+ */
+export type MemberStatus =
+  | "pending"
+  | "accepted"
+  | "rejected"
+  | (string & {})
+
+/** The schema of `MemberStatus`: decodes any string. */
+export const MemberStatus: Schema.Schema<MemberStatus> = openLiterals("pending", "accepted", "rejected")
 
 /** An image member as Glance returns it. */
 export const Member = Schema.Struct(
   {
     image_id: Schema.String,
     member_id: Schema.String,
-    status: Schema.String,
+    status: MemberStatus,
     created_at: Schema.optional(Schema.String),
     updated_at: Schema.optional(Schema.String)
   },

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import { openLiterals } from "./internal/literals.js"
 
 const rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
@@ -80,13 +81,22 @@ export const Tag = Schema.Struct(
 /** A tag definition. */
 export interface Tag extends Schema.Schema.Type<typeof Tag> {}
 
+/** Who sees a namespace: `public` (everyone) or `private` (its project); any other string a newer cloud sends. */
+export type NamespaceVisibility =
+  | "public"
+  | "private"
+  | (string & {})
+
+/** The schema of `NamespaceVisibility`: decodes any string. */
+export const NamespaceVisibility: Schema.Schema<NamespaceVisibility> = openLiterals("public", "private")
+
 /** A namespace, with its contents when shown one at a time. */
 export const Namespace = Schema.Struct(
   {
     namespace: Schema.String,
     display_name: Schema.optional(Schema.String),
     description: Schema.optional(Schema.String),
-    visibility: Schema.optional(Schema.String),
+    visibility: Schema.optional(NamespaceVisibility),
     protected: Schema.optional(Schema.Boolean),
     owner: Schema.optional(Schema.NullOr(Schema.String)),
     created_at: Schema.optional(Schema.String),
@@ -144,7 +154,7 @@ export interface NamespaceChanges {
   readonly namespace?: string | undefined
   readonly display_name?: string | undefined
   readonly description?: string | undefined
-  readonly visibility?: "public" | "private" | undefined
+  readonly visibility?: NamespaceVisibility | undefined
   readonly protected?: boolean | undefined
   readonly owner?: string | undefined
 }
@@ -161,7 +171,7 @@ export interface NamespaceFields extends NamespaceChanges {
 /** How to list namespaces. */
 export interface NamespaceListOptions {
   /** Only `public` or `private` namespaces. */
-  readonly visibility?: "public" | "private" | undefined
+  readonly visibility?: NamespaceVisibility | undefined
   /** Only namespaces associated with any of these resource types. */
   readonly resourceTypes?: ReadonlyArray<string> | undefined
   /** Any other filter, sent as a query parameter. */

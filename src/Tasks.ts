@@ -11,13 +11,28 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import { openLiterals } from "./internal/literals.js"
+
+/**
+ * The status of a task: `pending`, `processing`, `success`, `failure`; any other string a newer
+ * cloud sends.
+ */
+export type TaskStatus =
+  | "pending"
+  | "processing"
+  | "success"
+  | "failure"
+  | (string & {})
+
+/** The schema of `TaskStatus`: decodes any string. */
+export const TaskStatus: Schema.Schema<TaskStatus> = openLiterals("pending", "processing", "success", "failure")
 
 /** A task as Glance returns it: the documented fields typed, any other kept. */
 export const Task = Schema.Struct(
   {
     id: Schema.String,
     type: Schema.String,
-    status: Schema.String,
+    status: TaskStatus,
     owner: Schema.optional(Schema.NullOr(Schema.String)),
     input: Schema.optional(Schema.NullOr(Schema.Unknown)),
     result: Schema.optional(Schema.NullOr(Schema.Unknown)),
@@ -43,8 +58,8 @@ export const TaskPage = Schema.Struct({
 
 /** How to list tasks. */
 export interface ListOptions {
-  /** Only tasks in this status (`pending`, `processing`, `success`, `failure`). */
-  readonly status?: string | undefined
+  /** Only tasks in this status. */
+  readonly status?: TaskStatus | undefined
   /** Only tasks of this type (`import`, `api_image_import`, …). */
   readonly type?: string | undefined
   /** Any other filter Glance accepts, sent as a query parameter. */
