@@ -48,6 +48,9 @@ import { Task } from "./Tasks.js"
  * `queued` (a record without data), `saving` (data being uploaded), `uploading` (data staged for an
  * import), `importing`, `active`, `deactivated`, `killed` (its data could not be saved), `deleted`,
  * `pending_delete`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type ImageStatus =
   | "queued"
@@ -61,7 +64,12 @@ export type ImageStatus =
   | "pending_delete"
   | (string & {})
 
-/** The schema of `ImageStatus`: decodes any string. */
+/**
+ * The schema of `ImageStatus`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ImageStatus: Schema.Schema<ImageStatus> = openLiterals(
   "queued",
   "saving",
@@ -77,6 +85,9 @@ export const ImageStatus: Schema.Schema<ImageStatus> = openLiterals(
 /**
  * Who sees an image: `public` (everyone), `private` (its project), `shared` (its project and the
  * members it accepted), `community` (anyone who knows its id); any other string a newer cloud sends.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Visibility =
   | "public"
@@ -85,10 +96,20 @@ export type Visibility =
   | "community"
   | (string & {})
 
-/** The schema of `Visibility`: decodes any string. */
+/**
+ * The schema of `Visibility`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Visibility: Schema.Schema<Visibility> = openLiterals("public", "private", "shared", "community")
 
-/** An image as Glance returns it: the core fields typed, every custom property kept. */
+/**
+ * An image as Glance returns it: the core fields typed, every custom property kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Image = Schema.Struct(
   {
     id: Schema.String,
@@ -115,16 +136,31 @@ export const Image = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** An image as Glance returns it. */
+/**
+ * An image as Glance returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Image extends Schema.Schema.Type<typeof Image> {}
 
-/** One page of `GET /v2/images`. */
+/**
+ * One page of `GET /v2/images`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ImagePage = Schema.Struct({
   images: Schema.Array(Image),
   next: Schema.optional(Schema.String)
 })
 
-/** The fields of a new image; any other key is a custom property. */
+/**
+ * The fields of a new image; any other key is a custom property.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateFields {
   readonly name?: string | undefined
   readonly id?: string | undefined
@@ -139,23 +175,43 @@ export interface CreateFields {
   readonly [property: string]: unknown
 }
 
-/** Changes to an image: properties to set (added or replaced) and properties to remove. */
+/**
+ * Changes to an image: properties to set (added or replaced) and properties to remove.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface UpdateChanges {
   readonly set?: Readonly<Record<string, unknown>> | undefined
   readonly remove?: ReadonlyArray<string> | undefined
 }
 
-/** The operations of the v2.1 JSON-patch media type that Glance takes. */
+/**
+ * The operations of the v2.1 JSON-patch media type that Glance takes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type PatchOp = "add" | "remove" | "replace"
 
-/** One JSON-patch operation of the v2.1 media type. */
+/**
+ * One JSON-patch operation of the v2.1 media type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PatchOperation {
   readonly op: PatchOp
   readonly path: string
   readonly value?: unknown
 }
 
-/** How to list images. */
+/**
+ * How to list images.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListOptions {
   /** Filters sent as query parameters (`status`, `visibility`, `owner`, `tag`, any property, `in:` and `gt:` operators). */
   readonly filters?: Readonly<Record<string, string | number | boolean | ReadonlyArray<string>>> | undefined
@@ -171,7 +227,12 @@ export interface ListOptions {
   readonly limit?: number | undefined
 }
 
-/** How to upload image data. */
+/**
+ * How to upload image data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface UploadOptions {
   /** The body's length; sent as `Content-Length` and `x-openstack-image-size` (and checked by Glance) when known. */
   readonly size?: number | undefined
@@ -179,10 +240,20 @@ export interface UploadOptions {
   readonly store?: string | undefined
 }
 
-/** How many times a download asks again for the rest after its connection broke. */
+/**
+ * How many times a download asks again for the rest after its connection broke.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const maxResumes = 3
 
-/** How to download image data. */
+/**
+ * How to download image data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DownloadOptions {
   /** Verify the bytes against the hash Glance recorded (default true; see `verification`). */
   readonly verify?: boolean | undefined
@@ -193,13 +264,28 @@ export interface DownloadOptions {
   readonly allowMd5Fallback?: boolean | undefined
 }
 
-/** Every failure of a download. */
+/**
+ * Every failure of a download.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData | UnverifiableImage | SizeMismatch
 
-/** The import methods of `POST /v2/images/{id}/import`. */
+/**
+ * The import methods of `POST /v2/images/{id}/import`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ImportMethod = "glance-direct" | "web-download" | "copy-image" | "glance-download"
 
-/** How to import image data (v2.6). */
+/**
+ * How to import image data (v2.6).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ImportOptions {
   /** Staged data (`glance-direct`), a URL (`web-download`), another store, or another region. */
   readonly method: ImportMethod
@@ -219,13 +305,23 @@ export interface ImportOptions {
   readonly allStoresMustSucceed?: boolean | undefined
 }
 
-/** How to stage data for a `glance-direct` import. */
+/**
+ * How to stage data for a `glance-direct` import.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StageOptions {
   /** The body's length; sent as `Content-Length` and `x-openstack-image-size` when known. */
   readonly size?: number | undefined
 }
 
-/** What `waitFor` waits for, and how long. */
+/**
+ * What `waitFor` waits for, and how long.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WaitOptions {
   /** The status, or any of the statuses, to reach (default `active`). */
   readonly status?: ImageStatus | ReadonlyArray<ImageStatus> | undefined
@@ -237,7 +333,12 @@ export interface WaitOptions {
   readonly interval?: Duration.DurationInput | undefined
 }
 
-/** How to create an image through the import workflow. */
+/**
+ * How to create an image through the import workflow.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateViaImportOptions<E> extends ImportOptions {
   /** The data to stage first, for `glance-direct`. */
   readonly body?: Stream.Stream<Uint8Array, E> | undefined
@@ -247,7 +348,12 @@ export interface CreateViaImportOptions<E> extends ImportOptions {
   readonly wait?: boolean | Omit<WaitOptions, "status"> | undefined
 }
 
-/** Where a store keeps an image's data, as clouds with `show_multiple_locations` show it. */
+/**
+ * Where a store keeps an image's data, as clouds with `show_multiple_locations` show it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Location = Schema.Struct(
   {
     url: Schema.String,
@@ -256,12 +362,22 @@ export const Location = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** Where a store keeps an image's data. */
+/**
+ * Where a store keeps an image's data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Location extends Schema.Schema.Type<typeof Location> {}
 
 const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
 
-/** The checksum Glance verifies the data at a new location against (`addImageLocation`). */
+/**
+ * The checksum Glance verifies the data at a new location against (`addImageLocation`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ValidationData {
   readonly os_hash_algo: string
   readonly os_hash_value: string
@@ -273,6 +389,9 @@ const minor = (version: string) => Number(version.split(".")[1] ?? 0)
  * Adds a location to a `queued` image with `POST /v2/images/{id}/locations` (Image API v2.17;
  * Glance answers 202 and activates the image once it has the data); `NotSupported` before any
  * request when the cloud does not list v2.17.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const addImageLocation: (
   id: string,
@@ -303,7 +422,12 @@ export const addImageLocation: (
 
 const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 
-/** Every failure of an operation that needs a v2.x feature or checks its input first. */
+/**
+ * Every failure of an operation that needs a v2.x feature or checks its input first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type OperationError = GlanceHttpError | NotSupported | InvalidInput
 
 /**
@@ -351,7 +475,12 @@ export const importBody = (options: ImportOptions): Either.Either<Record<string,
 export const storeList = (value: unknown): Array<string> =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
 
-/** The images operations. */
+/**
+ * The images operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** All images matching the options, page by page as the stream is read. */
   readonly list: (options?: ListOptions) => Stream.Stream<Image, GlanceHttpError>
@@ -435,7 +564,12 @@ export interface Service {
   readonly deleteFromStore: (id: string, store: string) => Effect.Effect<void, GlanceHttpError | NotSupported>
 }
 
-/** The images operations of the Image API. */
+/**
+ * The images operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Images extends Context.Tag("glanceclient/Images")<Images, Service>() {}
 
 /**
@@ -494,7 +628,12 @@ export const patchOperations = (changes: UpdateChanges): Array<PatchOperation> =
 
 const patchContentType = "application/openstack-images-v2.1-json-patch"
 
-/** Builds the images operations on `GlanceHttp`. */
+/**
+ * Builds the images operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher> = Effect.gen(function*() {
   const http = yield* GlanceHttp
   const data = yield* ImageData
@@ -836,7 +975,12 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
   })
 })
 
-/** The hash a download is verified against. */
+/**
+ * The hash a download is verified against.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Verification {
   readonly algorithm: GlanceAlgorithm
   /** The lower-case hex digest Glance recorded. */
@@ -850,6 +994,9 @@ export interface Verification {
  * md5 `checksum` (or the answer a `Content-MD5`), which is then verified instead. An image that
  * records only the md5 `checksum` (made before Glance had `os_hash_value`) is verified with it;
  * one that records no hash at all has nothing to verify (none).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const verification = (
   image: Image,
@@ -886,7 +1033,12 @@ export const verification = (
   )
 }
 
-/** The images operations on `GlanceHttp`, `ImageData` and a `Hasher`. */
+/**
+ * The images operations on `GlanceHttp`, `ImageData` and a `Hasher`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> = Layer.effect(Images, make)
 
 /**
@@ -926,11 +1078,21 @@ const fillFrom = (file: FileSystem.File) => (block: Uint8Array): Effect.Effect<n
   return more(0)
 }
 
-/** A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the request. */
+/**
+ * A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the request.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const readBlocks = (fs: FileSystem.FileSystem, path: string): Stream.Stream<Uint8Array, PlatformError> =>
   Stream.unwrapScoped(Effect.map(fs.open(path, { flag: "r" }), (file) => filledBlocks(fillFrom(file))))
 
-/** Uploads a file, sending its size as `Content-Length`; a pipe or a device is refused (no size to send). */
+/**
+ * Uploads a file, sending its size as `Content-Length`; a pipe or a device is refused (no size to send).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const uploadFile = Effect.fn("Images.uploadFile")(function*(
   id: string,
   path: string,
@@ -1012,6 +1174,9 @@ const writeChunk = (file: FileSystem.File, chunk: Chunk.Chunk<Uint8Array>) => {
  * place only once every byte has arrived and been verified, so a failure leaves nothing (see
  * `fileSink` for links, pipes and devices). The library is the download's only reader here, so
  * the whole image goes through a few reused blocks (`Images.Service.downloadEach`).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
   id: string,
@@ -1038,6 +1203,9 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
  * written to directly, in order. It only reads the blocks it is given, so it can share a stream
  * with other consumers (`Stream.broadcast`); to save a download and nothing else,
  * `downloadToFile` goes faster.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const fileSink = (
   path: string,
@@ -1059,6 +1227,9 @@ export const fileSink = (
 /**
  * Writes a stream to `path` atomically (see `fileSink`), in blocks of at least a mebibyte, with a
  * few blocks of write-behind so that the source and the disk overlap.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const writeAtomically = <E, R>(
   path: string,
@@ -1086,6 +1257,9 @@ const importFailure = (images: Service, id: string, taskId: unknown) =>
 /**
  * Looks at an image every `interval` until it reaches a status (and stores); fails with
  * `ImageFailed` as soon as it is `killed` or its import failed, or when the timeout passes.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options: WaitOptions = {}) {
   const images = yield* Images
@@ -1194,6 +1368,9 @@ export const findByHash = Effect.fn("Images.findByHash")(function*(
 /**
  * Deletes a half-made image and fails with `ImageNotCreated`, which says whether it is gone and
  * carries the failure of the step (`cause`, its type kept) and its message.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const abandon = <E>(
   id: string,
@@ -1228,7 +1405,12 @@ export const abandon = <E>(
       Effect.uninterruptible
     ))
 
-/** Creates an image and uploads its data; when the upload fails (or is interrupted) the new image is deleted again. */
+/**
+ * Creates an image and uploads its data; when the upload fails (or is interrupted) the new image is deleted again.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const createAndUpload = <E>(
   fields: CreateFields,
   body: Stream.Stream<Uint8Array, E>,
@@ -1244,16 +1426,29 @@ export const createAndUpload = <E>(
     return yield* images.get(created.id)
   }).pipe(Effect.withSpan("Images.createAndUpload"))
 
-/** What fails a step of `createViaImport` after the image was created. */
+/**
+ * What fails a step of `createViaImport` after the image was created.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type ImportStepError<E> = GlanceHttpError | NotSupported | InvalidInput | ImageFailed | E
 
-/** Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after. */
+/**
+ * Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type CreateViaImportError<E = never> = OperationError | ImageNotCreated<ImportStepError<E>>
 
 /**
  * Creates an image and imports its data (staging `body` first for `glance-direct`, then waiting
  * when asked); the options are checked, and the method looked up among those the cloud offers,
  * before anything is created. When a step after the creation fails, the new image is deleted again.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const createViaImport = <E>(
   fields: CreateFields,

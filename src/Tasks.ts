@@ -16,6 +16,9 @@ import { openLiterals } from "./internal/literals.js"
 /**
  * The status of a task: `pending`, `processing`, `success`, `failure`; any other string a newer
  * cloud sends.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type TaskStatus =
   | "pending"
@@ -24,10 +27,20 @@ export type TaskStatus =
   | "failure"
   | (string & {})
 
-/** The schema of `TaskStatus`: decodes any string. */
+/**
+ * The schema of `TaskStatus`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TaskStatus: Schema.Schema<TaskStatus> = openLiterals("pending", "processing", "success", "failure")
 
-/** A task as Glance returns it: the documented fields typed, any other kept. */
+/**
+ * A task as Glance returns it: the documented fields typed, any other kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Task = Schema.Struct(
   {
     id: Schema.String,
@@ -47,16 +60,31 @@ export const Task = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** A task as Glance returns it. */
+/**
+ * A task as Glance returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Task extends Schema.Schema.Type<typeof Task> {}
 
-/** One page of `GET /v2/tasks`. */
+/**
+ * One page of `GET /v2/tasks`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TaskPage = Schema.Struct({
   tasks: Schema.Array(Task),
   next: Schema.optional(Schema.String)
 })
 
-/** How to list tasks. */
+/**
+ * How to list tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListOptions {
   /** Only tasks in this status. */
   readonly status?: TaskStatus | undefined
@@ -74,7 +102,12 @@ export interface ListOptions {
   readonly limit?: number | undefined
 }
 
-/** A new task. */
+/**
+ * A new task.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateFields {
   /** The task type, `import` for the legacy import task. */
   readonly type: string
@@ -82,7 +115,12 @@ export interface CreateFields {
   readonly input: Readonly<Record<string, unknown>>
 }
 
-/** The tasks operations. */
+/**
+ * The tasks operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** All tasks matching the options, page by page as the stream is read. */
   readonly list: (options?: ListOptions) => Stream.Stream<Task, GlanceHttpError>
@@ -92,7 +130,12 @@ export interface Service {
   readonly create: (fields: CreateFields) => Effect.Effect<Task, GlanceHttpError>
 }
 
-/** The tasks operations of the Image API. */
+/**
+ * The tasks operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Tasks extends Context.Tag("glanceclient/Tasks")<Tasks, Service>() {}
 
 /** The query parameters of a list request. */
@@ -109,7 +152,12 @@ const listParams = (options: ListOptions): Array<[string, string]> => {
   return params
 }
 
-/** Builds the tasks operations on `GlanceHttp`. */
+/**
+ * Builds the tasks operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
 
@@ -133,5 +181,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   return Tasks.of({ list, get, create })
 })
 
-/** The tasks operations on `GlanceHttp`. */
+/**
+ * The tasks operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Tasks, never, GlanceHttp> = Layer.effect(Tasks, make)
