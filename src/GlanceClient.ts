@@ -119,6 +119,31 @@ export const layerFrom = <E, R>(
 /**
  * The client for explicit settings.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Redacted, Stream } from "effect"
+ * import { GlanceClient, Images } from "glanceclient"
+ * import { NodeGlanceHttp } from "glanceclient/node"
+ *
+ * // Settings as a program has them (here explicit; `layerConfig` reads OS_* and clouds.yaml).
+ * const Client = GlanceClient.layer({
+ *   authUrl: "https://keystone.example.com/v3",
+ *   username: "demo",
+ *   password: Redacted.make("secret"),
+ *   projectName: "demo",
+ *   userDomainName: "Default",
+ *   projectDomainName: "Default"
+ * }, { timeout: "30 seconds" }).pipe(Layer.provide(NodeGlanceHttp.layer()))
+ *
+ * const program = Effect.gen(function*() {
+ *   const images = yield* Images.Images
+ *   const active = yield* Stream.runCollect(images.list({ filters: { status: "active" } }))
+ *   yield* Effect.log(`${active.length} active images`)
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, Client))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

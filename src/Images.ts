@@ -482,7 +482,22 @@ export const storeList = (value: unknown): Array<string> =>
  * @category models
  */
 export interface Service {
-  /** All images matching the options, page by page as the stream is read. */
+  /**
+   * All images matching the options, page by page as the stream is read.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import { Images } from "glanceclient"
+   *
+   * // The names of at most 50 active images, by name: pages are fetched as the stream is read.
+   * const names = Effect.flatMap(Images.Images, (images) =>
+   *   images.list({ filters: { status: "active" }, sort: "name:asc", limit: 50 }).pipe(
+   *     Stream.map((image) => image.name ?? image.id),
+   *     Stream.runCollect
+   *   ))
+   * ```
+   */
   readonly list: (options?: ListOptions) => Stream.Stream<Image, GlanceHttpError>
   /** One image. */
   readonly get: (id: string) => Effect.Effect<Image, GlanceHttpError>
@@ -515,6 +530,21 @@ export interface Service {
    * The image's data, verified as it flows (fails at the end with `ChecksumMismatch` when
    * corrupt). Every block the stream emits is new memory that belongs to the consumer: it may be
    * kept, shared between consumers (`Stream.broadcast`) or changed, and the library never writes to it again.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import { Images } from "glanceclient"
+   *
+   * // Into a file (written to a temporary name, renamed once the hash matched)…
+   * const save = (id: string, path: string) =>
+   *   Effect.flatMap(Images.Images, (images) => Stream.run(images.download(id), Images.fileSink(path)))
+   *
+   * // …or counted as it flows, without keeping it.
+   * const size = (id: string) =>
+   *   Effect.flatMap(Images.Images, (images) =>
+   *     Stream.runFold(images.download(id), 0, (total, block) => total + block.byteLength))
+   * ```
    */
   readonly download: (id: string, options?: DownloadOptions) => Stream.Stream<Uint8Array, DownloadError>
   /**
@@ -1407,6 +1437,20 @@ export const abandon = <E>(
 
 /**
  * Creates an image and uploads its data; when the upload fails (or is interrupted) the new image is deleted again.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Images } from "glanceclient"
+ *
+ * // The new image's id; on a failed upload the image is gone again and the error says why.
+ * const publish = (name: string, bytes: Uint8Array) =>
+ *   Images.createAndUpload(
+ *     { name, disk_format: "raw", container_format: "bare" },
+ *     Stream.make(bytes),
+ *     { size: bytes.byteLength }
+ *   ).pipe(Effect.map((image) => image.id))
+ * ```
  *
  * @since 0.1.0
  * @category operations

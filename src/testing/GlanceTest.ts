@@ -154,6 +154,33 @@ export const layerFor = (world: World, options: Options = {}): Layer.Layer<Servi
 /**
  * The services of one project over a world of its own, fresh for each use of the layer.
  *
+ * @example
+ * ```ts
+ * import { assert, it } from "@effect/vitest"
+ * import { Effect, Exit, Stream } from "effect"
+ * import { Images } from "glanceclient"
+ * import { GlanceTest } from "glanceclient/testing"
+ *
+ * const publish = (bytes: Uint8Array) =>
+ *   Images.createAndUpload({ name: "greeting", disk_format: "raw", container_format: "bare" }, Stream.make(bytes))
+ *
+ * it.effect("an uploaded image is active, with the hash of its bytes", () =>
+ *   Effect.gen(function*() {
+ *     const image = yield* publish(new TextEncoder().encode("hello, glance"))
+ *     assert.strictEqual(image.status, "active")
+ *     assert.strictEqual(image.os_hash_algo, "sha512")
+ *   }).pipe(Effect.provide(GlanceTest.layer())))
+ *
+ * it.effect("a broken upload leaves no image behind", () =>
+ *   Effect.gen(function*() {
+ *     const control = yield* GlanceTest.Control
+ *     yield* control.failNextUpload((image) => image.name === "greeting")
+ *     const exit = yield* Effect.exit(publish(new Uint8Array(8)))
+ *     assert.isTrue(Exit.isFailure(exit))
+ *     assert.deepStrictEqual(yield* control.images, [])
+ *   }).pipe(Effect.provide(GlanceTest.layer())))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
