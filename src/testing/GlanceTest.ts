@@ -126,7 +126,8 @@ export const world = (options: WorldOptions = {}): World => Internal.makeWorld(o
 export const contextFor = (world: World, options: Options = {}): Context.Context<Services> => {
   const caller: Internal.Caller = { project: options.project ?? "test-project", admin: options.admin === true }
   const control: ControlService = {
-    seed: (fields, data) => Effect.orDie(seedImage(world, caller, fields, data)),
+    // Setup, not a call of the code under test: no spans.
+    seed: (fields, data) => Effect.orDie(seedImage(world, caller, fields, data)).pipe(Effect.withTracerEnabled(false)),
     failNextUpload: (which) => Effect.sync(() => void world.failing.push(picker(which))),
     corruptDownloads: (which) => Effect.sync(() => void world.corrupt.push(picker(which))),
     images: Effect.sync(() => [...world.images.values()].map((s) => s.image))
