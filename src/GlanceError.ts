@@ -141,6 +141,11 @@ export class HttpError extends Schema.TaggedError<HttpError>()("HttpError", resp
 
 /**
  * The request never got an answer: connection refused or reset, DNS failure, TLS failure or timeout.
+ * When the TLS handshake lacked something the caller can give, `tls` says what: the CA that signed
+ * the server's certificate (`ca`), or a client certificate (`client-certificate`); the message names
+ * the TLS options of the HTTP client that give it (`ca`; `cert` and `key`: `NodeGlanceHttp.layer`'s,
+ * node:tls's), and an application can word the fix in its own terms (the `glance` command names
+ * `--os-cacert`, `--os-cert` and `--os-key`).
  *
  * @since 0.1.0
  * @category errors
@@ -149,6 +154,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   message: Schema.String,
   method: Schema.String,
   url: Schema.String,
+  tls: Schema.optional(Schema.Literal("ca", "client-certificate")),
   cause: Schema.optional(Schema.Defect)
 }) {
   readonly [TypeId]: TypeId = TypeId
