@@ -39,16 +39,18 @@ export const examplesOf = (file: string, text: string): Array<Example> => {
   return found
 }
 
-/** The modules of the public entry points (and so of the API reference): what `typedoc.json` documents. */
+/**
+ * The modules of the public entry points (and so of the API reference, as `typedoc.json` documents
+ * it): the three entry points and the modules they re-export (`export * as Images from "./Images.js"`).
+ */
 export const publicModules = (): Array<string> => {
-  const program = ts.createProgram(
-    ["src/index.ts", "src/node/index.ts", "src/testing/index.ts"].map((f) => Path.join(root, f)),
-    { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noResolve: false }
+  const entries = ["src/index.ts", "src/node/index.ts", "src/testing/index.ts"].map((f) => Path.join(root, f))
+  const reexported = entries.flatMap((entry) =>
+    [...Fs.readFileSync(entry, "utf8").matchAll(/^export \* as \w+ from "(\.[^"]+)\.js"$/gm)].map((m) =>
+      Path.join(Path.dirname(entry), `${m[1]}.ts`)
+    )
   )
-  const src = Path.join(root, "src") + Path.sep
-  return program.getSourceFiles().map((f) => Path.resolve(f.fileName)).filter((f) =>
-    f.startsWith(src) && !f.includes(`${Path.sep}internal${Path.sep}`)
-  ).sort()
+  return [...entries, ...reexported].sort()
 }
 
 /** The compiler's complaints about the examples, one line each (`file:line: message`); empty when they compile. */
