@@ -21,6 +21,7 @@ section "build (npm run build)"
 npm run build
 npm run docs:cli -- --check # docs/cli.md must match the command definitions (regenerate: npm run docs:cli)
 npm run docs:api -- --check # docs/api/ must match the JSDoc of the public modules (regenerate: npm run docs:api)
+npm run docs:examples       # every @example of the public JSDoc must compile against the package
 
 section "test tools (scripts/test-tools.sh: qemu-img, compressors, genisoimage, sfdisk)"
 bash scripts/test-tools.sh

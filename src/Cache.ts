@@ -12,7 +12,12 @@ import * as Schema from "effect/Schema"
 import type { NotSupported } from "./GlanceError.js"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
 
-/** An image held in the cache. */
+/**
+ * An image held in the cache.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const CachedImage = Schema.Struct(
   {
     image_id: Schema.String,
@@ -24,25 +29,55 @@ export const CachedImage = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** An image held in the cache. */
+/**
+ * An image held in the cache.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CachedImage extends Schema.Schema.Type<typeof CachedImage> {}
 
-/** The body of `GET /v2/cache`: cached images and the ids queued for caching. */
+/**
+ * The body of `GET /v2/cache`: cached images and the ids queued for caching.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const CacheState = Schema.Struct({
   cached_images: Schema.Array(CachedImage),
   queued_images: Schema.Array(Schema.String)
 })
 
-/** The cached images and the ids queued for caching. */
+/**
+ * The cached images and the ids queued for caching.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CacheState extends Schema.Schema.Type<typeof CacheState> {}
 
-/** What `clear` empties. */
+/**
+ * What `clear` empties.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ClearTarget = "both" | "cache" | "queue"
 
-/** Every failure of a cache call: the request's, or `NotSupported` when the cloud has no cache API. */
+/**
+ * Every failure of a cache call: the request's, or `NotSupported` when the cloud has no cache API.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type CacheError = GlanceHttpError | NotSupported
 
-/** The cache operations. */
+/**
+ * The cache operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The cached images and the queue. */
   readonly list: Effect.Effect<CacheState, CacheError>
@@ -54,10 +89,20 @@ export interface Service {
   readonly clear: (target?: ClearTarget) => Effect.Effect<void, CacheError>
 }
 
-/** The image cache operations of the Image API. */
+/**
+ * The image cache operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Cache extends Context.Tag("glanceclient/Cache")<Cache, Service>() {}
 
-/** Builds the cache operations on `GlanceHttp`. */
+/**
+ * Builds the cache operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
   const gate = http.endpoint.require("2.14", "The image cache API")
@@ -87,5 +132,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   return Cache.of({ list, queue, delete: del, clear })
 })
 
-/** The cache operations on `GlanceHttp`. */
+/**
+ * The cache operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Cache, never, GlanceHttp> = Layer.effect(Cache, make)

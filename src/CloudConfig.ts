@@ -20,6 +20,9 @@ import { TypeId } from "./GlanceError.js"
  * A setting is missing, contradictory or unreadable; the message names it and where it was looked
  * for. `setting` names a missing one as `Settings` spells it (`authUrl`, `password`, …), so an
  * application can word it in its own terms (the `glance` command names its flags).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   message: Schema.String,
@@ -52,10 +55,20 @@ export const missingSetting = (setting: keyof typeof environmentNames, what: str
     }`
   })
 
-/** Which catalog interface to use. */
+/**
+ * Which catalog interface to use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Interface = "public" | "internal" | "admin"
 
-/** Everything needed to reach a cloud's Image API. */
+/**
+ * Everything needed to reach a cloud's Image API.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Settings {
   /** The clouds.yaml entry these settings came from, if any. */
   readonly cloud?: string | undefined
@@ -104,7 +117,12 @@ export interface Settings {
   readonly warnings?: ReadonlyArray<string> | undefined
 }
 
-/** The resolved settings of the cloud to talk to. */
+/**
+ * The resolved settings of the cloud to talk to.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class CloudConfig extends Context.Tag("glanceclient/CloudConfig")<CloudConfig, Settings>() {}
 
 const interfaces: Record<string, Interface> = {
@@ -139,7 +157,12 @@ interface EnvSettings extends Omit<Settings, "interface" | "timeout"> {
   readonly secureFile?: string | undefined
 }
 
-/** The `OS_*` environment variables, read through the current `ConfigProvider`. */
+/**
+ * The `OS_*` environment variables, read through the current `ConfigProvider`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const fromEnv: Effect.Effect<
   Settings & { readonly configFile?: string | undefined; readonly secureFile?: string | undefined },
   ConfigError
@@ -334,7 +357,12 @@ const cacheAuthOf = (file: Record<string, unknown>, path: string): Effect.Effect
   return parseBoolean(String(auth), `cache.auth in ${path}`)
 }
 
-/** Reads one cloud from clouds.yaml (and secure.yaml), searched as openstacksdk does. */
+/**
+ * Reads one cloud from clouds.yaml (and secure.yaml), searched as openstacksdk does.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const fromCloudsYaml = Effect.fn("CloudConfig.fromCloudsYaml")(function*(
   name: string,
   options: {
@@ -436,6 +464,9 @@ export const named = Effect.fn("CloudConfig.named")(function*(name: string) {
 /**
  * Resolves the settings in the OpenStack order: `overrides` (e.g. command-line flags) >
  * `OS_*` environment > the cloud named by `overrides.cloud` or `OS_CLOUD` in clouds.yaml.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const resolve = Effect.fn("CloudConfig.resolve")(function*(overrides: Settings = {}) {
   const { configFile, interfaceText, secureFile, timeoutText, ...env } = yield* readEnv
@@ -469,9 +500,19 @@ export const resolve = Effect.fn("CloudConfig.resolve")(function*(overrides: Set
   return clean({ ...merged, cloud: cloudName, warnings: warnings.length > 0 ? warnings : undefined })
 })
 
-/** Settings given in full by the caller. */
+/**
+ * Settings given in full by the caller.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (settings: Settings): Layer.Layer<CloudConfig> => Layer.succeed(CloudConfig, settings)
 
-/** Settings resolved from `overrides`, the environment and clouds.yaml. */
+/**
+ * Settings resolved from `overrides`, the environment and clouds.yaml.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig = (overrides: Settings = {}): Layer.Layer<CloudConfig, ConfigError, FileSystem.FileSystem> =>
   Layer.effect(CloudConfig, resolve(overrides))

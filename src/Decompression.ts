@@ -11,10 +11,20 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { TypeId } from "./GlanceError.js"
 
-/** The compressions recognised. */
+/**
+ * The compressions recognised.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const compressions = ["gzip", "xz", "bzip2", "zstd"] as const
 
-/** A compression of the whole data stream. */
+/**
+ * A compression of the whole data stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Compression = typeof compressions[number]
 
 const starts = (head: Uint8Array, bytes: ReadonlyArray<number>) =>
@@ -24,6 +34,9 @@ const starts = (head: Uint8Array, bytes: ReadonlyArray<number>) =>
  * The compression of data from its first bytes (6 suffice; 10 for bzip2), if it is compressed:
  * gzip `1f 8b 08`, xz `fd 37 7a 58 5a 00`, bzip2 `BZh1`-`BZh9` and a block or end-of-stream
  * marker, zstd `28 b5 2f fd` (or a skippable frame before one).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const detect = (head: Uint8Array): Compression | undefined => {
   if (starts(head, [0x1f, 0x8b, 0x08])) return "gzip"
@@ -38,7 +51,12 @@ export const detect = (head: Uint8Array): Compression | undefined => {
   return undefined
 }
 
-/** The data could not be decompressed (corrupt, or cut short). */
+/**
+ * The data could not be decompressed (corrupt, or cut short).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class DecompressionError extends Schema.TaggedError<DecompressionError>()("DecompressionError", {
   compression: Schema.Literal(...compressions),
   message: Schema.String,
@@ -47,7 +65,12 @@ export class DecompressionError extends Schema.TaggedError<DecompressionError>()
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** Decompressing byte streams. */
+/**
+ * Decompressing byte streams.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The compressions this platform can decompress. */
   readonly supports: ReadonlyArray<Compression>
@@ -61,5 +84,10 @@ export interface Service {
   ) => Stream.Stream<Uint8Array, E | DecompressionError, R>
 }
 
-/** Decompressing byte streams (a platform layer provides it: `NodeDecompression.layer` on Node). */
+/**
+ * Decompressing byte streams (a platform layer provides it: `NodeDecompression.layer` on Node).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Decompression extends Context.Tag("glanceclient/Decompression")<Decompression, Service>() {}

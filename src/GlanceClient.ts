@@ -23,7 +23,12 @@ import * as Metadefs from "./Metadefs.js"
 import * as Schemas from "./Schemas.js"
 import * as Tasks from "./Tasks.js"
 
-/** The Image API's services (what `GlanceTest` provides in memory too). */
+/**
+ * The Image API's services (what `GlanceTest` provides in memory too).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ApiServices =
   | Images.Images
   | Members.Members
@@ -33,7 +38,12 @@ export type ApiServices =
   | Cache.Cache
   | Metadefs.Metadefs
 
-/** Everything the client layer provides. */
+/**
+ * Everything the client layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Services =
   | CloudConfig.CloudConfig
   | Keystone.Keystone
@@ -46,17 +56,35 @@ export type Services =
  * What the client layer needs from the platform: the `HttpClient` for every request, the
  * transport of image data and the hasher that verifies it. `glanceclient/node`'s
  * `NodeGlanceHttp.layer()` provides all three; `portable` makes the last two from the `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Platform = HttpClient.HttpClient | ImageTransport.ImageTransport | Hasher.Hasher
 
-/** The portable transport of image data and hasher, on the platform `HttpClient` (fetch, undici, a test double). */
+/**
+ * The portable transport of image data and hasher, on the platform `HttpClient` (fetch, undici, a test double).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const portable: Layer.Layer<ImageTransport.ImageTransport | Hasher.Hasher, never, HttpClient.HttpClient> = Layer
   .merge(ImageTransport.layer, Hasher.layer)
 
-/** Failures of building the client: bad settings, refused credentials, an unreachable Keystone. */
+/**
+ * Failures of building the client: bad settings, refused credentials, an unreachable Keystone.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type LayerError = CloudConfig.ConfigError | Keystone.KeystoneError
 
-/** The services on top of a `CloudConfig` layer. */
+/**
+ * The services on top of a `CloudConfig` layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerFrom = <E, R>(
   config: Layer.Layer<CloudConfig.CloudConfig, E, R>,
   options: GlanceHttp.Options = {}
@@ -88,13 +116,48 @@ export const layerFrom = <E, R>(
   )
 }
 
-/** The client for explicit settings. */
+/**
+ * The client for explicit settings.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Redacted, Stream } from "effect"
+ * import { GlanceClient, Images } from "glanceclient"
+ * import { NodeGlanceHttp } from "glanceclient/node"
+ *
+ * // Settings as a program has them (here explicit; `layerConfig` reads OS_* and clouds.yaml).
+ * const Client = GlanceClient.layer({
+ *   authUrl: "https://keystone.example.com/v3",
+ *   username: "demo",
+ *   password: Redacted.make("secret"),
+ *   projectName: "demo",
+ *   userDomainName: "Default",
+ *   projectDomainName: "Default"
+ * }, { timeout: "30 seconds" }).pipe(Layer.provide(NodeGlanceHttp.layer()))
+ *
+ * const program = Effect.gen(function*() {
+ *   const images = yield* Images.Images
+ *   const active = yield* Stream.runCollect(images.list({ filters: { status: "active" } }))
+ *   yield* Effect.log(`${active.length} active images`)
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, Client))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   settings: CloudConfig.Settings,
   options: GlanceHttp.Options = {}
 ): Layer.Layer<Services, LayerError, Platform> => layerFrom(CloudConfig.layer(settings), options)
 
-/** The client for settings from `overrides`, `OS_*` and clouds.yaml. */
+/**
+ * The client for settings from `overrides`, `OS_*` and clouds.yaml.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig = (
   overrides: CloudConfig.Settings = {},
   options: GlanceHttp.Options = {}

@@ -37,16 +37,36 @@ import { paginate as paginateWith } from "./internal/paginate.js"
 import * as Core from "./internal/requestCore.js"
 import { Keystone, type KeystoneError, userAgent } from "./Keystone.js"
 
-/** Every failure of an Image API call, logging in included. */
+/**
+ * Every failure of an Image API call, logging in included.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type GlanceHttpError = RequestFailure | KeystoneError
 
-/** The default cap on an answer that is not image data (JSON, error pages): 16 MiB. */
+/**
+ * The default cap on an answer that is not image data (JSON, error pages): 16 MiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultMaxResponseBytes = Core.defaultMaxResponseBytes
 
-/** The most redirects followed for one request (GET and HEAD only, on the endpoint). */
+/**
+ * The most redirects followed for one request (GET and HEAD only, on the endpoint).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const maxRedirects = Core.maxRedirects
 
-/** How requests are retried, timed out and bounded. */
+/**
+ * How requests are retried, timed out and bounded.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Retries of idempotent requests after a transport failure or a 502/503/504 (default 3). */
   readonly retries?: number | undefined
@@ -62,7 +82,12 @@ export interface Options {
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
-/** The Image API HTTP client. */
+/**
+ * The Image API HTTP client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The endpoint in use. */
   readonly endpoint: Endpoint
@@ -95,7 +120,12 @@ export interface Service {
   ) => Stream.Stream<Item, GlanceHttpError>
 }
 
-/** The Image API HTTP client. */
+/**
+ * The Image API HTTP client.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class GlanceHttp extends Context.Tag("glanceclient/GlanceHttp")<GlanceHttp, Service>() {}
 
 const idempotent = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"])
@@ -141,7 +171,12 @@ class Retryable extends Data.TaggedError("Retryable")<{
   readonly delay: Duration.Duration | undefined
 }> {}
 
-/** Builds the client from the endpoint, the token source and the platform's `HttpClient`. */
+/**
+ * Builds the client from the endpoint, the token source and the platform's `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   options: Options = {}
 ): Effect.Effect<Service, never, HttpClient.HttpClient | ImageEndpoint | Keystone> =>
@@ -339,13 +374,23 @@ export const make = (
     return GlanceHttp.of({ endpoint, execute, json, send, paginate })
   })
 
-/** The client with explicit options. */
+/**
+ * The client with explicit options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   options: Options = {}
 ): Layer.Layer<GlanceHttp, never, HttpClient.HttpClient | ImageEndpoint | Keystone> =>
   Layer.effect(GlanceHttp, make(options))
 
-/** The client with its timeout and answer cap taken from `CloudConfig`. */
+/**
+ * The client with its timeout and answer cap taken from `CloudConfig`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig = (
   options: Options = {}
 ): Layer.Layer<GlanceHttp, never, HttpClient.HttpClient | ImageEndpoint | Keystone | CloudConfig> =>

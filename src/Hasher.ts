@@ -14,24 +14,42 @@ import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 
-/** An incremental hash: bytes pass through `update`, `digest` gives the lower-case hex once, at the end. */
+/**
+ * An incremental hash: bytes pass through `update`, `digest` gives the lower-case hex once, at the end.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Hash {
   readonly update: (bytes: Uint8Array) => void
   readonly digest: () => string
 }
 
-/** Makes streaming hashes. */
+/**
+ * Makes streaming hashes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** A new hash of `algorithm` (one of `glanceAlgorithms`), or none when this hasher does not offer it. */
   readonly make: (algorithm: GlanceAlgorithm) => Option.Option<Hash>
 }
 
-/** Makes streaming hashes for verifying image data. */
+/**
+ * Makes streaming hashes for verifying image data.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Hasher extends Context.Tag("glanceclient/Hasher")<Hasher, Service>() {}
 
 /**
  * The algorithms Glance can record in `os_hash_algo` (its `hashing_algorithm` option takes a
  * Python hashlib name); the variable-length `shake_*` cannot give a hex digest there, so never appear.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const glanceAlgorithms = [
   "sha512",
@@ -52,15 +70,28 @@ export const glanceAlgorithms = [
   "sm3"
 ] as const
 
-/** An algorithm Glance can record in `os_hash_algo`. */
+/**
+ * An algorithm Glance can record in `os_hash_algo`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type GlanceAlgorithm = typeof glanceAlgorithms[number]
 
-/** Algorithms that still verify, but whose collisions can be made: a download with one warns. */
+/**
+ * Algorithms that still verify, but whose collisions can be made: a download with one warns.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const weakAlgorithms: ReadonlySet<GlanceAlgorithm> = new Set<GlanceAlgorithm>(["md5", "sha1"])
 
 /**
  * The Glance algorithm an `os_hash_algo` names (hashlib's names, case-insensitive, `-` for `_`
  * accepted as OpenSSL spells them), or none for anything else (`none`, an empty string, a path).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const glanceAlgorithm = (name: string): Option.Option<GlanceAlgorithm> => {
   const key = name.toLowerCase().replace(/-/g, "_")
@@ -87,7 +118,12 @@ const noble: Partial<Record<GlanceAlgorithm, NobleHash>> = {
   ripemd160
 }
 
-/** The portable hasher: pure TypeScript, every Glance algorithm but `sm3`. */
+/**
+ * The portable hasher: pure TypeScript, every Glance algorithm but `sm3`.
+ *
+ * @since 0.1.0
+ * @category instances
+ */
 export const portable: Service = {
   make: (algorithm) =>
     Option.map(Option.fromNullable(noble[algorithm]), (fn) => {
@@ -99,5 +135,10 @@ export const portable: Service = {
     })
 }
 
-/** The portable hasher as a layer (`glanceclient/node` has a faster one). */
+/**
+ * The portable hasher as a layer (`glanceclient/node` has a faster one).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Hasher> = Layer.succeed(Hasher, portable)

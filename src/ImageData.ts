@@ -26,10 +26,20 @@ import * as Bytes from "./internal/bytes.js"
 import { describeTransport, displayUrl, withoutRequest } from "./internal/http.js"
 import type { Keystone } from "./Keystone.js"
 
-/** The most bytes of a non-2xx answer on the data path that are read (for its message). */
+/**
+ * The most bytes of a non-2xx answer on the data path that are read (for its message).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const errorBodyLimit = 8 * 1024
 
-/** Requests that carry image data. */
+/**
+ * Requests that carry image data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** Whether the transport is done with each block of a request body when it pulls the next (see `ImageTransport`). */
   readonly bodyBlockDoneOnPull: boolean
@@ -53,7 +63,12 @@ export interface Service {
   ) => Stream.Stream<Uint8Array, TransportError>
 }
 
-/** Requests that carry image data. */
+/**
+ * Requests that carry image data.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class ImageData extends Context.Tag("glanceclient/ImageData")<ImageData, Service>() {}
 
 /**
@@ -81,7 +96,12 @@ const truncated = (response: HttpClientResponse.HttpClientResponse, limit: numbe
     )
   })
 
-/** Builds the data path on the transport in context, with the request core's options. */
+/**
+ * Builds the data path on the transport in context, with the request core's options.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   options: GlanceHttp.Options = {}
 ): Effect.Effect<Service, never, ImageTransport | ImageEndpoint | Keystone> =>
@@ -177,12 +197,22 @@ export const make = (
     return ImageData.of({ execute, body, bodyBlockDoneOnPull: transport.bodyBlockDoneOnPull })
   })
 
-/** The data path with explicit options (the same as `GlanceHttp.layer`'s). */
+/**
+ * The data path with explicit options (the same as `GlanceHttp.layer`'s).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   options: GlanceHttp.Options = {}
 ): Layer.Layer<ImageData, never, ImageTransport | ImageEndpoint | Keystone> => Layer.effect(ImageData, make(options))
 
-/** The data path with its timeout taken from `CloudConfig`, as `GlanceHttp.layerConfig`. */
+/**
+ * The data path with its timeout taken from `CloudConfig`, as `GlanceHttp.layerConfig`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig = (
   options: GlanceHttp.Options = {}
 ): Layer.Layer<ImageData, never, ImageTransport | ImageEndpoint | Keystone | CloudConfig> =>

@@ -20,7 +20,12 @@ import * as Links from "./internal/links.js"
 import * as Core from "./internal/requestCore.js"
 import { type CatalogEntry, Keystone, type KeystoneError, userAgent } from "./Keystone.js"
 
-/** The Image API endpoint in use. */
+/**
+ * The Image API endpoint in use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The unversioned root URL, without a trailing slash; may carry a path prefix. */
   readonly url: string
@@ -32,10 +37,20 @@ export interface Service {
   readonly require: (version: string, feature: string) => Effect.Effect<void, VersionsError | NotSupported>
 }
 
-/** Failures of reading `GET /versions`. */
+/**
+ * Failures of reading `GET /versions`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type VersionsError = TransportError | ResponseDecodeError | BadResponse | NotSupported
 
-/** How `GET /versions` is bounded, as every other request (`GlanceHttp.Options`). */
+/**
+ * How `GET /versions` is bounded, as every other request (`GlanceHttp.Options`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Limits {
   /** Time to wait for the answer's head, and between two reads of its body (default: none). */
   readonly timeout?: Duration.DurationInput | undefined
@@ -43,7 +58,12 @@ export interface Limits {
   readonly maxResponseBytes?: number | undefined
 }
 
-/** The Image API endpoint. */
+/**
+ * The Image API endpoint.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class ImageEndpoint extends Context.Tag("glanceclient/ImageEndpoint")<ImageEndpoint, Service>() {}
 
 /**
@@ -53,7 +73,12 @@ export class ImageEndpoint extends Context.Tag("glanceclient/ImageEndpoint")<Ima
  */
 export const normalizeUrl = (url: string): string => url.replace(/\/+$/, "").replace(/\/v\d+(\.\d+)?$/, "")
 
-/** Picks the image endpoint of a catalog, as python-glanceclient does: the first when no region is given. */
+/**
+ * Picks the image endpoint of a catalog, as python-glanceclient does: the first when no region is given.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const fromCatalog = (
   catalog: ReadonlyArray<CatalogEntry>,
   options: {
@@ -148,7 +173,12 @@ const fetchVersions = (
     return v2.sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]))
   }).pipe(Effect.withSpan("ImageEndpoint.versions"))
 
-/** Builds the endpoint from a URL, with lazily fetched versions. */
+/**
+ * Builds the endpoint from a URL, with lazily fetched versions.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const fromUrl = (
   url: string,
   region: string | undefined,
@@ -187,7 +217,12 @@ const limitsOf = (settings: {
   ...(settings.maxResponseSize !== undefined ? { maxResponseBytes: settings.maxResponseSize * MiB } : {})
 })
 
-/** Resolves the endpoint: `imageUrl` from the settings, else the catalog of the Keystone session. */
+/**
+ * Resolves the endpoint: `imageUrl` from the settings, else the catalog of the Keystone session.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<
   Service,
   KeystoneError | ConfigError,
@@ -210,13 +245,23 @@ export const make: Effect.Effect<
   return yield* fromUrl(chosen.url, chosen.region, limitsOf(settings))
 }).pipe(Effect.withSpan("ImageEndpoint.make"))
 
-/** The endpoint from `CloudConfig` and the Keystone catalog. */
+/**
+ * The endpoint from `CloudConfig` and the Keystone catalog.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<
   ImageEndpoint,
   KeystoneError | ConfigError,
   CloudConfig | Keystone | HttpClient.HttpClient
 > = Layer.effect(ImageEndpoint, make)
 
-/** A fixed endpoint URL, no catalog needed. */
+/**
+ * A fixed endpoint URL, no catalog needed.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerUrl = (url: string, limits: Limits = {}): Layer.Layer<ImageEndpoint, never, HttpClient.HttpClient> =>
   Layer.effect(ImageEndpoint, fromUrl(url, undefined, limits))

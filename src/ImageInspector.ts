@@ -35,7 +35,12 @@ import { descriptorFile, isDescriptor, isSparse, sparse } from "./internal/inspe
 
 export type { Check, Finding, Reader } from "./internal/inspect/model.js"
 
-/** What inspecting an image found. */
+/**
+ * What inspecting an image found.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Report {
   /**
    * The disk format, as Glance names it (`raw`, `qcow2`, `vmdk`, `vhd`, `vhdx`, `vdi`, `iso`,
@@ -78,7 +83,12 @@ export interface Report {
   readonly bytesRead: number
 }
 
-/** How to inspect. */
+/**
+ * How to inspect.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /**
    * The furthest byte any header is looked for (default 16 MiB): a structure placed past it
@@ -92,7 +102,12 @@ export interface Options {
   readonly decompress?: boolean | undefined
 }
 
-/** The default `Options.limit`. */
+/**
+ * The default `Options.limit`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultLimit = 16 * 1024 * 1024
 
 /** How much of the start is read first: qemu's probe buffer. */
@@ -184,6 +199,9 @@ const counted = <E, R>(r: Omit<Reader<E, R>, "limit">, limit: number, count: () 
  * Inspects data through a reader (a file by position, a stream in order). The lower-level entry;
  * `inspectFile` and `peek` build the reader. Never fails but with the reader's own errors:
  * malformed or hostile headers are findings in the report.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const inspect = <E, R>(reader: Reader<E, R>): Effect.Effect<Report, E, R> =>
   Effect.suspend(() => {
@@ -294,7 +312,12 @@ const streamReader = <E, R>(stream: Stream.Stream<Uint8Array, E, R>) =>
     return { reader, count: () => have, whole }
   })
 
-/** The result of `peek`: the report, and the data to use in place of the stream given. */
+/**
+ * The result of `peek`: the report, and the data to use in place of the stream given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Peeked<E, R> {
   readonly report: Report
   /**
@@ -310,6 +333,9 @@ export interface Peeked<E, R> {
  * gives it back whole, so the same bytes are then uploaded with no second read. Compressed data
  * is decompressed (when the `Decompression` service is provided and `decompress` is not false)
  * and what it holds is inspected; the stream given back is then the decompressed data.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const peek = <E, R>(
   stream: Stream.Stream<Uint8Array, E, R>,
@@ -355,7 +381,12 @@ const compressedOpaque = (compression: Compression): Facts => ({
   warnings: []
 })
 
-/** Inspects a stream (see `peek`) and lets the rest of it go. */
+/**
+ * Inspects a stream (see `peek`) and lets the rest of it go.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const inspectStream = <E, R>(
   stream: Stream.Stream<Uint8Array, E, R>,
   options: Options & { readonly size?: number | undefined } = {}
@@ -368,6 +399,9 @@ export const inspectStream = <E, R>(
  * Inspects a file, reading its headers by position (and, for a fixed VHD or a stream-optimized
  * VMDK, its last bytes). A compressed file is looked into through the `Decompression` service,
  * when provided. Only a regular file: a pipe or a device is read in order, with `inspectStream`.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const inspectFile = Effect.fn("ImageInspector.inspectFile")(function*(path: string, options: Options = {}) {
   const fs = yield* FileSystem.FileSystem
@@ -403,11 +437,21 @@ export const inspectFile = Effect.fn("ImageInspector.inspectFile")(function*(pat
   }))
 })
 
-/** A `min_disk` (GiB, as Nova compares it with the flavor's disk) that fits the virtual size, if known. */
+/**
+ * A `min_disk` (GiB, as Nova compares it with the flavor's disk) that fits the virtual size, if known.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const minDisk = (report: Report): number | undefined =>
   report.virtualSize === undefined ? undefined : Math.ceil(report.virtualSize / 1073741824)
 
-/** Why an upload is refused before anything is sent. */
+/**
+ * Why an upload is refused before anything is sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImageRefused extends Schema.TaggedError<ImageRefused>()("ImageRefused", {
   reason: Schema.Literal("unsafe", "format", "compressed"),
   message: Schema.String
@@ -415,7 +459,12 @@ export class ImageRefused extends Schema.TaggedError<ImageRefused>()("ImageRefus
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** What an upload declares, and which refusals the caller waives. */
+/**
+ * What an upload declares, and which refusals the caller waives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface UploadCheck {
   /** The `disk_format` the image has or will have; unset to take the detected one. */
   readonly diskFormat?: string | undefined
@@ -433,6 +482,9 @@ const notDisks = ["aki", "ari"]
  * `disk_format` the data contradicts, and compressed data (unless its container says so) are
  * refused with one sentence naming what was found. Succeeds with the disk format to use (the
  * declared one, else the detected one).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const checkUpload = (report: Report, upload: UploadCheck): Either.Either<string, ImageRefused> => {
   const declared = upload.diskFormat

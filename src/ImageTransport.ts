@@ -20,7 +20,12 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Bytes from "./internal/bytes.js"
 
-/** Where a transport may take the blocks it fills, when the reader offers some. */
+/**
+ * Where a transport may take the blocks it fills, when the reader offers some.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BlockSource {
   /** The size of every block `take` returns. */
   readonly blockSize: number
@@ -28,7 +33,12 @@ export interface BlockSource {
   readonly take: () => Uint8Array
 }
 
-/** How a body is read. */
+/**
+ * How a body is read.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BodyOptions {
   /** Fail with `BodyStalled` when no byte arrives for this long while the reader waits. */
   readonly idleTimeout?: Duration.Duration | undefined
@@ -40,13 +50,28 @@ export interface BodyOptions {
   readonly blocks?: BlockSource | undefined
 }
 
-/** The body broke off: the connection closed or failed before its end, or it was malformed. */
+/**
+ * The body broke off: the connection closed or failed before its end, or it was malformed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BodyBroken extends Data.TaggedError("BodyBroken")<{ readonly cause: unknown }> {}
 
-/** No byte of the body arrived within the idle timeout. */
+/**
+ * No byte of the body arrived within the idle timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BodyStalled extends Data.TaggedError("BodyStalled")<{}> {}
 
-/** The transport of image data. */
+/**
+ * The transport of image data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** Sends requests that carry image data. */
   readonly client: HttpClient.HttpClient
@@ -67,13 +92,21 @@ export interface Service {
   ) => Stream.Stream<Uint8Array, BodyBroken | BodyStalled>
 }
 
-/** The transport of image data. */
+/**
+ * The transport of image data.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class ImageTransport extends Context.Tag("glanceclient/ImageTransport")<ImageTransport, Service>() {}
 
 /**
  * A response body read through the platform's `response.stream`, re-chunked into blocks of a
  * mebibyte (new arrays, or the platform's own when they are that large already). A failure is
  * held back until the bytes gathered before it are handed on.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const streamBody = (
   response: HttpClientResponse.HttpClientResponse,
@@ -93,14 +126,24 @@ export const streamBody = (
     )
   })
 
-/** The portable transport on a platform `HttpClient`. */
+/**
+ * The portable transport on a platform `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (client: HttpClient.HttpClient): Service => ({
   client,
   body: streamBody,
   bodyBlockDoneOnPull: false
 })
 
-/** The portable transport on the platform `HttpClient` in context. */
+/**
+ * The portable transport on the platform `HttpClient` in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<ImageTransport, never, HttpClient.HttpClient> = Layer.effect(
   ImageTransport,
   Effect.map(HttpClient.HttpClient, make)

@@ -39,16 +39,83 @@ import { ImageData } from "./ImageData.js"
 import { Info } from "./Info.js"
 import * as Bytes from "./internal/bytes.js"
 import { displayUrl } from "./internal/http.js"
+import { openLiterals } from "./internal/literals.js"
 import { messageOf } from "./internal/messages.js"
 import { Task } from "./Tasks.js"
 
-/** An image as Glance returns it: the core fields typed, every custom property kept. */
+/**
+ * The status of an image: the values Glance documents, or any other string a newer cloud sends.
+ * `queued` (a record without data), `saving` (data being uploaded), `uploading` (data staged for an
+ * import), `importing`, `active`, `deactivated`, `killed` (its data could not be saved), `deleted`,
+ * `pending_delete`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ImageStatus =
+  | "queued"
+  | "saving"
+  | "uploading"
+  | "importing"
+  | "active"
+  | "deactivated"
+  | "killed"
+  | "deleted"
+  | "pending_delete"
+  | (string & {})
+
+/**
+ * The schema of `ImageStatus`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ImageStatus: Schema.Schema<ImageStatus> = openLiterals(
+  "queued",
+  "saving",
+  "uploading",
+  "importing",
+  "active",
+  "deactivated",
+  "killed",
+  "deleted",
+  "pending_delete"
+)
+
+/**
+ * Who sees an image: `public` (everyone), `private` (its project), `shared` (its project and the
+ * members it accepted), `community` (anyone who knows its id); any other string a newer cloud sends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Visibility =
+  | "public"
+  | "private"
+  | "shared"
+  | "community"
+  | (string & {})
+
+/**
+ * The schema of `Visibility`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Visibility: Schema.Schema<Visibility> = openLiterals("public", "private", "shared", "community")
+
+/**
+ * An image as Glance returns it: the core fields typed, every custom property kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Image = Schema.Struct(
   {
     id: Schema.String,
     name: Schema.optional(Schema.NullOr(Schema.String)),
-    status: Schema.String,
-    visibility: Schema.optional(Schema.String),
+    status: ImageStatus,
+    visibility: Schema.optional(Visibility),
     protected: Schema.optional(Schema.Boolean),
     os_hidden: Schema.optional(Schema.Boolean),
     checksum: Schema.optional(Schema.NullOr(Schema.String)),
@@ -69,22 +136,37 @@ export const Image = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** An image as Glance returns it. */
+/**
+ * An image as Glance returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Image extends Schema.Schema.Type<typeof Image> {}
 
-/** One page of `GET /v2/images`. */
+/**
+ * One page of `GET /v2/images`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ImagePage = Schema.Struct({
   images: Schema.Array(Image),
   next: Schema.optional(Schema.String)
 })
 
-/** The fields of a new image; any other key is a custom property. */
+/**
+ * The fields of a new image; any other key is a custom property.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateFields {
   readonly name?: string | undefined
   readonly id?: string | undefined
   readonly disk_format?: string | undefined
   readonly container_format?: string | undefined
-  readonly visibility?: "public" | "private" | "shared" | "community" | undefined
+  readonly visibility?: Visibility | undefined
   readonly protected?: boolean | undefined
   readonly os_hidden?: boolean | undefined
   readonly min_disk?: number | undefined
@@ -93,23 +175,43 @@ export interface CreateFields {
   readonly [property: string]: unknown
 }
 
-/** Changes to an image: properties to set (added or replaced) and properties to remove. */
+/**
+ * Changes to an image: properties to set (added or replaced) and properties to remove.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface UpdateChanges {
   readonly set?: Readonly<Record<string, unknown>> | undefined
   readonly remove?: ReadonlyArray<string> | undefined
 }
 
-/** The operations of the v2.1 JSON-patch media type that Glance takes. */
+/**
+ * The operations of the v2.1 JSON-patch media type that Glance takes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type PatchOp = "add" | "remove" | "replace"
 
-/** One JSON-patch operation of the v2.1 media type. */
+/**
+ * One JSON-patch operation of the v2.1 media type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PatchOperation {
   readonly op: PatchOp
   readonly path: string
   readonly value?: unknown
 }
 
-/** How to list images. */
+/**
+ * How to list images.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListOptions {
   /** Filters sent as query parameters (`status`, `visibility`, `owner`, `tag`, any property, `in:` and `gt:` operators). */
   readonly filters?: Readonly<Record<string, string | number | boolean | ReadonlyArray<string>>> | undefined
@@ -125,7 +227,12 @@ export interface ListOptions {
   readonly limit?: number | undefined
 }
 
-/** How to upload image data. */
+/**
+ * How to upload image data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface UploadOptions {
   /** The body's length; sent as `Content-Length` and `x-openstack-image-size` (and checked by Glance) when known. */
   readonly size?: number | undefined
@@ -133,10 +240,20 @@ export interface UploadOptions {
   readonly store?: string | undefined
 }
 
-/** How many times a download asks again for the rest after its connection broke. */
+/**
+ * How many times a download asks again for the rest after its connection broke.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const maxResumes = 3
 
-/** How to download image data. */
+/**
+ * How to download image data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DownloadOptions {
   /** Verify the bytes against the hash Glance recorded (default true; see `verification`). */
   readonly verify?: boolean | undefined
@@ -147,13 +264,28 @@ export interface DownloadOptions {
   readonly allowMd5Fallback?: boolean | undefined
 }
 
-/** Every failure of a download. */
+/**
+ * Every failure of a download.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type DownloadError = GlanceHttpError | ChecksumMismatch | NoImageData | UnverifiableImage | SizeMismatch
 
-/** The import methods of `POST /v2/images/{id}/import`. */
+/**
+ * The import methods of `POST /v2/images/{id}/import`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ImportMethod = "glance-direct" | "web-download" | "copy-image" | "glance-download"
 
-/** How to import image data (v2.6). */
+/**
+ * How to import image data (v2.6).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ImportOptions {
   /** Staged data (`glance-direct`), a URL (`web-download`), another store, or another region. */
   readonly method: ImportMethod
@@ -173,16 +305,26 @@ export interface ImportOptions {
   readonly allStoresMustSucceed?: boolean | undefined
 }
 
-/** How to stage data for a `glance-direct` import. */
+/**
+ * How to stage data for a `glance-direct` import.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StageOptions {
   /** The body's length; sent as `Content-Length` and `x-openstack-image-size` when known. */
   readonly size?: number | undefined
 }
 
-/** What `waitFor` waits for, and how long. */
+/**
+ * What `waitFor` waits for, and how long.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WaitOptions {
   /** The status, or any of the statuses, to reach (default `active`). */
-  readonly status?: string | ReadonlyArray<string> | undefined
+  readonly status?: ImageStatus | ReadonlyArray<ImageStatus> | undefined
   /** Stores the image's data must be in too (a `copy-image` import), multistore clouds. */
   readonly stores?: ReadonlyArray<string> | undefined
   /** How long to wait in all (default 10 minutes). */
@@ -191,7 +333,12 @@ export interface WaitOptions {
   readonly interval?: Duration.DurationInput | undefined
 }
 
-/** How to create an image through the import workflow. */
+/**
+ * How to create an image through the import workflow.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateViaImportOptions<E> extends ImportOptions {
   /** The data to stage first, for `glance-direct`. */
   readonly body?: Stream.Stream<Uint8Array, E> | undefined
@@ -201,7 +348,12 @@ export interface CreateViaImportOptions<E> extends ImportOptions {
   readonly wait?: boolean | Omit<WaitOptions, "status"> | undefined
 }
 
-/** Where a store keeps an image's data, as clouds with `show_multiple_locations` show it. */
+/**
+ * Where a store keeps an image's data, as clouds with `show_multiple_locations` show it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Location = Schema.Struct(
   {
     url: Schema.String,
@@ -210,12 +362,22 @@ export const Location = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** Where a store keeps an image's data. */
+/**
+ * Where a store keeps an image's data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Location extends Schema.Schema.Type<typeof Location> {}
 
 const ImageLocations = Schema.Struct({ locations: Schema.optional(Schema.Array(Location)) })
 
-/** The checksum Glance verifies the data at a new location against (`addImageLocation`). */
+/**
+ * The checksum Glance verifies the data at a new location against (`addImageLocation`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ValidationData {
   readonly os_hash_algo: string
   readonly os_hash_value: string
@@ -227,6 +389,9 @@ const minor = (version: string) => Number(version.split(".")[1] ?? 0)
  * Adds a location to a `queued` image with `POST /v2/images/{id}/locations` (Image API v2.17;
  * Glance answers 202 and activates the image once it has the data); `NotSupported` before any
  * request when the cloud does not list v2.17.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const addImageLocation: (
   id: string,
@@ -257,7 +422,12 @@ export const addImageLocation: (
 
 const ImageTasks = Schema.Struct({ tasks: Schema.Array(Task) })
 
-/** Every failure of an operation that needs a v2.x feature or checks its input first. */
+/**
+ * Every failure of an operation that needs a v2.x feature or checks its input first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type OperationError = GlanceHttpError | NotSupported | InvalidInput
 
 /**
@@ -305,9 +475,29 @@ export const importBody = (options: ImportOptions): Either.Either<Record<string,
 export const storeList = (value: unknown): Array<string> =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : []
 
-/** The images operations. */
+/**
+ * The images operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
-  /** All images matching the options, page by page as the stream is read. */
+  /**
+   * All images matching the options, page by page as the stream is read.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import { Images } from "glanceclient"
+   *
+   * // The names of at most 50 active images, by name: pages are fetched as the stream is read.
+   * const names = Effect.flatMap(Images.Images, (images) =>
+   *   images.list({ filters: { status: "active" }, sort: "name:asc", limit: 50 }).pipe(
+   *     Stream.map((image) => image.name ?? image.id),
+   *     Stream.runCollect
+   *   ))
+   * ```
+   */
   readonly list: (options?: ListOptions) => Stream.Stream<Image, GlanceHttpError>
   /** One image. */
   readonly get: (id: string) => Effect.Effect<Image, GlanceHttpError>
@@ -340,6 +530,21 @@ export interface Service {
    * The image's data, verified as it flows (fails at the end with `ChecksumMismatch` when
    * corrupt). Every block the stream emits is new memory that belongs to the consumer: it may be
    * kept, shared between consumers (`Stream.broadcast`) or changed, and the library never writes to it again.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import { Images } from "glanceclient"
+   *
+   * // Into a file (written to a temporary name, renamed once the hash matched)…
+   * const save = (id: string, path: string) =>
+   *   Effect.flatMap(Images.Images, (images) => Stream.run(images.download(id), Images.fileSink(path)))
+   *
+   * // …or counted as it flows, without keeping it.
+   * const size = (id: string) =>
+   *   Effect.flatMap(Images.Images, (images) =>
+   *     Stream.runFold(images.download(id), 0, (total, block) => total + block.byteLength))
+   * ```
    */
   readonly download: (id: string, options?: DownloadOptions) => Stream.Stream<Uint8Array, DownloadError>
   /**
@@ -389,7 +594,12 @@ export interface Service {
   readonly deleteFromStore: (id: string, store: string) => Effect.Effect<void, GlanceHttpError | NotSupported>
 }
 
-/** The images operations of the Image API. */
+/**
+ * The images operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Images extends Context.Tag("glanceclient/Images")<Images, Service>() {}
 
 /**
@@ -448,7 +658,12 @@ export const patchOperations = (changes: UpdateChanges): Array<PatchOperation> =
 
 const patchContentType = "application/openstack-images-v2.1-json-patch"
 
-/** Builds the images operations on `GlanceHttp`. */
+/**
+ * Builds the images operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher> = Effect.gen(function*() {
   const http = yield* GlanceHttp
   const data = yield* ImageData
@@ -790,7 +1005,12 @@ export const make: Effect.Effect<Service, never, GlanceHttp | ImageData | Hasher
   })
 })
 
-/** The hash a download is verified against. */
+/**
+ * The hash a download is verified against.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Verification {
   readonly algorithm: GlanceAlgorithm
   /** The lower-case hex digest Glance recorded. */
@@ -804,6 +1024,9 @@ export interface Verification {
  * md5 `checksum` (or the answer a `Content-MD5`), which is then verified instead. An image that
  * records only the md5 `checksum` (made before Glance had `os_hash_value`) is verified with it;
  * one that records no hash at all has nothing to verify (none).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const verification = (
   image: Image,
@@ -840,7 +1063,12 @@ export const verification = (
   )
 }
 
-/** The images operations on `GlanceHttp`, `ImageData` and a `Hasher`. */
+/**
+ * The images operations on `GlanceHttp`, `ImageData` and a `Hasher`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Images, never, GlanceHttp | ImageData | Hasher> = Layer.effect(Images, make)
 
 /**
@@ -880,11 +1108,21 @@ const fillFrom = (file: FileSystem.File) => (block: Uint8Array): Effect.Effect<n
   return more(0)
 }
 
-/** A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the request. */
+/**
+ * A file as a stream of 1 MiB blocks for an upload body, each new memory that belongs to the request.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const readBlocks = (fs: FileSystem.FileSystem, path: string): Stream.Stream<Uint8Array, PlatformError> =>
   Stream.unwrapScoped(Effect.map(fs.open(path, { flag: "r" }), (file) => filledBlocks(fillFrom(file))))
 
-/** Uploads a file, sending its size as `Content-Length`; a pipe or a device is refused (no size to send). */
+/**
+ * Uploads a file, sending its size as `Content-Length`; a pipe or a device is refused (no size to send).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const uploadFile = Effect.fn("Images.uploadFile")(function*(
   id: string,
   path: string,
@@ -966,6 +1204,9 @@ const writeChunk = (file: FileSystem.File, chunk: Chunk.Chunk<Uint8Array>) => {
  * place only once every byte has arrived and been verified, so a failure leaves nothing (see
  * `fileSink` for links, pipes and devices). The library is the download's only reader here, so
  * the whole image goes through a few reused blocks (`Images.Service.downloadEach`).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
   id: string,
@@ -992,6 +1233,9 @@ export const downloadToFile = Effect.fn("Images.downloadToFile")(function*(
  * written to directly, in order. It only reads the blocks it is given, so it can share a stream
  * with other consumers (`Stream.broadcast`); to save a download and nothing else,
  * `downloadToFile` goes faster.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const fileSink = (
   path: string,
@@ -1013,6 +1257,9 @@ export const fileSink = (
 /**
  * Writes a stream to `path` atomically (see `fileSink`), in blocks of at least a mebibyte, with a
  * few blocks of write-behind so that the source and the disk overlap.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const writeAtomically = <E, R>(
   path: string,
@@ -1040,6 +1287,9 @@ const importFailure = (images: Service, id: string, taskId: unknown) =>
 /**
  * Looks at an image every `interval` until it reaches a status (and stores); fails with
  * `ImageFailed` as soon as it is `killed` or its import failed, or when the timeout passes.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options: WaitOptions = {}) {
   const images = yield* Images
@@ -1148,6 +1398,9 @@ export const findByHash = Effect.fn("Images.findByHash")(function*(
 /**
  * Deletes a half-made image and fails with `ImageNotCreated`, which says whether it is gone and
  * carries the failure of the step (`cause`, its type kept) and its message.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const abandon = <E>(
   id: string,
@@ -1182,7 +1435,26 @@ export const abandon = <E>(
       Effect.uninterruptible
     ))
 
-/** Creates an image and uploads its data; when the upload fails (or is interrupted) the new image is deleted again. */
+/**
+ * Creates an image and uploads its data; when the upload fails (or is interrupted) the new image is deleted again.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Images } from "glanceclient"
+ *
+ * // The new image's id; on a failed upload the image is gone again and the error says why.
+ * const publish = (name: string, bytes: Uint8Array) =>
+ *   Images.createAndUpload(
+ *     { name, disk_format: "raw", container_format: "bare" },
+ *     Stream.make(bytes),
+ *     { size: bytes.byteLength }
+ *   ).pipe(Effect.map((image) => image.id))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const createAndUpload = <E>(
   fields: CreateFields,
   body: Stream.Stream<Uint8Array, E>,
@@ -1198,16 +1470,29 @@ export const createAndUpload = <E>(
     return yield* images.get(created.id)
   }).pipe(Effect.withSpan("Images.createAndUpload"))
 
-/** What fails a step of `createViaImport` after the image was created. */
+/**
+ * What fails a step of `createViaImport` after the image was created.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type ImportStepError<E> = GlanceHttpError | NotSupported | InvalidInput | ImageFailed | E
 
-/** Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after. */
+/**
+ * Every failure of `createViaImport`: before the image exists, or `ImageNotCreated` after.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type CreateViaImportError<E = never> = OperationError | ImageNotCreated<ImportStepError<E>>
 
 /**
  * Creates an image and imports its data (staging `body` first for `glance-direct`, then waiting
  * when asked); the options are checked, and the method looked up among those the cloud offers,
  * before anything is created. When a step after the creation fails, the new image is deleted again.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const createViaImport = <E>(
   fields: CreateFields,

@@ -22,7 +22,12 @@ const Flag = Schema.Union(
   })
 )
 
-/** A store of a multistore cloud. */
+/**
+ * A store of a multistore cloud.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Store = Schema.Struct(
   {
     id: Schema.String,
@@ -33,10 +38,20 @@ export const Store = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** A store of a multistore cloud. */
+/**
+ * A store of a multistore cloud.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Store extends Schema.Schema.Type<typeof Store> {}
 
-/** A store with its driver and settings, as admins see it. */
+/**
+ * A store with its driver and settings, as admins see it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const StoreDetail = Schema.Struct(
   {
     id: Schema.String,
@@ -48,13 +63,28 @@ export const StoreDetail = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** A store with its driver and settings. */
+/**
+ * A store with its driver and settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoreDetail extends Schema.Schema.Type<typeof StoreDetail> {}
 
-/** One quota of the caller's project: its limit (-1 for none) and what is used. */
+/**
+ * One quota of the caller's project: its limit (-1 for none) and what is used.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Quota = Schema.Struct({ limit: Schema.Number, usage: Schema.Number })
 
-/** One quota of the caller's project. */
+/**
+ * One quota of the caller's project.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Quota extends Schema.Schema.Type<typeof Quota> {}
 
 const ImportInfo = Schema.Struct({
@@ -64,10 +94,20 @@ const StoresInfo = Schema.Struct({ stores: Schema.Array(Store) })
 const StoresDetailInfo = Schema.Struct({ stores: Schema.Array(StoreDetail) })
 const UsageInfo = Schema.Struct({ usage: Schema.Record({ key: Schema.String, value: Quota }) })
 
-/** Every failure of a discovery call: the request's, or `NotSupported` when the cloud lacks the feature. */
+/**
+ * Every failure of a discovery call: the request's, or `NotSupported` when the cloud lacks the feature.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type InfoError = GlanceHttpError | NotSupported
 
-/** The discovery operations. */
+/**
+ * The discovery operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The import methods the cloud has enabled (`glance-direct`, `web-download`, …). */
   readonly importMethods: Effect.Effect<ReadonlyArray<string>, InfoError>
@@ -79,10 +119,20 @@ export interface Service {
   readonly usage: Effect.Effect<Readonly<Record<string, Quota>>, InfoError>
 }
 
-/** The discovery operations of the Image API. */
+/**
+ * The discovery operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Info extends Context.Tag("glanceclient/Info")<Info, Service>() {}
 
-/** Builds the discovery operations on `GlanceHttp`. */
+/**
+ * Builds the discovery operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
 
@@ -117,5 +167,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   return Info.of({ importMethods, stores, storesDetail, usage })
 })
 
-/** The discovery operations on `GlanceHttp`. */
+/**
+ * The discovery operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Info, never, GlanceHttp> = Layer.effect(Info, make)

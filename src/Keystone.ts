@@ -27,7 +27,12 @@ import * as Links from "./internal/links.js"
 import * as Core from "./internal/requestCore.js"
 import * as TokenCache from "./TokenCache.js"
 
-/** Keystone refused the credentials, or answered something that is not a token. */
+/**
+ * Keystone refused the credentials, or answered something that is not a token.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
   message: Schema.String,
   status: Schema.optional(Schema.Number),
@@ -37,24 +42,44 @@ export class AuthenticationError extends Schema.TaggedError<AuthenticationError>
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** Every failure of logging in. */
+/**
+ * Every failure of logging in.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type KeystoneError = AuthenticationError | ConfigError | TransportError
 
-/** One endpoint of a service in the catalog. */
+/**
+ * One endpoint of a service in the catalog.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Endpoint {
   readonly interface: "public" | "internal" | "admin"
   readonly region: string | undefined
   readonly url: string
 }
 
-/** One service of the catalog. */
+/**
+ * One service of the catalog.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CatalogEntry {
   readonly type: string
   readonly name: string | undefined
   readonly endpoints: ReadonlyArray<Endpoint>
 }
 
-/** A token with what came with it. */
+/**
+ * A token with what came with it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Session {
   readonly token: Redacted.Redacted
   /** Epoch milliseconds; undefined when the token came from the caller. */
@@ -66,7 +91,12 @@ export interface Session {
   readonly identityVersion: "v2.0" | "v3" | "static"
 }
 
-/** A source of valid tokens. */
+/**
+ * A source of valid tokens.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The current session; logs in when there is none or it is about to expire. */
   readonly session: Effect.Effect<Session, KeystoneError>
@@ -74,10 +104,20 @@ export interface Service {
   readonly invalidate: (token: Redacted.Redacted) => Effect.Effect<void>
 }
 
-/** The Identity service client. */
+/**
+ * The Identity service client.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Keystone extends Context.Tag("glanceclient/Keystone")<Keystone, Service>() {}
 
-/** Tokens are re-issued when they have less than this left. */
+/**
+ * Tokens are re-issued when they have less than this left.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const refreshMargin = 60_000
 
 const TokenV3 = Schema.Struct({
@@ -304,7 +344,12 @@ const sessionFromV2 = (body: typeof TokenV2.Type): Session => ({
   }))
 })
 
-/** Logs in with the settings of `CloudConfig`, over the given `HttpClient`, by the rules of every request. */
+/**
+ * Logs in with the settings of `CloudConfig`, over the given `HttpClient`, by the rules of every request.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpClient> = Effect.gen(function*() {
   const settings = yield* CloudConfig
   const http = (yield* HttpClient.HttpClient).pipe(
@@ -508,12 +553,20 @@ export const make: Effect.Effect<Service, never, CloudConfig | HttpClient.HttpCl
   return Keystone.of({ session, invalidate })
 })
 
-/** Keystone logging in with the `CloudConfig` settings. */
+/**
+ * Keystone logging in with the `CloudConfig` settings.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Keystone, never, CloudConfig | HttpClient.HttpClient> = Layer.effect(Keystone, make)
 
 /**
  * A fixed token, with no Identity service at all (the `--os-auth-token` + `--os-image-url` mode).
  * A 401 then cannot be cured by logging in again.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerToken = (token: Redacted.Redacted): Layer.Layer<Keystone> =>
   Layer.succeed(
@@ -531,7 +584,12 @@ export const layerToken = (token: Redacted.Redacted): Layer.Layer<Keystone> =>
     })
   )
 
-/** Picks `layerToken` for a token plus an image URL, and `layer` otherwise. */
+/**
+ * Picks `layerToken` for a token plus an image URL, and `layer` otherwise.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerFromConfig: Layer.Layer<Keystone, never, CloudConfig | HttpClient.HttpClient> = Layer.unwrapEffect(
   Effect.map(CloudConfig, (settings) =>
     settings.token !== undefined && settings.imageUrl !== undefined
@@ -549,5 +607,10 @@ const keystoneMessage = (text: string): string | undefined => {
   }
 }
 
-/** The User-Agent sent with every request. */
+/**
+ * The User-Agent sent with every request.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const userAgent = "glanceclient-ts/0.1.0"

@@ -10,29 +10,68 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import { openLiterals } from "./internal/literals.js"
 
-/** A member's answer to an offered image. */
-export type MemberStatus = "accepted" | "rejected" | "pending"
+/**
+ * A member's answer to an offered image: `pending` (not answered yet), `accepted` (listed among
+ * the member's images), `rejected`; any other string a newer cloud sends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MemberStatus =
+  | "pending"
+  | "accepted"
+  | "rejected"
+  | (string & {})
 
-/** An image member as Glance returns it. */
+/**
+ * The schema of `MemberStatus`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MemberStatus: Schema.Schema<MemberStatus> = openLiterals("pending", "accepted", "rejected")
+
+/**
+ * An image member as Glance returns it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Member = Schema.Struct(
   {
     image_id: Schema.String,
     member_id: Schema.String,
-    status: Schema.String,
+    status: MemberStatus,
     created_at: Schema.optional(Schema.String),
     updated_at: Schema.optional(Schema.String)
   },
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** An image member as Glance returns it. */
+/**
+ * An image member as Glance returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Member extends Schema.Schema.Type<typeof Member> {}
 
-/** The body of `GET /v2/images/{id}/members`. */
+/**
+ * The body of `GET /v2/images/{id}/members`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const MemberList = Schema.Struct({ members: Schema.Array(Member) })
 
-/** The members operations. */
+/**
+ * The members operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The members of an image (as its owner), or the caller's own membership (as a member). */
   readonly list: (imageId: string) => Effect.Effect<ReadonlyArray<Member>, GlanceHttpError>
@@ -50,13 +89,23 @@ export interface Service {
   readonly delete: (imageId: string, memberId: string) => Effect.Effect<void, GlanceHttpError>
 }
 
-/** The image members operations of the Image API. */
+/**
+ * The image members operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Members extends Context.Tag("glanceclient/Members")<Members, Service>() {}
 
 const membersUrl = (imageId: string) => `/v2/images/${encodeURIComponent(imageId)}/members`
 const memberUrl = (imageId: string, memberId: string) => `${membersUrl(imageId)}/${encodeURIComponent(memberId)}`
 
-/** Builds the members operations on `GlanceHttp`. */
+/**
+ * Builds the members operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
 
@@ -90,5 +139,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   return Members.of({ list, get, create, update, delete: del })
 })
 
-/** The members operations on `GlanceHttp`. */
+/**
+ * The members operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Members, never, GlanceHttp> = Layer.effect(Members, make)

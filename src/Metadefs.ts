@@ -11,10 +11,16 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import { openLiterals } from "./internal/literals.js"
 
 const rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-/** A resource type associated with a namespace, with the prefix its properties take there. */
+/**
+ * A resource type associated with a namespace, with the prefix its properties take there.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ResourceTypeAssociation = Schema.Struct(
   {
     name: Schema.String,
@@ -26,16 +32,31 @@ export const ResourceTypeAssociation = Schema.Struct(
   rest
 )
 
-/** A resource type associated with a namespace. */
+/**
+ * A resource type associated with a namespace.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResourceTypeAssociation extends Schema.Schema.Type<typeof ResourceTypeAssociation> {}
 
-/** A resource type (`OS::Glance::Image`, `OS::Nova::Flavor`, …). */
+/**
+ * A resource type (`OS::Glance::Image`, `OS::Nova::Flavor`, …).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ResourceType = Schema.Struct(
   { name: Schema.String, created_at: Schema.optional(Schema.String), updated_at: Schema.optional(Schema.String) },
   rest
 )
 
-/** A resource type. */
+/**
+ * A resource type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResourceType extends Schema.Schema.Type<typeof ResourceType> {}
 
 const propertyFields = {
@@ -44,10 +65,20 @@ const propertyFields = {
   description: Schema.optional(Schema.String)
 }
 
-/** A property definition: a JSON-schema fragment with a name, title and type. */
+/**
+ * A property definition: a JSON-schema fragment with a name, title and type.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Property = Schema.Struct({ name: Schema.String, ...propertyFields }, rest)
 
-/** A property definition. */
+/**
+ * A property definition.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Property extends Schema.Schema.Type<typeof Property> {}
 
 const PropertyMap = Schema.Record({
@@ -55,7 +86,12 @@ const PropertyMap = Schema.Record({
   value: Schema.Struct({ name: Schema.optional(Schema.String), ...propertyFields }, rest)
 })
 
-/** An object definition: a named group of property definitions. */
+/**
+ * An object definition: a named group of property definitions.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const MetadefObject = Schema.Struct(
   {
     name: Schema.String,
@@ -68,25 +104,64 @@ export const MetadefObject = Schema.Struct(
   rest
 )
 
-/** An object definition. */
+/**
+ * An object definition.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MetadefObject extends Schema.Schema.Type<typeof MetadefObject> {}
 
-/** A tag definition. */
+/**
+ * A tag definition.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Tag = Schema.Struct(
   { name: Schema.String, created_at: Schema.optional(Schema.String), updated_at: Schema.optional(Schema.String) },
   rest
 )
 
-/** A tag definition. */
+/**
+ * A tag definition.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Tag extends Schema.Schema.Type<typeof Tag> {}
 
-/** A namespace, with its contents when shown one at a time. */
+/**
+ * Who sees a namespace: `public` (everyone) or `private` (its project); any other string a newer cloud sends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NamespaceVisibility =
+  | "public"
+  | "private"
+  | (string & {})
+
+/**
+ * The schema of `NamespaceVisibility`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NamespaceVisibility: Schema.Schema<NamespaceVisibility> = openLiterals("public", "private")
+
+/**
+ * A namespace, with its contents when shown one at a time.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Namespace = Schema.Struct(
   {
     namespace: Schema.String,
     display_name: Schema.optional(Schema.String),
     description: Schema.optional(Schema.String),
-    visibility: Schema.optional(Schema.String),
+    visibility: Schema.optional(NamespaceVisibility),
     protected: Schema.optional(Schema.Boolean),
     owner: Schema.optional(Schema.NullOr(Schema.String)),
     created_at: Schema.optional(Schema.String),
@@ -99,10 +174,20 @@ export const Namespace = Schema.Struct(
   rest
 )
 
-/** A namespace. */
+/**
+ * A namespace.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Namespace extends Schema.Schema.Type<typeof Namespace> {}
 
-/** One page of `GET /v2/metadefs/namespaces`. */
+/**
+ * One page of `GET /v2/metadefs/namespaces`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const NamespacePage = Schema.Struct({
   namespaces: Schema.Array(Namespace),
   next: Schema.optional(Schema.String)
@@ -114,7 +199,12 @@ const TagList = Schema.Struct({ tags: Schema.Array(Tag) })
 const ResourceTypeList = Schema.Struct({ resource_types: Schema.Array(ResourceType) })
 const AssociationList = Schema.Struct({ resource_type_associations: Schema.Array(ResourceTypeAssociation) })
 
-/** A property definition to create or change; `title` and `type` are required by Glance on create. */
+/**
+ * A property definition to create or change; `title` and `type` are required by Glance on create.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PropertyFields {
   readonly name?: string | undefined
   readonly title?: string | undefined
@@ -123,7 +213,12 @@ export interface PropertyFields {
   readonly [keyword: string]: unknown
 }
 
-/** An object definition to create or change. */
+/**
+ * An object definition to create or change.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ObjectFields {
   readonly name?: string | undefined
   readonly description?: string | undefined
@@ -131,25 +226,40 @@ export interface ObjectFields {
   readonly properties?: Readonly<Record<string, PropertyFields>> | undefined
 }
 
-/** A resource type association to make. */
+/**
+ * A resource type association to make.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AssociationFields {
   readonly name: string
   readonly prefix?: string | undefined
   readonly properties_target?: string | undefined
 }
 
-/** The changeable fields of a namespace. */
+/**
+ * The changeable fields of a namespace.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface NamespaceChanges {
   /** A new name for the namespace. */
   readonly namespace?: string | undefined
   readonly display_name?: string | undefined
   readonly description?: string | undefined
-  readonly visibility?: "public" | "private" | undefined
+  readonly visibility?: NamespaceVisibility | undefined
   readonly protected?: boolean | undefined
   readonly owner?: string | undefined
 }
 
-/** A new namespace, optionally with its contents. */
+/**
+ * A new namespace, optionally with its contents.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface NamespaceFields extends NamespaceChanges {
   readonly namespace: string
   readonly resource_type_associations?: ReadonlyArray<AssociationFields> | undefined
@@ -158,10 +268,15 @@ export interface NamespaceFields extends NamespaceChanges {
   readonly tags?: ReadonlyArray<{ readonly name: string }> | undefined
 }
 
-/** How to list namespaces. */
+/**
+ * How to list namespaces.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface NamespaceListOptions {
   /** Only `public` or `private` namespaces. */
-  readonly visibility?: "public" | "private" | undefined
+  readonly visibility?: NamespaceVisibility | undefined
   /** Only namespaces associated with any of these resource types. */
   readonly resourceTypes?: ReadonlyArray<string> | undefined
   /** Any other filter, sent as a query parameter. */
@@ -176,7 +291,12 @@ export interface NamespaceListOptions {
   readonly limit?: number | undefined
 }
 
-/** Namespace operations. */
+/**
+ * Namespace operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Namespaces {
   /** All namespaces matching the options, page by page as the stream is read. */
   readonly list: (options?: NamespaceListOptions) => Stream.Stream<Namespace, GlanceHttpError>
@@ -193,7 +313,12 @@ export interface Namespaces {
   readonly delete: (namespace: string) => Effect.Effect<void, GlanceHttpError>
 }
 
-/** Object definition operations. */
+/**
+ * Object definition operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Objects {
   /** The objects of a namespace. */
   readonly list: (namespace: string) => Effect.Effect<ReadonlyArray<MetadefObject>, GlanceHttpError>
@@ -216,7 +341,12 @@ export interface Objects {
   readonly deleteAll: (namespace: string) => Effect.Effect<void, GlanceHttpError>
 }
 
-/** Property definition operations. */
+/**
+ * Property definition operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Properties {
   /** The properties of a namespace. */
   readonly list: (namespace: string) => Effect.Effect<ReadonlyArray<Property>, GlanceHttpError>
@@ -243,7 +373,12 @@ export interface Properties {
   readonly deleteAll: (namespace: string) => Effect.Effect<void, GlanceHttpError>
 }
 
-/** Tag definition operations. */
+/**
+ * Tag definition operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Tags {
   /** The tags of a namespace. */
   readonly list: (namespace: string) => Effect.Effect<ReadonlyArray<Tag>, GlanceHttpError>
@@ -265,7 +400,12 @@ export interface Tags {
   readonly deleteAll: (namespace: string) => Effect.Effect<void, GlanceHttpError>
 }
 
-/** Resource type operations. */
+/**
+ * Resource type operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResourceTypes {
   /** Every resource type the cloud knows. */
   readonly list: Effect.Effect<ReadonlyArray<ResourceType>, GlanceHttpError>
@@ -280,7 +420,12 @@ export interface ResourceTypes {
   readonly deassociate: (namespace: string, resourceType: string) => Effect.Effect<void, GlanceHttpError>
 }
 
-/** The metadata definitions operations. */
+/**
+ * The metadata definitions operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** Namespaces. */
   readonly namespaces: Namespaces
@@ -294,7 +439,12 @@ export interface Service {
   readonly resourceTypes: ResourceTypes
 }
 
-/** The metadata definitions operations of the Image API. */
+/**
+ * The metadata definitions operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Metadefs extends Context.Tag("glanceclient/Metadefs")<Metadefs, Service>() {}
 
 /** The query parameters of a namespace list request. */
@@ -333,7 +483,12 @@ const replacement = (
 const withNames = (properties: typeof PropertyMap.Type): ReadonlyArray<Property> =>
   Object.entries(properties).map(([name, property]) => ({ ...property, name: property.name ?? name }))
 
-/** Builds the metadata definitions operations on `GlanceHttp`. */
+/**
+ * Builds the metadata definitions operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
   const ns = (namespace: string) => `/v2/metadefs/namespaces/${encodeURIComponent(namespace)}`
@@ -559,5 +714,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   })
 })
 
-/** The metadata definitions operations on `GlanceHttp`. */
+/**
+ * The metadata definitions operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Metadefs, never, GlanceHttp> = Layer.effect(Metadefs, make)

@@ -13,7 +13,12 @@ import * as SynchronizedRef from "effect/SynchronizedRef"
 import { InvalidInput } from "./GlanceError.js"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
 
-/** The schemas Glance publishes under `/v2/schemas/`. */
+/**
+ * The schemas Glance publishes under `/v2/schemas/`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type SchemaName =
   | "image"
   | "images"
@@ -32,7 +37,12 @@ export type SchemaName =
   | "metadefs/tag"
   | "metadefs/tags"
 
-/** One property of a published schema: the keywords used here typed, the rest kept. */
+/**
+ * One property of a published schema: the keywords used here typed, the rest kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const PropertySchema = Schema.Struct(
   {
     type: Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String))),
@@ -43,10 +53,20 @@ export const PropertySchema = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** One property of a published schema. */
+/**
+ * One property of a published schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PropertySchema extends Schema.Schema.Type<typeof PropertySchema> {}
 
-/** A JSON schema as Glance publishes it. */
+/**
+ * A JSON schema as Glance publishes it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const JsonSchema = Schema.Struct(
   {
     name: Schema.optional(Schema.String),
@@ -56,10 +76,20 @@ export const JsonSchema = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** A JSON schema as Glance publishes it. */
+/**
+ * A JSON schema as Glance publishes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface JsonSchema extends Schema.Schema.Type<typeof JsonSchema> {}
 
-/** The schemas operations. */
+/**
+ * The schemas operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** A published schema, fetched on first use and kept for the life of the layer. */
   readonly get: (name: SchemaName) => Effect.Effect<JsonSchema, GlanceHttpError>
@@ -72,7 +102,12 @@ export interface Service {
   ) => Effect.Effect<void, InvalidInput | GlanceHttpError>
 }
 
-/** The published schemas of the Image API. */
+/**
+ * The published schemas of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Schemas extends Context.Tag("glanceclient/Schemas")<Schemas, Service>() {}
 
 const jsonType = (value: unknown): ReadonlyArray<string> => {
@@ -130,7 +165,12 @@ export const imageFieldProblems = (
   return problems
 }
 
-/** Builds the schemas operations on `GlanceHttp`, with a cache for the life of the service. */
+/**
+ * Builds the schemas operations on `GlanceHttp`, with a cache for the life of the service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
   // Remember only successes, keyed by endpoint: a transient failure is tried again on the next call.
@@ -161,5 +201,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   return Schemas.of({ get, validateImageFields })
 })
 
-/** The schemas operations on `GlanceHttp`. */
+/**
+ * The schemas operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Schemas, never, GlanceHttp> = Layer.effect(Schemas, make)

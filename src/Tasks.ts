@@ -11,13 +11,41 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { GlanceHttp, type GlanceHttpError } from "./GlanceHttp.js"
+import { openLiterals } from "./internal/literals.js"
 
-/** A task as Glance returns it: the documented fields typed, any other kept. */
+/**
+ * The status of a task: `pending`, `processing`, `success`, `failure`; any other string a newer
+ * cloud sends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TaskStatus =
+  | "pending"
+  | "processing"
+  | "success"
+  | "failure"
+  | (string & {})
+
+/**
+ * The schema of `TaskStatus`: decodes any string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaskStatus: Schema.Schema<TaskStatus> = openLiterals("pending", "processing", "success", "failure")
+
+/**
+ * A task as Glance returns it: the documented fields typed, any other kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Task = Schema.Struct(
   {
     id: Schema.String,
     type: Schema.String,
-    status: Schema.String,
+    status: TaskStatus,
     owner: Schema.optional(Schema.NullOr(Schema.String)),
     input: Schema.optional(Schema.NullOr(Schema.Unknown)),
     result: Schema.optional(Schema.NullOr(Schema.Unknown)),
@@ -32,19 +60,34 @@ export const Task = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
 
-/** A task as Glance returns it. */
+/**
+ * A task as Glance returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Task extends Schema.Schema.Type<typeof Task> {}
 
-/** One page of `GET /v2/tasks`. */
+/**
+ * One page of `GET /v2/tasks`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TaskPage = Schema.Struct({
   tasks: Schema.Array(Task),
   next: Schema.optional(Schema.String)
 })
 
-/** How to list tasks. */
+/**
+ * How to list tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListOptions {
-  /** Only tasks in this status (`pending`, `processing`, `success`, `failure`). */
-  readonly status?: string | undefined
+  /** Only tasks in this status. */
+  readonly status?: TaskStatus | undefined
   /** Only tasks of this type (`import`, `api_image_import`, …). */
   readonly type?: string | undefined
   /** Any other filter Glance accepts, sent as a query parameter. */
@@ -59,7 +102,12 @@ export interface ListOptions {
   readonly limit?: number | undefined
 }
 
-/** A new task. */
+/**
+ * A new task.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateFields {
   /** The task type, `import` for the legacy import task. */
   readonly type: string
@@ -67,7 +115,12 @@ export interface CreateFields {
   readonly input: Readonly<Record<string, unknown>>
 }
 
-/** The tasks operations. */
+/**
+ * The tasks operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** All tasks matching the options, page by page as the stream is read. */
   readonly list: (options?: ListOptions) => Stream.Stream<Task, GlanceHttpError>
@@ -77,7 +130,12 @@ export interface Service {
   readonly create: (fields: CreateFields) => Effect.Effect<Task, GlanceHttpError>
 }
 
-/** The tasks operations of the Image API. */
+/**
+ * The tasks operations of the Image API.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Tasks extends Context.Tag("glanceclient/Tasks")<Tasks, Service>() {}
 
 /** The query parameters of a list request. */
@@ -94,7 +152,12 @@ const listParams = (options: ListOptions): Array<[string, string]> => {
   return params
 }
 
-/** Builds the tasks operations on `GlanceHttp`. */
+/**
+ * Builds the tasks operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(function*() {
   const http = yield* GlanceHttp
 
@@ -118,5 +181,10 @@ export const make: Effect.Effect<Service, never, GlanceHttp> = Effect.gen(functi
   return Tasks.of({ list, get, create })
 })
 
-/** The tasks operations on `GlanceHttp`. */
+/**
+ * The tasks operations on `GlanceHttp`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Tasks, never, GlanceHttp> = Layer.effect(Tasks, make)

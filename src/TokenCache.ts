@@ -22,7 +22,12 @@ import * as Schema from "effect/Schema"
 import type { Settings } from "./CloudConfig.js"
 import type { Session } from "./Keystone.js"
 
-/** Where tokens are kept between programs. A cache never fails its caller: a problem is a miss (and a warning log). */
+/**
+ * Where tokens are kept between programs. A cache never fails its caller: a problem is a miss (and a warning log).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The session kept under `key`, if there is one (expired or not: the caller decides). */
   readonly load: (key: string) => Effect.Effect<Option.Option<Session>>
@@ -32,7 +37,12 @@ export interface Service {
   readonly remove: (key: string) => Effect.Effect<void>
 }
 
-/** Keeps Keystone tokens between programs; `Keystone` uses it when provided. */
+/**
+ * Keeps Keystone tokens between programs; `Keystone` uses it when provided.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class TokenCache extends Context.Tag("glanceclient/TokenCache")<TokenCache, Service>() {}
 
 const hex = (text: string) => bytesToHex(sha256(utf8ToBytes(text)))
@@ -41,6 +51,9 @@ const hex = (text: string) => bytesToHex(sha256(utf8ToBytes(text)))
  * The key of a login: the SHA-256 (hex) of the settings that say who logs in, where, scoped to
  * what. The password, token and application credential secret are not part of it; settings
  * without an auth URL, or that log in with a token, have no key (nothing is cached for them).
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const keyOf = (settings: Settings, authType: string): string | undefined => {
   if (settings.authUrl === undefined || authType === "token") return undefined
@@ -62,7 +75,12 @@ export const keyOf = (settings: Settings, authType: string): string | undefined 
   ]))
 }
 
-/** How a token is shown in `--debug` output: `{SHA256}` and the first 16 hex digits of its hash (keystoneauth's form). */
+/**
+ * How a token is shown in `--debug` output: `{SHA256}` and the first 16 hex digits of its hash (keystoneauth's form).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const fingerprint = (token: Redacted.Redacted): string => `{SHA256}${hex(Redacted.value(token)).slice(0, 16)}`
 
 const Endpoint = Schema.Struct({
@@ -71,7 +89,12 @@ const Endpoint = Schema.Struct({
   url: Schema.String
 })
 
-/** A kept session, as JSON. The token is in the clear: whoever reads the entry can use it until it expires. */
+/**
+ * A kept session, as JSON. The token is in the clear: whoever reads the entry can use it until it expires.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const StoredSession = Schema.Struct({
   version: Schema.Literal(1),
   token: Schema.String,
@@ -86,7 +109,12 @@ export const StoredSession = Schema.Struct({
   }))
 })
 
-/** The JSON text of a session to keep; none for a session that cannot be kept (a caller's token, no expiry). */
+/**
+ * The JSON text of a session to keep; none for a session that cannot be kept (a caller's token, no expiry).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const encodeSession = (session: Session): Option.Option<string> => {
   if (session.expiresAt === undefined || session.identityVersion === "static") return Option.none()
   const stored: typeof StoredSession.Type = {
@@ -109,7 +137,12 @@ export const encodeSession = (session: Session): Option.Option<string> => {
   return Option.some(JSON.stringify(stored))
 }
 
-/** The session in a kept JSON text; none when the text is not one (another version, damaged). */
+/**
+ * The session in a kept JSON text; none when the text is not one (another version, damaged).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const decodeSession = (text: string): Option.Option<Session> => {
   let json: unknown
   try {
@@ -131,7 +164,12 @@ export const decodeSession = (text: string): Option.Option<Session> => {
   })))
 }
 
-/** A cache in memory (kept as the JSON a file would hold), shared by every Keystone built with the same layer. */
+/**
+ * A cache in memory (kept as the JSON a file would hold), shared by every Keystone built with the same layer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeMemory: Effect.Effect<Service> = Effect.sync(() => {
   const entries = new Map<string, string>()
   return TokenCache.of({
@@ -141,5 +179,10 @@ export const makeMemory: Effect.Effect<Service> = Effect.sync(() => {
   })
 })
 
-/** A `TokenCache` in memory. */
+/**
+ * A `TokenCache` in memory.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerMemory: Layer.Layer<TokenCache> = Layer.effect(TokenCache, makeMemory)

@@ -7,6 +7,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Schema from "effect/Schema"
 import * as GlanceError from "../GlanceError.js"
+import { tlsHints, type TlsNeed } from "../internal/http.js"
 import { oneLine } from "./safeText.js"
 
 /** A command-line mistake found by the command itself (exit 2, like a parse error). */
@@ -69,10 +70,27 @@ const missingOption: Record<string, string> = {
     "You must provide an application credential secret via either --os-application-credential-secret or env[OS_APPLICATION_CREDENTIAL_SECRET]"
 }
 
+/** The fix of a TLS handshake, in the command's words: its flags where the library names its TLS options. */
+const tlsFlags: Record<TlsNeed, string> = {
+  ca: "use --os-cacert",
+  "client-certificate": "use --os-cert and --os-key"
+}
+
+/**
+ * A message with the library's TLS fixes (`TransportError.tls`, named by the TLS options of the HTTP
+ * client) named by the command's flags, also where another error quotes a transport failure
+ * (`ImageNotCreated`).
+ */
+export const inFlagWords = (message: string): string =>
+  (Object.keys(tlsFlags) as Array<TlsNeed>).reduce(
+    (text, need) => text.replaceAll(`(${tlsHints[need]})`, `(${tlsFlags[need]})`),
+    message
+  )
+
 /** The one line printed for a failure (flattened and escaped by `safeText.oneLine`), and the exit code. */
 export const describe = (error: unknown): { readonly line: string; readonly exitCode: number } => {
   const { exitCode, line } = wordsFor(error)
-  return { exitCode, line: oneLine(line) }
+  return { exitCode, line: oneLine(inFlagWords(line)) }
 }
 
 const wordsFor = (error: unknown): { readonly line: string; readonly exitCode: number } => {

@@ -14,7 +14,7 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
-import { CommandError, describe, LocalFileError, PartialFailure, UsageError } from "./errors.js"
+import { CommandError, describe, inFlagWords, LocalFileError, PartialFailure, UsageError } from "./errors.js"
 import { glance, withClient } from "./globalOptions.js"
 import { existingImage, ifAbsentOption } from "./ifAbsent.js"
 import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
@@ -535,7 +535,7 @@ export const imageUpload = Command.make("image-upload", {
   withClient(Effect.gen(function*() {
     const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "upload"), a)
     yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE }).pipe(
-      Effect.catchTag("TransportError", (e) => uploadBroke(a.id, e.message))
+      Effect.catchTag("TransportError", (e) => uploadBroke(a.id, inFlagWords(e.message)))
     )
   }))).pipe(Command.withDescription("Upload data for a specific image."))
 

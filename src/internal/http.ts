@@ -17,13 +17,13 @@ const codes: Record<string, string> = {
   UND_ERR_HEADERS_TIMEOUT: "timed out waiting for response headers",
   UND_ERR_BODY_TIMEOUT: "timed out waiting for response data",
   ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate does not match its host name",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed and not trusted (use --os-cacert)",
-  SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain is not trusted (use --os-cacert)",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified (use --os-cacert)",
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's TLS certificate issuer is not trusted (use --os-cacert)",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed and not trusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain is not trusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's TLS certificate issuer is not trusted",
   CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
   EPROTO: "TLS handshake failed",
-  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "the server requires a client certificate (use --os-cert and --os-key)",
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "the server requires a client certificate",
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: "the server refused the TLS handshake (a client certificate may be required)",
   ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: "the server refused the client certificate",
   ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "the server does not trust the client certificate's CA",
@@ -36,6 +36,36 @@ const codes: Record<string, string> = {
   HPE_INVALID_TRANSFER_ENCODING: "the server's Transfer-Encoding is not valid",
   ERR_STREAM_PREMATURE_CLOSE: "the server closed the connection before its answer was complete",
   UND_ERR_RESPONSE_STATUS_CODE: "the server's status line is not valid"
+}
+
+/** What a TLS handshake lacked that the caller can give (`TransportError.tls`). */
+export type TlsNeed = "ca" | "client-certificate"
+
+const tlsNeeds: Record<string, TlsNeed> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: "ca",
+  SELF_SIGNED_CERT_IN_CHAIN: "ca",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "ca",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "ca",
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "client-certificate"
+}
+
+/**
+ * The library's words for each fix, in parentheses after the reason: the TLS options of the HTTP
+ * client (`NodeGlanceHttp.layer`'s, node:tls's), where a program gives them. The `glance` command
+ * puts its flags in their place (src/cli/errors.ts).
+ */
+export const tlsHints: Record<TlsNeed, string> = {
+  ca: "trust its CA with the ca TLS option",
+  "client-certificate": "give a client certificate with the cert and key TLS options"
+}
+
+/** What the TLS handshake of a failure lacked, if the caller can give it. */
+export const tlsNeed = (error: unknown): TlsNeed | undefined => {
+  for (const cause of causes(error)) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === "string" && code in tlsNeeds) return tlsNeeds[code]
+  }
+  return undefined
 }
 
 const tlsCodes = new Set([
@@ -86,7 +116,10 @@ const causes = function*(error: unknown): Generator<unknown> {
 export const describeTransport = (error: unknown): string => {
   for (const cause of causes(error)) {
     const code = (cause as { code?: unknown }).code
-    if (typeof code === "string" && codes[code]) return codes[code]
+    if (typeof code === "string" && codes[code]) {
+      const need = tlsNeeds[code]
+      return need === undefined ? codes[code] : `${codes[code]} (${tlsHints[need]})`
+    }
     if ((cause as { _tag?: unknown })._tag === "TimeoutException") return "timed out"
     if ((cause as { name?: unknown }).name === "TimeoutError") return "timed out"
   }

@@ -25,7 +25,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import { BadResponse, TransportError } from "../GlanceError.js"
 import * as Body from "./boundedBody.js"
-import { describeTransport, displayUrl, withoutRequest } from "./http.js"
+import { describeTransport, displayUrl, tlsNeed, withoutRequest } from "./http.js"
 import * as Links from "./links.js"
 
 /** The most redirects followed for one request. */
@@ -94,8 +94,15 @@ export const transportError = (
     message: `Cannot reach the ${rules.service} at ${where(request)}: ${describeTransport(cause)}`,
     method: request.method,
     url: where(request),
+    ...tlsField(cause),
     cause: withoutRequest(cause)
   })
+
+/** `TransportError.tls` for a failure, when its handshake lacked what the caller can give. */
+const tlsField = (cause: unknown) => {
+  const tls = tlsNeed(cause)
+  return tls === undefined ? {} : { tls }
+}
 
 /** A body read here that failed: too large, stalled or broken. */
 export const readFailure = (

@@ -154,11 +154,21 @@ const decompress = <E, R>(
   }
 }
 
-/** Node's decoders. */
+/**
+ * Node's decoders.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make: Service = {
   supports: ["gzip", "xz", "bzip2", "zstd"],
   decompress
 }
 
-/** The `Decompression` service on Node.js, for all four compressions. */
+/**
+ * The `Decompression` service on Node.js, for all four compressions.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Decompression> = Layer.succeed(Decompression, Decompression.of(make))

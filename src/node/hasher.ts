@@ -1,13 +1,20 @@
 /**
  * The hasher on node:crypto (OpenSSL): sha512 at ~1.2 GB/s on the lab machine, several times the
  * portable one. Node.js only.
+ *
+ * @since 0.1.0
  */
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Crypto from "node:crypto"
 import { type GlanceAlgorithm, Hasher, type Service } from "../Hasher.js"
 
-/** node:crypto's (OpenSSL's) name of each algorithm Glance can record. */
+/**
+ * node:crypto's (OpenSSL's) name of each algorithm Glance can record.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const nodeNames: Record<GlanceAlgorithm, string> = {
   sha512: "sha512",
   sha384: "sha384",
@@ -29,7 +36,12 @@ export const nodeNames: Record<GlanceAlgorithm, string> = {
 
 const available = new Set(Crypto.getHashes())
 
-/** Hashes with node:crypto, for every algorithm the OpenSSL Node.js was built with offers. */
+/**
+ * Hashes with node:crypto, for every algorithm the OpenSSL Node.js was built with offers.
+ *
+ * @since 0.1.0
+ * @category instances
+ */
 export const hasher: Service = {
   make: (algorithm) =>
     available.has(nodeNames[algorithm])
@@ -40,5 +52,10 @@ export const hasher: Service = {
       : Option.none()
 }
 
-/** The node:crypto hasher as a layer. */
+/**
+ * The node:crypto hasher as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Hasher> = Layer.succeed(Hasher, hasher)

@@ -10,6 +10,8 @@
  *
  * `layer` provides everything glanceclient needs on Node.js: this client, `NodeImageTransport`
  * (image data read from the socket straight into blocks) and `NodeHasher` (node:crypto).
+ *
+ * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -31,7 +33,12 @@ import type { ImageTransport } from "../ImageTransport.js"
 import * as NodeHasher from "./hasher.js"
 import * as NodeImageTransport from "./imageTransport.js"
 
-/** TLS settings for both kinds of request. */
+/**
+ * TLS settings for both kinds of request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TlsOptions {
   readonly rejectUnauthorized: boolean
   readonly ca?: Buffer | undefined
@@ -59,7 +66,12 @@ const fixedBody = (body: HttpClientRequest.HttpClientRequest["body"]): Uint8Arra
   }
 }
 
-/** Sends a request with node:http: a streamed body with backpressure, the answer's body as a stream. */
+/**
+ * Sends a request with node:http: a streamed body with backpressure, the answer's body as a stream.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const send = (
   agents: Agents,
   request: HttpClientRequest.HttpClientRequest,
@@ -166,13 +178,23 @@ export const send = (
     })
   })
 
-/** One pair of keep-alive agents. */
+/**
+ * One pair of keep-alive agents.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Agents {
   readonly http: Http.Agent
   readonly https: Https.Agent
 }
 
-/** Keep-alive agents for the TLS settings, destroyed when the scope closes. */
+/**
+ * Keep-alive agents for the TLS settings, destroyed when the scope closes.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const agentsFor = (tls: TlsOptions): Effect.Effect<Agents, never, Scope.Scope> => {
   const options = {
     keepAlive: true,
@@ -191,7 +213,12 @@ export const agentsFor = (tls: TlsOptions): Effect.Effect<Agents, never, Scope.S
   )
 }
 
-/** The client alone: node:http, streamed request bodies with backpressure, streamed answers. */
+/**
+ * The client alone: node:http, streamed request bodies with backpressure, streamed answers.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerHttpClient = (tls: TlsOptions = { rejectUnauthorized: true }): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(
     HttpClient.HttpClient,
@@ -204,6 +231,9 @@ export const layerHttpClient = (tls: TlsOptions = { rejectUnauthorized: true }):
 /**
  * Everything glanceclient needs on Node.js: this client, `NodeImageTransport` (image data read
  * from the socket straight into blocks, uploads with backpressure) and `NodeHasher` (node:crypto).
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   tls: TlsOptions = { rejectUnauthorized: true }

@@ -3,6 +3,8 @@
  * into blocks of a mebibyte (`blockGet`: one stream pull per block, no buffer per socket read, no
  * copy), from the reader's pool when the library's own sink reads it; an upload's body is written
  * as the socket takes it (node:http with backpressure), its blocks only read.
+ *
+ * @since 0.1.0
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -35,6 +37,9 @@ import { agentsFor, send } from "./httpClient.js"
 /**
  * A socket body as a stream: one pull per batch of blocks ready. `owner` (the response) is kept
  * reachable until the stream ends: the platform aborts a request whose response is collected.
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const socketStream = (
   body: SocketBody,
@@ -144,7 +149,12 @@ class BlockClientResponse extends Inspectable.Class implements HttpClientRespons
   }
 }
 
-/** The transport on Node.js for the TLS settings. */
+/**
+ * The transport on Node.js for the TLS settings.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (tls: TlsOptions = { rejectUnauthorized: true }) =>
   Effect.map(agentsFor(tls), (agents): Service => {
     // The socket body of each response of this transport, found again by its request (a public field).
@@ -172,6 +182,11 @@ export const make = (tls: TlsOptions = { rejectUnauthorized: true }) =>
     return ImageTransport.of({ client, body, bodyBlockDoneOnPull: true })
   })
 
-/** The transport on Node.js: socket reads straight into blocks, request bodies with backpressure. */
+/**
+ * The transport on Node.js: socket reads straight into blocks, request bodies with backpressure.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (tls: TlsOptions = { rejectUnauthorized: true }): Layer.Layer<ImageTransport> =>
   Layer.scoped(ImageTransport, make(tls))

@@ -15,19 +15,34 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { decodeSession, encodeSession, type Service, TokenCache } from "../TokenCache.js"
 
-/** Where the cache lives. */
+/**
+ * Where the cache lives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** The directory of the cache files (default `directoryFrom(process.env)`). */
   readonly directory?: string | undefined
 }
 
-/** `$XDG_CACHE_HOME/glanceclient` when it is set (and absolute), `~/.cache/glanceclient` otherwise. */
+/**
+ * `$XDG_CACHE_HOME/glanceclient` when it is set (and absolute), `~/.cache/glanceclient` otherwise.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const directoryFrom = (env: Readonly<Record<string, string | undefined>>): string => {
   const xdg = env.XDG_CACHE_HOME
   return Path.join(xdg !== undefined && Path.isAbsolute(xdg) ? xdg : Path.join(Os.homedir(), ".cache"), "glanceclient")
 }
 
-/** The file of a key. */
+/**
+ * The file of a key.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const fileOf = (directory: string, key: string): string => Path.join(directory, `token-${key}.json`)
 
 /** The most bytes read of a cache file (a catalog is a few KiB; anything larger is not ours). */
@@ -85,7 +100,12 @@ const writeOwn = (directory: string, file: string, text: string) => {
   }
 }
 
-/** The file-based `TokenCache`. */
+/**
+ * The file-based `TokenCache`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options: Options = {}): Effect.Effect<Service> =>
   Effect.sync(() => {
     const directory = options.directory ?? directoryFrom(process.env)
@@ -118,5 +138,10 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
     return TokenCache.of({ load, save, remove })
   })
 
-/** The file-based `TokenCache` as a layer. */
+/**
+ * The file-based `TokenCache` as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options: Options = {}): Layer.Layer<TokenCache> => Layer.effect(TokenCache, make(options))

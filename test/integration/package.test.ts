@@ -95,12 +95,33 @@ beforeAll(async () => {
 
 describe("the published package", () => {
   it("holds the library, its sources and docs and the bundled command; not the command's modules", () => {
-    for (const expected of ["package.json", "README.md", "dist/glance.js", "dist/src/index.js", "src/Images.ts"]) {
+    for (
+      const expected of ["package.json", "README.md", "LICENSE", "dist/glance.js", "dist/src/index.js", "src/Images.ts"]
+    ) {
       assert.include(files, expected)
     }
     assert.isTrue(files.some((f) => f.startsWith("docs/")), "docs/ is in the package (the README links there)")
     const command = files.filter((f) => /^(dist\/)?src\/(cli\/|bin\.)/.test(f) || f === "dist/glance.js.map")
     assert.deepStrictEqual(command, [], "the command is the bundle only")
+  })
+
+  it("the README's and docs' relative links point at files in the package (they work on the registry page)", () => {
+    const shipped = new Set(files)
+    const pages = files.filter((f) => f.endsWith(".md"))
+    assert.include(pages, "README.md")
+    const broken: Array<string> = []
+    let checked = 0
+    for (const page of pages) {
+      const text = Fs.readFileSync(Path.join(repoRoot, page), "utf8")
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target!) || target!.startsWith("#")) continue
+        const file = Path.posix.normalize(Path.posix.join(Path.posix.dirname(page), decodeURI(target!.split("#")[0]!)))
+        checked++
+        if (!shipped.has(file)) broken.push(`${page} -> ${target}`)
+      }
+    }
+    assert.isAbove(checked, 10, "the links were found")
+    assert.deepStrictEqual(broken, [])
   })
 
   it("compiles the README's example code: test/consumer/offline.ts holds it as the README shows it", () => {
@@ -217,7 +238,7 @@ describe("the published package", () => {
     ok(await run("node", ["node_modules/typescript/bin/tsc", "-p", "."], { cwd: consumer, timeout: 600_000 }), "tsc")
 
     const offline = ok(await run("node", ["out/offline.js"], { cwd: consumer, timeout: 60_000 }), "the offline example")
-    assert.deepStrictEqual(JSON.parse(offline.stdout), { status: "active", size: 13 })
+    assert.deepStrictEqual(JSON.parse(offline.stdout), { status: "active", size: 13, known: true })
 
     if (!up) return
     const lab = ok(

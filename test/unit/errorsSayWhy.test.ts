@@ -1,17 +1,30 @@
 /**
  * Errors that say why, as a library caller and a `glance` user meet them: the `isGlanceError`
  * family guard, `createAndUpload`'s `ImageNotCreated` carrying the server's reason and the body's
- * own error type, and a missing setting named as the caller gives it (`authUrl` for the library,
- * `--os-auth-url` for the command).
+ * own error type, a missing setting named as the caller gives it (`authUrl` for the library,
+ * `--os-auth-url` for the command), and a TLS fix named the same way (the `ca` TLS option for the
+ * library, `--os-cacert` for the command).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { describe as describeFailure } from "../../src/cli/errors.js"
-import { CloudConfig, Decompression, GlanceClient, GlanceError, Images, Keystone } from "../../src/index.js"
+import {
+  CloudConfig,
+  Decompression,
+  GlanceClient,
+  GlanceError,
+  GlanceHttp,
+  ImageEndpoint,
+  Images,
+  Keystone
+} from "../../src/index.js"
 import { GlanceTest } from "../../src/testing/index.js"
 
 class DiskBroke extends Data.TaggedError("DiskBroke")<{ readonly path: string }> {}
@@ -125,4 +138,67 @@ describe("a missing setting", () => {
     // Another library's error that looks like ours is not worded as a Glance answer.
     assert.strictEqual(describeFailure(new NotFound({ status: 404, message: "elsewhere" })).line, "elsewhere")
   })
+})
+
+/** The transport failure of a GET through the request core, over a client whose connection fails with `code`. */
+const failingWith = (code: string) =>
+  GlanceHttp.make().pipe(
+    Effect.flatMap((http) => Effect.flip(http.send(HttpClientRequest.get("/v2/images/x")))),
+    Effect.provide(
+      Layer.mergeAll(Keystone.layerToken(Redacted.make("t")), ImageEndpoint.layerUrl("https://cloud:9292")).pipe(
+        Layer.provideMerge(Layer.succeed(
+          HttpClient.HttpClient,
+          HttpClient.make((request) =>
+            Effect.fail(
+              new HttpClientError.RequestError({
+                request,
+                reason: "Transport",
+                cause: Object.assign(new Error("handshake"), { code })
+              })
+            )
+          )
+        ))
+      )
+    ),
+    // No retries of a refused handshake: the same on every attempt.
+    Effect.timeout("5 seconds")
+  )
+
+describe("a TLS handshake that lacks what the caller can give", () => {
+  it.live("the library names the TLS options of the HTTP client, and says which in `tls`", () =>
+    Effect.gen(function*() {
+      const untrusted = yield* failingWith("SELF_SIGNED_CERT_IN_CHAIN")
+      assert.strictEqual(untrusted._tag, "TransportError")
+      if (untrusted._tag !== "TransportError") return
+      assert.strictEqual(untrusted.tls, "ca")
+      assert.strictEqual(
+        untrusted.message,
+        "Cannot reach the Image API at https://cloud:9292/v2/images/x: the server's TLS certificate chain is not trusted (trust its CA with the ca TLS option)"
+      )
+      const anonymous = yield* failingWith("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED")
+      assert.strictEqual(anonymous._tag === "TransportError" ? anonymous.tls : undefined, "client-certificate")
+      assert.include(anonymous.message, "(give a client certificate with the cert and key TLS options)")
+      for (const error of [untrusted, anonymous]) assert.notInclude(error.message, "--os-")
+      // A failure the caller cannot fix with a certificate or a CA carries no `tls`, and no hint.
+      const expired = yield* failingWith("CERT_HAS_EXPIRED")
+      assert.strictEqual(expired._tag === "TransportError" ? expired.tls : "not a TransportError", undefined)
+      assert.match(expired.message, /: the server's TLS certificate has expired$/)
+
+      // The glance command names its flags instead, for the error and where another error quotes it.
+      assert.strictEqual(
+        describeFailure(untrusted).line,
+        "Cannot reach the Image API at https://cloud:9292/v2/images/x: the server's TLS certificate chain is not trusted (use --os-cacert)"
+      )
+      assert.match(
+        describeFailure(anonymous).line,
+        /the server requires a client certificate \(use --os-cert and --os-key\)$/
+      )
+      const quoted = new GlanceError.ImageNotCreated({
+        message: `Uploading the data of image i failed, so the new image was deleted: ${untrusted.message}`,
+        imageId: "i",
+        deleted: true,
+        cause: untrusted
+      })
+      assert.match(describeFailure(quoted).line, /not trusted \(use --os-cacert\)$/)
+    }))
 })

@@ -4,7 +4,12 @@
  */
 import type * as Effect from "effect/Effect"
 
-/** Which rule a finding breaks. */
+/**
+ * Which rule a finding breaks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Check =
   | "backing_file"
   | "data_file"
@@ -15,13 +20,23 @@ export type Check =
   | "size"
   | "format"
 
-/** A reason the data is not safe to upload: names the check and says what was found. */
+/**
+ * A reason the data is not safe to upload: names the check and says what was found.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Finding {
   readonly check: Check
   readonly message: string
 }
 
-/** Bytes of an image, read by position (a file) or in order (a stream, see `ImageInspector.peek`). */
+/**
+ * Bytes of an image, read by position (a file) or in order (a stream, see `ImageInspector.peek`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Reader<E, R = never> {
   /** Bytes [offset, offset + length); fewer where the data ends. */
   readonly read: (offset: number, length: number) => Effect.Effect<Uint8Array, E, R>

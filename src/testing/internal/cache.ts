@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Cache from "../../Cache.js"
+import { traced } from "./spans.js"
 import { type Caller, fail, type World } from "./world.js"
 
 /** Builds the `Cache` service of a caller. */
@@ -18,7 +19,7 @@ export const makeCache = (world: World, caller: Caller): Cache.Service => {
     const at = world.queued.indexOf(id)
     if (at >= 0) world.queued.splice(at, 1)
   }
-  return {
+  return traced<Cache.Service>("Cache", {
     list: Effect.zipRight(
       admin("cache_list", "GET", "/v2/cache"),
       Effect.sync((): Cache.CacheState => ({
@@ -56,5 +57,5 @@ export const makeCache = (world: World, caller: Caller): Cache.Service => {
           if (target !== "cache") world.queued.length = 0
         })
       )
-  }
+  })
 }

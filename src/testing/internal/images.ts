@@ -13,6 +13,7 @@ import * as Bytes from "../../internal/bytes.js"
 import { imageFieldProblems } from "../../Schemas.js"
 import type * as Tasks from "../../Tasks.js"
 import { itemSchemas } from "./schemaFixture.js"
+import { traced } from "./spans.js"
 import {
   type Caller,
   canSee,
@@ -249,7 +250,8 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
     get: (id) => Effect.map(find(id, "GET"), (s) => s.image),
     create,
     patch,
-    update: (id, changes) => patch(id, Images.patchOperations(changes)),
+    // As the client's: `update` is a JSON patch (a span of its own inside `Images.update`).
+    update: (id, changes) => spanned.patch(id, Images.patchOperations(changes)),
     delete: (id) =>
       Effect.gen(function*() {
         const stored = yield* owned(id, "DELETE", "", "You do not own this image")
@@ -398,9 +400,12 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
         }
       ),
     downloadEach: (id, write, options) => Stream.runForEach(images.download(id, options), write),
-    uploadEach: (id, fill, options) => images.upload(id, Images.filledBlocks(fill), options),
+    // As the client's: no span of its own, the upload's.
+    uploadEach: (id, fill, options) => spanned.upload(id, Images.filledBlocks(fill), options),
     download: (id, options = {}) =>
       Stream.unwrap(Effect.gen(function*() {
+        // As the client's: a verified download reads the image (its hash) first.
+        if (options.verify !== false) yield* spanned.get(id)
         const stored = yield* find(id, "GET", "/file")
         if (stored.image.status === "deactivated" && caller.admin !== true) {
           return yield* Effect.fail(
@@ -435,7 +440,8 @@ export const makeImages = (world: World, caller: Caller): Images.Service => {
           )
       }))
   }
-  return images
+  const spanned: Images.Service = traced("Images", images, ["uploadEach"])
+  return spanned
 }
 
 /** A download goes through the image cache, as with Glance's cache middleware. */

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Members from "../../Members.js"
+import { traced } from "./spans.js"
 import { type Caller, canSee, fail, mayChange, membership, now, type World } from "./world.js"
 
 const statuses: ReadonlyArray<string> = ["pending", "accepted", "rejected"]
@@ -41,7 +42,7 @@ export const makeMembers = (world: World, caller: Caller): Members.Service => {
       return mayChange(caller, image) ? all : all.filter((m) => m.member_id === caller.project)
     })
 
-  return {
+  return traced<Members.Service>("Members", {
     list,
     get: (imageId, memberId) =>
       Effect.flatMap(list(imageId), (members) => {
@@ -113,5 +114,5 @@ export const makeMembers = (world: World, caller: Caller): Members.Service => {
         if (membership(world, imageId, memberId) === undefined) return yield* notMember(imageId, memberId, "DELETE")
         world.members.get(imageId)!.delete(memberId)
       })
-  }
+  })
 }

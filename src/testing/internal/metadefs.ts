@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as Metadefs from "../../Metadefs.js"
+import { traced } from "./spans.js"
 import { type Caller, fail, now, type StoredNamespace, type World } from "./world.js"
 
 const base = "/v2/metadefs/namespaces"
@@ -126,7 +127,7 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
 
   const conflict = (message: string, method: string, path: string) => fail(409, message, method, path)
 
-  return {
+  const spanned: Metadefs.Service = traced<Metadefs.Service>("Metadefs", {
     namespaces: {
       list: (options = {}) =>
         Stream.suspend(() => {
@@ -187,6 +188,8 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
         }),
       update: (namespace, changes) =>
         Effect.gen(function*() {
+          // The client reads the namespace before it replaces it, as against a cloud.
+          yield* spanned.namespaces.get(namespace)
           const stored = yield* changing(namespace, "modify_metadef_namespace", "PUT")
           const renamed = changes.namespace ?? namespace
           if (renamed !== namespace && world.namespaces.has(renamed)) {
@@ -235,6 +238,7 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
         }),
       update: (namespace, name, changes) =>
         Effect.gen(function*() {
+          yield* spanned.objects.get(namespace, name)
           const [stored, current] = yield* objects.change(namespace, name, "modify_metadef_object", "PUT")
           const next = { ...current, ...defined(changes), updated_at: yield* now } as Metadefs.MetadefObject
           stored.objects.delete(name)
@@ -274,6 +278,7 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
         }),
       update: (namespace, name, changes) =>
         Effect.gen(function*() {
+          yield* spanned.properties.get(namespace, name)
           const [stored, current] = yield* properties.change(namespace, name, "modify_metadef_property", "PUT")
           const next = { ...current, ...defined(changes) } as Metadefs.Property
           stored.properties.delete(name)
@@ -358,5 +363,6 @@ export const makeMetadefs = (world: World, caller: Caller): Metadefs.Service => 
           }
         })
     }
-  }
+  })
+  return spanned
 }

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import { InvalidInput } from "../../GlanceError.js"
 import * as Schemas from "../../Schemas.js"
 import { itemSchemas } from "./schemaFixture.js"
+import { traced } from "./spans.js"
 import { fail } from "./world.js"
 
 /** The item schema a list schema holds, the key of the list, and whether it is paged (`first`, `next`). */
@@ -45,14 +46,16 @@ export const makeSchemas = (): Schemas.Service => {
         ? fail(404, "The resource could not be found.", "GET", `/v2/schemas/${name}`)
         : Effect.succeed(schema)
     })
-  return {
+  const spanned: Schemas.Service = traced<Schemas.Service>("Schemas", {
     get,
+    // As the client's, it reads the image schema through `get` (a span of its own).
     validateImageFields: (fields) =>
-      Effect.flatMap(get("image"), (schema) => {
+      Effect.flatMap(spanned.get("image"), (schema) => {
         const problems = Schemas.imageFieldProblems(schema, fields)
         return problems.length > 0
           ? Effect.fail(new InvalidInput({ message: `Invalid image fields: ${problems.join("; ")}` }))
           : Effect.void
       })
-  }
+  })
+  return spanned
 }

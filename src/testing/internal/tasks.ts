@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as Tasks from "../../Tasks.js"
+import { traced } from "./spans.js"
 import { type Caller, fail, type World } from "./world.js"
 
 const types: ReadonlyArray<string> = ["import", "api_image_import"]
@@ -17,7 +18,7 @@ export const makeTasks = (world: World, caller: Caller): Tasks.Service => {
     caller.admin === true
       ? Effect.void
       : fail(403, "You are not authorized to complete tasks_api_access action.", method, path)
-  return {
+  return traced<Tasks.Service>("Tasks", {
     list: (options = {}) =>
       Stream.unwrap(Effect.gen(function*() {
         yield* access("GET", "/v2/tasks")
@@ -81,5 +82,5 @@ export const makeTasks = (world: World, caller: Caller): Tasks.Service => {
           )
         })
       )
-  }
+  })
 }
