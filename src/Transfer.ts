@@ -116,7 +116,7 @@ export interface Options {
   /** Called as bytes reach each streaming target (its label, how many). */
   readonly onProgress?: ((target: string, bytes: number) => void) | undefined
   /** How long an import is waited for, and how often looked at (`Images.waitFor`; default 10 minutes, every 2 s). */
-  readonly wait?: Omit<Images.WaitOptions, "status" | "stores"> | undefined
+  readonly wait?: Omit<Images.WaitOptions, "status" | "stores" | "afterImport"> | undefined
 }
 
 /**
@@ -506,7 +506,7 @@ export const transfer = <R>(
             step(`Starting the glance-download import of image ${created.id}`),
             Effect.zipRight(
               step(`The glance-download import of image ${created.id}`)(
-                Images.waitFor(created.id, { ...options.wait, stores }).pipe(
+                Images.waitFor(created.id, { ...options.wait, stores, afterImport: true }).pipe(
                   Effect.provideService(Images.Images, side.images)
                 )
               )
@@ -560,7 +560,7 @@ export const transfer = <R>(
           step(`Starting the copy-image import of image ${id}`),
           Effect.zipRight(
             step(`The copy-image import of image ${id}`)(
-              Images.waitFor(id, { ...options.wait, stores: [...stores, store] }).pipe(
+              Images.waitFor(id, { ...options.wait, stores: [...stores, store], afterImport: true }).pipe(
                 Effect.provideService(Images.Images, side.images)
               )
             )
