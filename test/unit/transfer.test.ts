@@ -23,6 +23,7 @@ const { TransportError } = GlanceError
 
 const bytes = (n: number, seed = 1) => new Uint8Array(n).map((_, i) => (i * 31 + seed) % 251)
 const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex")
+const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex")
 
 const sourceFields = {
   name: "ubuntu",
@@ -138,6 +139,113 @@ describe("Transfer over GlanceTest", () => {
         assert.strictEqual(copies[0]!.visibility, "private")
       }
       assert.deepStrictEqual(Object.fromEntries(progress), { there: data.byteLength, elsewhere: data.byteLength })
+    }))
+
+  /** The data of an image as `project` of `world` downloads it (verified by the client as it comes). */
+  const downloaded = (world: GlanceTest.World, project: string, id: string) =>
+    Stream.runCollect(Images.Images.pipe(
+      Effect.map((images) => images.download(id)),
+      Stream.unwrap,
+      Stream.provideLayer(GlanceTest.layerFor(world, { project }))
+    )).pipe(Effect.map((chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks))))
+
+  /** A copy holds the source's bytes, size and hashes, and every field `copyFields` keeps, as the source has them. */
+  const assertCopy = Effect.fnUntraced(function*(
+    world: GlanceTest.World,
+    project: string,
+    copy: Images.Image,
+    source: Images.Image,
+    data: Uint8Array
+  ) {
+    assert.strictEqual(copy.status, "active")
+    assert.strictEqual(copy.owner, project)
+    assert.strictEqual(copy.size, data.byteLength)
+    assert.strictEqual(copy.os_hash_algo, "sha512")
+    assert.strictEqual(copy.os_hash_value, sha512(data))
+    assert.strictEqual(copy.checksum, md5(data))
+    const kept = Transfer.copyFields(source)
+    assert.includeMembers(Object.keys(kept), ["name", "disk_format", "min_disk", "min_ram", "tags", "os_distro"])
+    for (const [key, value] of Object.entries(kept)) {
+      assert.deepStrictEqual(
+        key === "tags" ? [...(copy.tags ?? [])].sort() : copy[key],
+        key === "tags" ? [...(value as Array<string>)].sort() : value,
+        key
+      )
+    }
+    assert.isTrue((yield* downloaded(world, project, copy.id)).equals(Buffer.from(data)))
+  })
+
+  it.effect("between two worlds: the copy holds the bytes, hashes and metadata; a target whose upload breaks (GlanceTest.failNextUpload) is deleted and reported", () =>
+    Effect.gen(function*() {
+      const here = GlanceTest.world()
+      const there = GlanceTest.world()
+      const broken = GlanceTest.world()
+      const data = bytes(1_500_000, 29)
+      const source = yield* Effect.flatMap(
+        GlanceTest.Control,
+        (c) => c.seed({ ...sourceFields, os_version: "24.04", hw_scsi_model: "virtio-scsi" }, data)
+      ).pipe(Effect.provide(GlanceTest.layerFor(here)))
+      // Every upload to the broken world's next image breaks midway, as a cut connection would.
+      yield* Effect.flatMap(GlanceTest.Control, (c) => c.failNextUpload()).pipe(
+        Effect.provide(GlanceTest.layerFor(broken, { project: "p2" }))
+      )
+      const report = yield* Transfer.transfer(source.id, [
+        Transfer.target("broken", GlanceTest.layerFor(broken, { project: "p2" })),
+        Transfer.target("there", GlanceTest.layerFor(there, { project: "p1" }))
+      ]).pipe(Effect.provide(GlanceTest.layerFor(here)))
+
+      const [failed, copied] = report.outcomes
+      assert.strictEqual(failed!._tag, "Failed")
+      if (failed!._tag !== "Failed") return
+      const made = failed!.error.imageId!
+      assert.strictEqual(
+        failed!.error.message,
+        `Uploading the data of image ${made} failed, so the new image ${made} was deleted: ` +
+          `The connection broke off while uploading the data of image ${made} (GlanceTest.failNextUpload)`
+      )
+      assert.isFalse(failed!.error.leftBehind)
+      assert.strictEqual(broken.failing.length, 0, "the fault fired")
+      assert.strictEqual(broken.images.size, 0, "nothing is left on the failed target")
+
+      assert.strictEqual(copied!._tag, "Copied")
+      if (copied!._tag !== "Copied") return
+      assert.deepStrictEqual(imagesOf(there, "p1").map((i) => i.id), [copied!.image.id])
+      yield* assertCopy(there, "p1", copied!.image, source, data)
+      // The source is as it was.
+      assert.deepStrictEqual([...here.images.keys()], [source.id])
+      assert.isTrue((yield* downloaded(here, "test-project", source.id)).equals(Buffer.from(data)))
+    }))
+
+  it.effect("between two layerFor projects of one world: the copy holds the bytes, hashes and metadata; a failing project's copy is deleted, the source and the other copy kept", () =>
+    Effect.gen(function*() {
+      const world = GlanceTest.world()
+      const data = bytes(900_000, 31)
+      const alice = GlanceTest.layerFor(world, { project: "alice" })
+      const source = yield* Effect.flatMap(GlanceTest.Control, (c) => c.seed(sourceFields, data)).pipe(
+        Effect.provide(alice)
+      )
+      // Only carol's upload breaks: the fault picks the image by its owner.
+      yield* Effect.flatMap(GlanceTest.Control, (c) => c.failNextUpload((image) => image.owner === "carol")).pipe(
+        Effect.provide(alice)
+      )
+      const report = yield* Transfer.transfer(source.id, [
+        Transfer.target("bob", GlanceTest.layerFor(world, { project: "bob" })),
+        Transfer.target("carol", GlanceTest.contextFor(world, { project: "carol" }))
+      ], { name: "ubuntu-shared" }).pipe(Effect.provide(alice))
+
+      assert.deepStrictEqual(report.outcomes.map((o) => [o.target, o._tag]), [["bob", "Copied"], ["carol", "Failed"]])
+      const carol = report.outcomes[1]!
+      if (carol._tag === "Failed") {
+        assert.match(carol.error.message, /^Uploading the data of image .* failed, so the new image .* was deleted: /)
+        assert.isFalse(carol.error.leftBehind)
+      }
+      assert.lengthOf(imagesOf(world, "carol"), 0)
+      assert.lengthOf(world.failing, 0)
+      const [copy] = imagesOf(world, "bob")
+      assert.strictEqual(copy!.name, "ubuntu-shared")
+      yield* assertCopy(world, "bob", copy!, { ...source, name: "ubuntu-shared" }, data)
+      const [kept] = imagesOf(world, "alice")
+      assert.deepStrictEqual([kept!.id, kept!.status, kept!.os_hash_value], [source.id, "active", sha512(data)])
     }))
 
   it.effect("a corrupt source: every target fails, and no target keeps an image", () =>
