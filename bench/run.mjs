@@ -653,7 +653,9 @@ const report = [
   `- lab: Keystone + Glance 25 on loopback (scripts/lab/start.sh); user demo, and user other for the 2,000 images of the pagination scenario`,
   `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}${
     args.includes("--only") ? ` --only ${only.join(",")}` : ""
-  }${baseline === undefined ? "" : ` --baseline DIR --baseline-label ${JSON.stringify(baselineLabel)}`}\``,
+  }${args.includes("--no-python") ? " --no-python" : ""}${
+    baseline === undefined ? "" : ` --baseline DIR --baseline-label ${JSON.stringify(baselineLabel)}`
+  }\``,
   `- method: contenders alternate (a new shuffled order each repetition, the page cache flushed between runs), ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time; \"wall best\" is the fastest run (this shared machine's noise only ever adds time)`,
   "",
   ...sections
