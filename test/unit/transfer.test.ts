@@ -248,6 +248,42 @@ describe("Transfer over GlanceTest", () => {
       assert.deepStrictEqual([kept!.id, kept!.status, kept!.os_hash_value], [source.id, "active", sha512(data)])
     }))
 
+  it.effect("source blocks larger than the upload's (a platform transport's): split across upload blocks, every byte in order", () =>
+    Effect.gen(function*() {
+      const here = GlanceTest.world()
+      const there = GlanceTest.world()
+      const data = bytes(6 * 1024 * 1024 + 5, 37)
+      const seeded = yield* Effect.flatMap(GlanceTest.Control, (c) => c.seed(sourceFields, data)).pipe(
+        Effect.provide(GlanceTest.layerFor(here))
+      )
+      // The source's data handed on in blocks of 2.5 MiB (the in-memory Glance's 64 KiB ones joined).
+      const hereContext = GlanceTest.contextFor(here)
+      const sourceImages = Context.get(hereContext, Images.Images)
+      const big = 5 * 512 * 1024
+      const sizes: Array<number> = []
+      const joined = Context.add(hereContext, Images.Images, {
+        ...sourceImages,
+        downloadEach: (id, write, options) =>
+          Stream.runForEach(
+            sourceImages.download(id, options).pipe(
+              Stream.rechunk(big / (64 * 1024)),
+              Stream.mapChunks((chunk) => Chunk.of(Buffer.concat(Chunk.toReadonlyArray(chunk))))
+            ),
+            (block) => Effect.suspend(() => (sizes.push(block.byteLength), write(block)))
+          )
+      })
+      const report = yield* Transfer.transfer(seeded.id, [
+        Transfer.target("a", GlanceTest.layerFor(there, { project: "a" })),
+        Transfer.target("b", GlanceTest.layerFor(there, { project: "b" }))
+      ]).pipe(Effect.provide(joined))
+      assert.deepStrictEqual(report.outcomes.map((o) => o._tag), ["Copied", "Copied"])
+      assert.deepStrictEqual(sizes, [big, big, data.byteLength - 2 * big])
+      for (const project of ["a", "b"]) {
+        const [copy] = imagesOf(there, project)
+        assert.isTrue((yield* downloaded(there, project, copy!.id)).equals(Buffer.from(data)))
+      }
+    }))
+
   it.effect("a corrupt source: every target fails, and no target keeps an image", () =>
     Effect.gen(function*() {
       const here = GlanceTest.world()
