@@ -8,6 +8,7 @@
 //   npm run bench -- --size-mib 256     # a smaller image for a quick run
 //   npm run bench -- --baseline DIR     # also rows of another build (DIR: a built checkout), same run
 //   npm run bench -- --only transfer --size-mib 512 --results /tmp/transfer.md  # one scenario, written elsewhere
+//   npm run bench -- --no-python        # without python-glanceclient's rows
 import { execFileSync, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -120,7 +121,9 @@ const shuffled = (items, seed) => {
 }
 
 /** Alternates the contenders `reps` times; returns medians per contender. */
-const alternate = (contenders) => {
+const alternate = (all) => {
+  // --no-python: python-glanceclient's rows left out (a shorter run when they are not the question).
+  const contenders = args.includes("--no-python") ? all.filter((c) => !c.name.startsWith("python")) : all
   const samples = Object.fromEntries(contenders.map((c) => [c.name, []]))
   for (let i = 0; i < reps; i++) {
     // A new order each repetition (shuffled, seeded), so no contender always runs right after the
@@ -446,6 +449,33 @@ if (only.includes("transfer")) {
       after: cleanCopies
     },
     {
+      // The floor of the two halves one after the other: what streaming can gain on a Glance that
+      // serves the download and takes the upload in one process is the difference with the row above.
+      name: "curl -o, then curl -T (no verification)",
+      run: () => {
+        const copy = api(
+          "POST",
+          "/v2/images",
+          {
+            name: copyName,
+            disk_format: "raw",
+            container_format: "bare"
+          },
+          {},
+          otherTok
+        )
+        return measure("sh", [
+          "-c",
+          `curl -sf -o ${
+            out("transfer")
+          } ${glanceUrl}/v2/images/${image.id}/file -H "x-auth-token: $SRC_TOKEN" && curl -sf -T ${
+            out("transfer")
+          } -X PUT ${glanceUrl}/v2/images/${copy.id}/file -H "x-auth-token: $DST_TOKEN" -H "content-type: application/octet-stream"`
+        ], { SRC_TOKEN: tok, DST_TOKEN: otherTok })
+      },
+      after: cleanCopies
+    },
+    {
       name: "python-glanceclient image-download --file, then image-create --file",
       run: () =>
         measure("sh", [
@@ -491,12 +521,45 @@ if (only.includes("transfer")) {
           copyName
         ], { ...envDemo, ...clouds }),
       after: cleanCopies
-    }
+    },
+    // The transfer of another build (--baseline), one and two targets, in the same alternation.
+    ...(baseline === undefined ? [] : [
+      {
+        name: `${baselineLabel}: glance image-transfer --to-cloud lab-other`,
+        run: () =>
+          measure("node", [
+            Path.join(baseline, "dist/glance.js"),
+            "image-transfer",
+            image.id,
+            "--to-cloud",
+            "lab-other",
+            "--name",
+            copyName
+          ], { ...envDemo, ...clouds }),
+        after: cleanCopies
+      },
+      {
+        name: `${baselineLabel}: glance image-transfer --to-cloud lab-other --to-cloud lab-admin`,
+        run: () =>
+          measure("node", [
+            Path.join(baseline, "dist/glance.js"),
+            "image-transfer",
+            image.id,
+            "--to-cloud",
+            "lab-other",
+            "--to-cloud",
+            "lab-admin",
+            "--name",
+            copyName
+          ], { ...envDemo, ...clouds }),
+        after: cleanCopies
+      }
+    ])
   ])
   table(
     `Transfer ${sizeMiB} MiB from project demo to project other (two logins, one Glance)`,
     rows,
-    "python-glanceclient image-download --file, then image-create --file",
+    "ours: glance image-download --file, then image-create --file",
     "Every glance contender verifies the source's sha512 on the way (curl does not); the download-then-upload rows write the whole image to disk in between."
   )
 }
@@ -590,7 +653,9 @@ const report = [
   `- lab: Keystone + Glance 25 on loopback (scripts/lab/start.sh); user demo, and user other for the 2,000 images of the pagination scenario`,
   `- reproduce: \`npm run build && npm run bench -- --reps ${reps} --size-mib ${sizeMiB}${
     args.includes("--only") ? ` --only ${only.join(",")}` : ""
-  }${baseline === undefined ? "" : ` --baseline DIR --baseline-label ${JSON.stringify(baselineLabel)}`}\``,
+  }${args.includes("--no-python") ? " --no-python" : ""}${
+    baseline === undefined ? "" : ` --baseline DIR --baseline-label ${JSON.stringify(baselineLabel)}`
+  }\``,
   `- method: contenders alternate (a new shuffled order each repetition, the page cache flushed between runs), ${reps} runs each; wall and CPU (user+sys) are medians, RSS the peak, from /usr/bin/time; \"wall best\" is the fastest run (this shared machine's noise only ever adds time)`,
   "",
   ...sections

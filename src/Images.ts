@@ -331,6 +331,12 @@ export interface WaitOptions {
   readonly timeout?: Duration.DurationInput | undefined
   /** The time between two looks at the image (default 2 seconds). */
   readonly interval?: Duration.DurationInput | undefined
+  /**
+   * An import of the image was accepted just before (`importImage`): Glance may end a failing one
+   * before the first look, so an image short of the goal without the import's task lock, whose
+   * newest task failed, fails the wait at once instead of being waited for until the timeout.
+   */
+  readonly afterImport?: boolean | undefined
 }
 
 /**
@@ -345,7 +351,7 @@ export interface CreateViaImportOptions<E> extends ImportOptions {
   /** The body's length. */
   readonly size?: number | undefined
   /** Wait for the import to end too (`true` for the `waitFor` defaults); a failed or timed-out import then deletes the image. */
-  readonly wait?: boolean | Omit<WaitOptions, "status"> | undefined
+  readonly wait?: boolean | Omit<WaitOptions, "status" | "afterImport"> | undefined
 }
 
 /**
@@ -1285,6 +1291,20 @@ const importFailure = (images: Service, id: string, taskId: unknown) =>
   )
 
 /**
+ * The failure of an image's import that has ended: none while one of its tasks is still under way
+ * or when its newest task did not fail (or the cloud does not list an image's tasks).
+ */
+const endedImport = (images: Service, id: string): Effect.Effect<Option.Option<string>> =>
+  images.tasks(id).pipe(
+    Effect.map((listed) => {
+      if (listed.some((t) => t.status === "pending" || t.status === "processing")) return Option.none()
+      const newest = [...listed].sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""))[0]
+      return newest?.status === "failure" ? Option.some(newest.message ? `: ${newest.message}` : "") : Option.none()
+    }),
+    Effect.orElseSucceed(() => Option.none())
+  )
+
+/**
  * Looks at an image every `interval` until it reaches a status (and stores); fails with
  * `ImageFailed` as soon as it is `killed` or its import failed, or when the timeout passes.
  *
@@ -1327,13 +1347,27 @@ export const waitFor = Effect.fn("Images.waitFor")(function*(id: string, options
             `failed to import into store ${failed.join(", ")}${reason} (it is ${image.status})`
           ))
       }
+      const fellBack = image.status === "queued" || image.status === "uploading"
       if (image.os_glance_import_task !== undefined) importTask = image.os_glance_import_task
-      else if (importTask !== undefined && (image.status === "queued" || image.status === "uploading")) {
+      else if (importTask !== undefined && fellBack) {
         // The import ended (its task lock is gone) and the image fell back to where it was before.
         return Effect.flatMap(
           importFailure(images, id, importTask),
           (reason) => fail(image, "import-failed", `failed to import${reason} (it is back in status ${image.status})`)
         )
+      } else if (options.afterImport === true && image.status !== "importing") {
+        // Glance takes the lock before it accepts an import: without it, the import has ended
+        // (maybe before this wait's first look). Its task says whether it failed.
+        return Effect.flatMap(endedImport(images, id), (ended) =>
+          Option.match(ended, {
+            onNone: () => Effect.succeed(Option.none()),
+            onSome: (reason) =>
+              fail(
+                image,
+                "import-failed",
+                `failed to import${reason} (it is ${fellBack ? "back in status " : ""}${image.status})`
+              )
+          }))
       }
       return Effect.succeed(Option.none())
     }
@@ -1539,7 +1573,9 @@ export const createViaImport = <E>(
       if (options.wait === undefined || options.wait === false) return yield* images.get(id)
       return yield* step(
         `The ${options.method} import of image ${id}`,
-        waitFor(id, options.wait === true ? {} : options.wait).pipe(Effect.provideService(Images, images))
+        waitFor(id, { ...(options.wait === true ? {} : options.wait), afterImport: true }).pipe(
+          Effect.provideService(Images, images)
+        )
       )
     }).pipe(Effect.onInterrupt(() => Effect.ignore(images.delete(id))))
   }).pipe(Effect.withSpan("Images.createViaImport"))

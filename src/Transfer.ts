@@ -12,9 +12,10 @@
  */
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as Chunk from "effect/Chunk"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -116,7 +117,7 @@ export interface Options {
   /** Called as bytes reach each streaming target (its label, how many). */
   readonly onProgress?: ((target: string, bytes: number) => void) | undefined
   /** How long an import is waited for, and how often looked at (`Images.waitFor`; default 10 minutes, every 2 s). */
-  readonly wait?: Omit<Images.WaitOptions, "status" | "stores"> | undefined
+  readonly wait?: Omit<Images.WaitOptions, "status" | "stores" | "afterImport"> | undefined
 }
 
 /**
@@ -270,27 +271,82 @@ const step = (name: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect
   Effect.mapError(effect, (cause) => new StepFailed({ step: name, cause }))
 
 /**
- * A stream that holds its last element back until the stream has ended well: the source's hash is
- * checked at the end of the download, so no target gets its last byte (and no Glance can finalise
- * an upload of known size) from data that does not verify.
+ * What a streaming target's lane holds for its upload: a copy of a block of the source's data (in
+ * one of the lane's own blocks, `length` bytes of it), the end of the data once it has verified,
+ * or the source's failure.
  */
-const holdBackLast = <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
-  Stream.suspend(() => {
-    let held: Option.Option<A> = Option.none()
-    return self.pipe(
-      Stream.mapChunks((chunk) => {
-        if (Chunk.isEmpty(chunk)) return chunk
-        const rest = Chunk.dropRight(chunk, 1)
-        const out = Option.isSome(held) ? Chunk.prepend(rest, held.value) : rest
-        held = Chunk.last(chunk)
-        return out
-      }),
-      Stream.concat(Stream.suspend(() => Option.match(held, { onNone: () => Stream.empty, onSome: Stream.make })))
-    )
+type Item =
+  | { readonly _tag: "Block"; readonly block: Uint8Array; readonly length: number }
+  | { readonly _tag: "End" }
+  | { readonly _tag: "Failed"; readonly cause: unknown }
+
+/** The blocks of its own a streaming target may hold copied ahead of its upload (about a mebibyte each). */
+const laneBlocks = 4
+
+/**
+ * The way from the source to one streaming target: the source copies each of its blocks into a
+ * free block of the lane (waiting for one: the slowest target sets the pace) and goes on; the
+ * target's upload copies them out into its own blocks and hands each lane block back.
+ */
+interface Lane {
+  /** The lane's blocks not holding data (`undefined`: one not made yet). */
+  readonly free: Queue.Queue<Uint8Array | undefined>
+  readonly filled: Queue.Queue<Item>
+  /** The target is done (copied, failed, interrupted): the source no longer waits for it. */
+  readonly done: Deferred.Deferred<void>
+}
+
+const makeLane: Effect.Effect<Lane> = Effect.gen(function*() {
+  const free = yield* Queue.bounded<Uint8Array | undefined>(laneBlocks)
+  yield* Queue.offerAll(free, Array.from({ length: laneBlocks }, () => undefined))
+  return { free, filled: yield* Queue.bounded<Item>(laneBlocks + 1), done: yield* Deferred.make<void>() }
+})
+
+/** Copies a block of the source (lent: the source refills it once this ends) into a free block of the lane. */
+const copyInto = (lane: Lane, block: Uint8Array): Effect.Effect<void> =>
+  Effect.flatMap(Queue.take(lane.free), (spare) => {
+    const own = spare !== undefined && spare.byteLength >= block.byteLength
+      ? spare
+      : new Uint8Array(Math.max(block.byteLength, blockSize))
+    own.set(block)
+    return Queue.offer(lane.filled, { _tag: "Block", block: own, length: block.byteLength })
   })
 
-/** The blocks a streaming target may lag behind the fastest one (each about a mebibyte). */
-const maximumLag = 4
+/**
+ * A target's `uploadEach` filler over its lane: copies the lane's blocks into the upload's block
+ * until it is full or the data ends, handing each lane block back once all of it is copied.
+ */
+const laneFiller = (lane: Lane, onBytes: ((n: number) => void) | undefined) => {
+  let current: Extract<Item, { _tag: "Block" }> | undefined
+  let at = 0
+  let ended = false
+  return (block: Uint8Array): Effect.Effect<number, SourceFailed> =>
+    Effect.gen(function*() {
+      let n = 0
+      while (n < block.byteLength && !ended) {
+        if (current === undefined) {
+          const item = yield* Queue.take(lane.filled)
+          if (item._tag === "End") {
+            ended = true
+            break
+          }
+          if (item._tag === "Failed") return yield* new SourceFailed({ cause: item.cause })
+          current = item
+          at = 0
+        }
+        const k = Math.min(current.length - at, block.byteLength - n)
+        block.set(current.block.subarray(at, at + k), n)
+        n += k
+        at += k
+        if (at === current.length) {
+          yield* Queue.offer(lane.free, current.block)
+          current = undefined
+        }
+      }
+      if (n > 0) onBytes?.(n)
+      return n
+    })
+}
 
 /** One target, connected. */
 interface Side {
@@ -305,7 +361,8 @@ type Plan =
   | { readonly _tag: "Done"; readonly outcome: Outcome }
   | {
     readonly _tag: "Stream"
-    readonly receive: (body: Stream.Stream<Uint8Array, SourceFailed>) => Effect.Effect<Outcome>
+    /** Uploads the data `fill` copies from the source into the upload's blocks. */
+    readonly receive: (fill: (block: Uint8Array) => Effect.Effect<number, SourceFailed>) => Effect.Effect<Outcome>
   }
   | { readonly _tag: "Import"; readonly run: Effect.Effect<Outcome> }
 
@@ -425,16 +482,6 @@ export const transfer = <R>(
         (created) => Effect.sync(() => pending.set(created.id, side.images))
       )
 
-    const progress = (label: string) => (body: Stream.Stream<Uint8Array, SourceFailed>) => {
-      const report = options.onProgress
-      return report === undefined ? body : Stream.mapChunks(body, (chunk) => {
-        let n = 0
-        for (const block of chunk) n += block.byteLength
-        report(label, n)
-        return chunk
-      })
-    }
-
     /** A streaming target: its new image now, its data when the stream starts. */
     const planStream = (side: Side, note?: string): Effect.Effect<Plan> =>
       Effect.matchEffect(create(side), {
@@ -442,8 +489,8 @@ export const transfer = <R>(
         onSuccess: (created) =>
           Effect.succeed<Plan>({
             _tag: "Stream",
-            receive: (body) =>
-              side.images.upload(created.id, progress(side.label)(body), { size, store: side.store }).pipe(
+            receive: (fill) =>
+              side.images.uploadEach(created.id, fill, { size, store: side.store }).pipe(
                 Effect.mapError((e) =>
                   e instanceof SourceFailed
                     ? new StepFailed({ step: `Reading the source image ${id}`, cause: e.cause })
@@ -456,21 +503,54 @@ export const transfer = <R>(
           })
       })
 
-    /** Streams the source once into every receiver; each outcome in the receivers' order. */
+    /**
+     * Streams the source once into every receiver; each outcome in the receivers' order. The source
+     * is read through the few reused blocks of `downloadEach`; each is copied into a free block of
+     * every target's lane (`laneBlocks` each, so a target may be a few blocks behind the others) and
+     * refilled only after, so no block is rewritten under a reader; a target with no free block
+     * holds the source back, so the slowest sets the pace. Each upload copies the lane's blocks into
+     * its own (reused where the transport allows it). The last block is held back (copied aside)
+     * until the source has verified: no Glance can finalise an upload of known size from data that
+     * does not verify.
+     */
     const streamAll = (
-      receivers: ReadonlyArray<(body: Stream.Stream<Uint8Array, SourceFailed>) => Effect.Effect<Outcome>>
+      receivers: ReadonlyArray<readonly [label: string, receive: Extract<Plan, { _tag: "Stream" }>["receive"]]>
     ): Effect.Effect<ReadonlyArray<Outcome>> =>
       receivers.length === 0 ? Effect.succeed([]) : Effect.scoped(Effect.gen(function*() {
-        const data = images.download(id, options.download).pipe(
-          Stream.mapError((cause) => new SourceFailed({ cause })),
-          Stream.rechunk(1),
-          holdBackLast
+        const lanes = yield* Effect.forEach(receivers, () => makeLane)
+        /** Hands an item to every target still going; a block is copied into each lane before the source goes on. */
+        const hand = (
+          item: { readonly _tag: "Block"; readonly block: Uint8Array } | Exclude<Item, { _tag: "Block" }>
+        ) =>
+          Effect.forEach(lanes, (lane) =>
+            Effect.raceFirst(
+              item._tag === "Block" ? copyInto(lane, item.block) : Queue.offer(lane.filled, item),
+              Deferred.await(lane.done)
+            ), { concurrency: "unbounded", discard: true })
+        let received = 0
+        let last: Uint8Array | undefined
+        const source = images.downloadEach(id, (block) => {
+          received += block.byteLength
+          if (received < size) return hand({ _tag: "Block", block })
+          // The last block: copied aside (the source refills its own) until the data has verified.
+          last = block.slice()
+          return Effect.void
+        }, options.download).pipe(
+          Effect.matchCauseEffect({
+            onSuccess: () =>
+              Effect.zipRight(
+                last === undefined ? Effect.void : hand({ _tag: "Block", block: last }),
+                hand({ _tag: "End" })
+              ),
+            onFailure: (cause) => hand({ _tag: "Failed", cause: Cause.squash(cause) })
+          })
         )
-        const queues = yield* Stream.broadcastedQueues(data, receivers.length, maximumLag)
-        return yield* Effect.forEach(receivers, (receive, i) => {
-          const queue = queues[i]!
-          // A target that stops reading (it failed) no longer holds the others back.
-          return Effect.ensuring(receive(Stream.flattenTake(Stream.fromQueue(queue))), Queue.shutdown(queue))
+        yield* Effect.forkScoped(source)
+        return yield* Effect.forEach(receivers, ([label, receive], i) => {
+          const lane = lanes[i]!
+          const report = options.onProgress
+          const fill = laneFiller(lane, report === undefined ? undefined : (n) => report(label, n))
+          return Effect.ensuring(receive(fill), Deferred.succeed(lane.done, undefined))
         }, { concurrency: "unbounded" })
       }))
 
@@ -478,7 +558,7 @@ export const transfer = <R>(
     const streamInstead = (side: Side, note: string): Effect.Effect<Outcome> =>
       Effect.flatMap(planStream(side, note), (plan) =>
         plan._tag === "Stream"
-          ? Effect.map(streamAll([plan.receive]), (outcomes) => outcomes[0]!)
+          ? Effect.map(streamAll([[side.label, plan.receive]]), (outcomes) => outcomes[0]!)
           : plan._tag === "Done"
           ? Effect.succeed(plan.outcome)
           : plan.run)
@@ -506,7 +586,7 @@ export const transfer = <R>(
             step(`Starting the glance-download import of image ${created.id}`),
             Effect.zipRight(
               step(`The glance-download import of image ${created.id}`)(
-                Images.waitFor(created.id, { ...options.wait, stores }).pipe(
+                Images.waitFor(created.id, { ...options.wait, stores, afterImport: true }).pipe(
                   Effect.provideService(Images.Images, side.images)
                 )
               )
@@ -560,7 +640,7 @@ export const transfer = <R>(
           step(`Starting the copy-image import of image ${id}`),
           Effect.zipRight(
             step(`The copy-image import of image ${id}`)(
-              Images.waitFor(id, { ...options.wait, stores: [...stores, store] }).pipe(
+              Images.waitFor(id, { ...options.wait, stores: [...stores, store], afterImport: true }).pipe(
                 Effect.provideService(Images.Images, side.images)
               )
             )
@@ -639,10 +719,10 @@ export const transfer = <R>(
         Effect.forEach(pending, ([imageId, owner]) => Effect.ignore(owner.delete(imageId)), { discard: true })
       )
       const plans = yield* Effect.forEach(targets, prepare, { concurrency: "unbounded" })
-      const streaming = plans.flatMap((p, i) => (p._tag === "Stream" ? [[i, p.receive] as const] : []))
+      const streaming = plans.flatMap((p, i) => p._tag === "Stream" ? [[i, targets[i]!.label, p.receive] as const] : [])
       const results: Array<Outcome | undefined> = plans.map((p) => (p._tag === "Done" ? p.outcome : undefined))
       yield* Effect.all([
-        Effect.map(streamAll(streaming.map(([, receive]) => receive)), (done) =>
+        Effect.map(streamAll(streaming.map(([, label, receive]) => [label, receive] as const)), (done) =>
           done.forEach((outcome, k) => {
             results[streaming[k]![0]] = outcome
           })),

@@ -158,7 +158,7 @@ export const imageTransfer = Command.make("image-transfer", {
   toCloud: Options.text("to-cloud").pipe(
     Options.withPseudoName("<CLOUD>"),
     Options.withDescription(
-      "A clouds.yaml entry to copy the image to (its own Keystone, project and region)."
+      "A clouds.yaml entry to copy the image to (its own Keystone, project and region); the data is streamed through this client, even within one cloud."
     ),
     Options.repeated
   ),

@@ -318,18 +318,66 @@ describe.skipIf(!up)("glance image-transfer against the lab", () => {
     600_000
   )
 
+  /** The requests a `--debug` run sent, as `METHOD URL` with ids as ID (the curl lines on stderr). */
+  const sent = (stderr: string) =>
+    lines(stderr).flatMap((line) => {
+      const m = /^REQ: curl -g -i -X (\w+) '([^']+)'/.exec(line)
+      return m ? [`${m[1]} ${m[2]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "ID")}`] : []
+    })
+
   it(
-    "--to-region asks the region's Glance for glance-download; the lab's fails its task, so the data is streamed and the row says why",
+    "RegionOne → RegionTwo: RegionTwo's Glance (localhost) is asked for glance-download, refuses RegionOne's URL, so the data is streamed there and the row says why",
     async () => {
       const src = await makeSource("demo", 2)
       const name = uniqueName("transfer-region")
-      const r = await transfer("demo", src.id, ["--to-region", "RegionOne", "--name", name])
+      const r = await transfer("demo", src.id, ["--to-region", "RegionTwo", "--name", name], ["--debug"])
+      const id = r.row("RegionTwo")?.["Image ID"]
+      if (id) made.push(["demo", id])
+      assert.strictEqual(r.status, 0, r.stderr)
+      assert.deepStrictEqual([r.row("RegionTwo").Result, r.row("RegionTwo").Via], ["copied", "stream"])
+      // The lab's import filtering allows only localhost: RegionOne's endpoint (127.0.0.1) is refused.
+      assert.match(
+        r.row("RegionTwo").Detail,
+        /^glance-download failed \(The glance-download import of image [0-9a-f-]+ failed, so the new image [0-9a-f-]+ was deleted: Image [0-9a-f-]+ failed to import: .*\): streamed instead$/
+      )
+      // Read from RegionOne's endpoint, written to RegionTwo's.
+      const requests = sent(r.stderr)
+      assert.includeMembers(requests, [
+        "POST http://localhost:9292/v2/images/ID/import",
+        "DELETE http://localhost:9292/v2/images/ID",
+        "GET http://127.0.0.1:9292/v2/images/ID/file",
+        "PUT http://localhost:9292/v2/images/ID/file"
+      ])
+      assert.isFalse(requests.some((q) => q.startsWith("PUT http://127.0.0.1")), requests.join("\n"))
+      assert.lengthOf(await named("demo", name), 1)
+      assert.strictEqual(await downloadedHash("demo", id!), src.hash)
+    },
+    600_000
+  )
+
+  it(
+    "RegionTwo → RegionOne: RegionOne's Glance fetches the image from localhost itself (glance-download); no data through the client",
+    async () => {
+      const src = await makeSource("demo", 2)
+      const name = uniqueName("transfer-region")
+      const r = await transfer("demo", src.id, ["--to-region", "RegionOne", "--name", name], [
+        "--debug",
+        "--os-region-name",
+        "RegionTwo"
+      ])
       const id = r.row("RegionOne")?.["Image ID"]
       if (id) made.push(["demo", id])
       assert.strictEqual(r.status, 0, r.stderr)
-      assert.strictEqual(r.row("RegionOne").Result, "copied")
-      assert.strictEqual(r.row("RegionOne").Via, "stream")
-      assert.match(r.row("RegionOne").Detail, /^glance-download failed \(.*\): streamed instead$/)
+      assert.deepStrictEqual(
+        [r.row("RegionOne").Result, r.row("RegionOne").Via, r.row("RegionOne").Detail],
+        ["copied", "glance-download", "size and hash match the source"]
+      )
+      const requests = sent(r.stderr)
+      assert.includeMembers(requests, [
+        "GET http://localhost:9292/v2/images/ID",
+        "POST http://127.0.0.1:9292/v2/images/ID/import"
+      ])
+      assert.isFalse(requests.some((q) => q.endsWith("/file")), requests.join("\n"))
       assert.lengthOf(await named("demo", name), 1)
       assert.strictEqual(await downloadedHash("demo", id!), src.hash)
     },

@@ -103,6 +103,88 @@ describe("Images", () => {
         assert.strictEqual(done.os_glance_import_task, undefined)
         assert.strictEqual(server.received.length, 3)
       }))
+    describe("afterImport: an import that failed before the first look", () => {
+      // An image's tasks are listed from v2.12 on.
+      const versions = json(300, {
+        versions: [{ id: "v2.16", status: "CURRENT" }, { id: "v2.12", status: "SUPPORTED" }]
+      })
+      const task = (taskId: string, status: string, createdAt: string, message = "") => ({
+        id: taskId,
+        type: "api_image_import",
+        status,
+        message,
+        created_at: createdAt
+      })
+      /** The image as it is once Glance has reverted a failed import: queued, no task lock. */
+      const server = (
+        tasks: (look: number) => ReadonlyArray<unknown>,
+        status: (look: number) => string = () => "queued"
+      ) => {
+        let looks = 0
+        let taskLooks = 0
+        return fakeServer((request) => {
+          const path = request.url.pathname
+          if (path === "/image/versions" || path === "/image/") return versions
+          if (path === `/image/v2/images/${id}/tasks`) return json(200, { tasks: tasks(taskLooks++) })
+          return json(200, image(id, { status: status(looks++) }))
+        })
+      }
+      const failedLast = () => [
+        task("t-old", "success", "2026-12-01T10:00:00.000000"),
+        task("t-new", "failure", "2026-12-06T01:44:12.000000", "URI does not pass filtering")
+      ]
+
+      it.live("fails at the first look, with the newest task's message", () =>
+        Effect.gen(function*() {
+          const fake = server(failedLast)
+          const error = yield* Effect.flip(
+            withImages(
+              fake,
+              () => Images.waitFor(id, { afterImport: true, interval: "1 millis", timeout: "5 seconds" })
+            )
+          )
+          assert.strictEqual(error._tag, "ImageFailed")
+          if (error._tag !== "ImageFailed") return
+          assert.strictEqual(error.reason, "import-failed")
+          assert.strictEqual(
+            error.message,
+            `Image ${id} failed to import: URI does not pass filtering (it is back in status queued)`
+          )
+          assert.strictEqual(fake.received.filter((r) => r.url.pathname === `/image/v2/images/${id}`).length, 1)
+        }))
+
+      it.live("without it the same image is waited for until the timeout (it could be waiting for an upload)", () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(
+            withImages(server(failedLast), () => Images.waitFor(id, { interval: "1 millis", timeout: "100 millis" }))
+          )
+          assert.strictEqual(error._tag, "ImageFailed")
+          if (error._tag !== "ImageFailed") return
+          assert.strictEqual(error.reason, "timeout")
+        }))
+
+      it.live("a task still under way, or a newest task that did not fail, is waited for", () =>
+        Effect.gen(function*() {
+          // Look 0: the import's task is still processing; look 1: it succeeded, the image not yet
+          // active; look 2: active.
+          const fake = server(
+            (look) =>
+              look === 0
+                ? [task("t-new", "processing", "2026-12-06T01:44:12.000000")]
+                : [
+                  task("t-old", "failure", "2026-12-01T10:00:00.000000", "an earlier import"),
+                  task("t-new", "success", "2026-12-06T01:44:12.000000")
+                ],
+            (look) => (look < 2 ? "queued" : "active")
+          )
+          const done = yield* withImages(
+            fake,
+            () => Images.waitFor(id, { afterImport: true, interval: "1 millis", timeout: "5 seconds" })
+          )
+          assert.strictEqual(done.status, "active")
+          assert.strictEqual(fake.received.filter((r) => r.url.pathname === `/image/v2/images/${id}`).length, 3)
+        }))
+    })
   })
 
   describe("list", () => {

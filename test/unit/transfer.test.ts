@@ -23,6 +23,7 @@ const { TransportError } = GlanceError
 
 const bytes = (n: number, seed = 1) => new Uint8Array(n).map((_, i) => (i * 31 + seed) % 251)
 const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex")
+const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex")
 
 const sourceFields = {
   name: "ubuntu",
@@ -46,14 +47,14 @@ const breakingUpload = (base: Context.Context<GlanceTest.Services>, after: numbe
   const images = Context.get(base, Images.Images)
   return Context.add(base, Images.Images, {
     ...images,
-    upload: <E>(id: string, body: Stream.Stream<Uint8Array, E>) =>
+    uploadEach: <E>(id: string, fill: (block: Uint8Array) => Effect.Effect<number, E>) =>
       Effect.gen(function*() {
         let seen = 0
-        yield* Stream.runForEachWhile(body, (block) =>
-          Effect.sync(() => {
-            seen += block.byteLength
-            return seen < after
-          }))
+        while (seen < after) {
+          const n = yield* fill(new Uint8Array(64 * 1024))
+          if (n === 0) break
+          seen += n
+        }
         return yield* new TransportError({
           message: `the connection to the target broke after ${seen} bytes`,
           method: "PUT",
@@ -140,6 +141,149 @@ describe("Transfer over GlanceTest", () => {
       assert.deepStrictEqual(Object.fromEntries(progress), { there: data.byteLength, elsewhere: data.byteLength })
     }))
 
+  /** The data of an image as `project` of `world` downloads it (verified by the client as it comes). */
+  const downloaded = (world: GlanceTest.World, project: string, id: string) =>
+    Stream.runCollect(Images.Images.pipe(
+      Effect.map((images) => images.download(id)),
+      Stream.unwrap,
+      Stream.provideLayer(GlanceTest.layerFor(world, { project }))
+    )).pipe(Effect.map((chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks))))
+
+  /** A copy holds the source's bytes, size and hashes, and every field `copyFields` keeps, as the source has them. */
+  const assertCopy = Effect.fnUntraced(function*(
+    world: GlanceTest.World,
+    project: string,
+    copy: Images.Image,
+    source: Images.Image,
+    data: Uint8Array
+  ) {
+    assert.strictEqual(copy.status, "active")
+    assert.strictEqual(copy.owner, project)
+    assert.strictEqual(copy.size, data.byteLength)
+    assert.strictEqual(copy.os_hash_algo, "sha512")
+    assert.strictEqual(copy.os_hash_value, sha512(data))
+    assert.strictEqual(copy.checksum, md5(data))
+    const kept = Transfer.copyFields(source)
+    assert.includeMembers(Object.keys(kept), ["name", "disk_format", "min_disk", "min_ram", "tags", "os_distro"])
+    for (const [key, value] of Object.entries(kept)) {
+      assert.deepStrictEqual(
+        key === "tags" ? [...(copy.tags ?? [])].sort() : copy[key],
+        key === "tags" ? [...(value as Array<string>)].sort() : value,
+        key
+      )
+    }
+    assert.isTrue((yield* downloaded(world, project, copy.id)).equals(Buffer.from(data)))
+  })
+
+  it.effect("between two worlds: the copy holds the bytes, hashes and metadata; a target whose upload breaks (GlanceTest.failNextUpload) is deleted and reported", () =>
+    Effect.gen(function*() {
+      const here = GlanceTest.world()
+      const there = GlanceTest.world()
+      const broken = GlanceTest.world()
+      const data = bytes(1_500_000, 29)
+      const source = yield* Effect.flatMap(
+        GlanceTest.Control,
+        (c) => c.seed({ ...sourceFields, os_version: "24.04", hw_scsi_model: "virtio-scsi" }, data)
+      ).pipe(Effect.provide(GlanceTest.layerFor(here)))
+      // Every upload to the broken world's next image breaks midway, as a cut connection would.
+      yield* Effect.flatMap(GlanceTest.Control, (c) => c.failNextUpload()).pipe(
+        Effect.provide(GlanceTest.layerFor(broken, { project: "p2" }))
+      )
+      const report = yield* Transfer.transfer(source.id, [
+        Transfer.target("broken", GlanceTest.layerFor(broken, { project: "p2" })),
+        Transfer.target("there", GlanceTest.layerFor(there, { project: "p1" }))
+      ]).pipe(Effect.provide(GlanceTest.layerFor(here)))
+
+      const [failed, copied] = report.outcomes
+      assert.strictEqual(failed!._tag, "Failed")
+      if (failed!._tag !== "Failed") return
+      const made = failed!.error.imageId!
+      assert.strictEqual(
+        failed!.error.message,
+        `Uploading the data of image ${made} failed, so the new image ${made} was deleted: ` +
+          `The connection broke off while uploading the data of image ${made} (GlanceTest.failNextUpload)`
+      )
+      assert.isFalse(failed!.error.leftBehind)
+      assert.strictEqual(broken.failing.length, 0, "the fault fired")
+      assert.strictEqual(broken.images.size, 0, "nothing is left on the failed target")
+
+      assert.strictEqual(copied!._tag, "Copied")
+      if (copied!._tag !== "Copied") return
+      assert.deepStrictEqual(imagesOf(there, "p1").map((i) => i.id), [copied!.image.id])
+      yield* assertCopy(there, "p1", copied!.image, source, data)
+      // The source is as it was.
+      assert.deepStrictEqual([...here.images.keys()], [source.id])
+      assert.isTrue((yield* downloaded(here, "test-project", source.id)).equals(Buffer.from(data)))
+    }))
+
+  it.effect("between two layerFor projects of one world: the copy holds the bytes, hashes and metadata; a failing project's copy is deleted, the source and the other copy kept", () =>
+    Effect.gen(function*() {
+      const world = GlanceTest.world()
+      const data = bytes(900_000, 31)
+      const alice = GlanceTest.layerFor(world, { project: "alice" })
+      const source = yield* Effect.flatMap(GlanceTest.Control, (c) => c.seed(sourceFields, data)).pipe(
+        Effect.provide(alice)
+      )
+      // Only carol's upload breaks: the fault picks the image by its owner.
+      yield* Effect.flatMap(GlanceTest.Control, (c) => c.failNextUpload((image) => image.owner === "carol")).pipe(
+        Effect.provide(alice)
+      )
+      const report = yield* Transfer.transfer(source.id, [
+        Transfer.target("bob", GlanceTest.layerFor(world, { project: "bob" })),
+        Transfer.target("carol", GlanceTest.contextFor(world, { project: "carol" }))
+      ], { name: "ubuntu-shared" }).pipe(Effect.provide(alice))
+
+      assert.deepStrictEqual(report.outcomes.map((o) => [o.target, o._tag]), [["bob", "Copied"], ["carol", "Failed"]])
+      const carol = report.outcomes[1]!
+      if (carol._tag === "Failed") {
+        assert.match(carol.error.message, /^Uploading the data of image .* failed, so the new image .* was deleted: /)
+        assert.isFalse(carol.error.leftBehind)
+      }
+      assert.lengthOf(imagesOf(world, "carol"), 0)
+      assert.lengthOf(world.failing, 0)
+      const [copy] = imagesOf(world, "bob")
+      assert.strictEqual(copy!.name, "ubuntu-shared")
+      yield* assertCopy(world, "bob", copy!, { ...source, name: "ubuntu-shared" }, data)
+      const [kept] = imagesOf(world, "alice")
+      assert.deepStrictEqual([kept!.id, kept!.status, kept!.os_hash_value], [source.id, "active", sha512(data)])
+    }))
+
+  it.effect("source blocks larger than the upload's (a platform transport's): split across upload blocks, every byte in order", () =>
+    Effect.gen(function*() {
+      const here = GlanceTest.world()
+      const there = GlanceTest.world()
+      const data = bytes(6 * 1024 * 1024 + 5, 37)
+      const seeded = yield* Effect.flatMap(GlanceTest.Control, (c) => c.seed(sourceFields, data)).pipe(
+        Effect.provide(GlanceTest.layerFor(here))
+      )
+      // The source's data handed on in blocks of 2.5 MiB (the in-memory Glance's 64 KiB ones joined).
+      const hereContext = GlanceTest.contextFor(here)
+      const sourceImages = Context.get(hereContext, Images.Images)
+      const big = 5 * 512 * 1024
+      const sizes: Array<number> = []
+      const joined = Context.add(hereContext, Images.Images, {
+        ...sourceImages,
+        downloadEach: (id, write, options) =>
+          Stream.runForEach(
+            sourceImages.download(id, options).pipe(
+              Stream.rechunk(big / (64 * 1024)),
+              Stream.mapChunks((chunk) => Chunk.of(Buffer.concat(Chunk.toReadonlyArray(chunk))))
+            ),
+            (block) => Effect.suspend(() => (sizes.push(block.byteLength), write(block)))
+          )
+      })
+      const report = yield* Transfer.transfer(seeded.id, [
+        Transfer.target("a", GlanceTest.layerFor(there, { project: "a" })),
+        Transfer.target("b", GlanceTest.layerFor(there, { project: "b" }))
+      ]).pipe(Effect.provide(joined))
+      assert.deepStrictEqual(report.outcomes.map((o) => o._tag), ["Copied", "Copied"])
+      assert.deepStrictEqual(sizes, [big, big, data.byteLength - 2 * big])
+      for (const project of ["a", "b"]) {
+        const [copy] = imagesOf(there, project)
+        assert.isTrue((yield* downloaded(there, project, copy!.id)).equals(Buffer.from(data)))
+      }
+    }))
+
   it.effect("a corrupt source: every target fails, and no target keeps an image", () =>
     Effect.gen(function*() {
       const here = GlanceTest.world()
@@ -172,7 +316,8 @@ describe("Transfer over GlanceTest", () => {
     Effect.gen(function*() {
       const here = GlanceTest.world()
       const there = GlanceTest.world()
-      const data = bytes(700_000, 3)
+      // A whole number of upload blocks: without the hold-back, the last copied byte would fill and send the last one.
+      const data = bytes(2 * 1024 * 1024, 3)
       const source = yield* Effect.gen(function*() {
         const control = yield* GlanceTest.Control
         const seeded = yield* control.seed(sourceFields, data)
@@ -185,12 +330,8 @@ describe("Transfer over GlanceTest", () => {
       // A target that counts what reaches it, as a Glance finalising an upload at its last byte would.
       const counting = Context.add(base, Images.Images, {
         ...images,
-        upload: (id, body, options) =>
-          images.upload(
-            id,
-            Stream.tap(body, (block) => Effect.sync(() => void (received += block.byteLength))),
-            options
-          )
+        uploadEach: (id, fill, options) =>
+          images.uploadEach(id, (block) => Effect.tap(fill(block), (n) => void (received += n)), options)
       })
       const report = yield* Transfer.transfer(source.id, [Transfer.target("there", counting)]).pipe(
         Effect.provide(GlanceTest.layerFor(here))
@@ -257,40 +398,48 @@ describe("Transfer over GlanceTest", () => {
       const seeded = yield* Effect.flatMap(GlanceTest.Control, (c) => c.seed(sourceFields, data)).pipe(
         Effect.provide(GlanceTest.layerFor(here))
       )
-      // The source's blocks, counted as they are read (64 KiB each in the in-memory Glance).
+      // The source's bytes as they are read (64 KiB blocks in the in-memory Glance), and how far
+      // they are ahead of what the slow target has sent each time.
       let read = 0
+      let sent = 0
+      let furthestAhead = 0
       const hereContext = GlanceTest.contextFor(here)
       const sourceImages = Context.get(hereContext, Images.Images)
       const counted = Context.add(hereContext, Images.Images, {
         ...sourceImages,
-        download: (id, options) => Stream.tap(sourceImages.download(id, options), () => Effect.sync(() => void read++))
+        downloadEach: (id, write, options) =>
+          sourceImages.downloadEach(id, (block) =>
+            Effect.suspend(() => {
+              read += block.byteLength
+              furthestAhead = Math.max(furthestAhead, read - sent)
+              return write(block)
+            }), options)
       })
-      let furthestAhead = 0
       const base = GlanceTest.contextFor(there, { project: "slow" })
       const slowImages = Context.get(base, Images.Images)
       const slow = Context.add(base, Images.Images, {
         ...slowImages,
-        upload: (id, body, options) => {
-          let taken = 0
-          return slowImages.upload(
+        uploadEach: (id, fill, options) =>
+          slowImages.uploadEach(
             id,
-            Stream.tap(body, () =>
-              Effect.sync(() => {
-                taken++
-                furthestAhead = Math.max(furthestAhead, read - taken)
-              }).pipe(Effect.zipRight(Effect.sleep("1 millis")))),
+            (block) =>
+              fill(block).pipe(
+                Effect.tap((n) => void (sent += n)),
+                Effect.zipLeft(Effect.sleep("20 millis"))
+              ),
             options
           )
-        }
       })
       const report = yield* Transfer.transfer(seeded.id, [
         Transfer.target("slow", slow),
         Transfer.target("fast", GlanceTest.layerFor(there, { project: "fast" }))
       ]).pipe(Effect.provide(counted))
       assert.deepStrictEqual(report.outcomes.map((o) => o._tag), ["Copied", "Copied"])
-      assert.strictEqual(read, 64)
-      // The broadcast's lag (4), the block held back, and the blocks in flight between the stages.
-      assert.isAtMost(furthestAhead, 8)
+      assert.strictEqual(read, data.byteLength)
+      // The slow target's upload block being filled (1 MiB), the 4 blocks its lane holds copied ahead
+      // and the source block being copied (64 KiB each here): the rest waits, however fast the other
+      // target is.
+      assert.isAtMost(furthestAhead, 1024 * 1024 + 5 * 64 * 1024)
     }))
 
   it.effect("skipExisting: a target that sees the same data reuses that image; same-name wants the name too", () =>
@@ -418,8 +567,11 @@ describe("Transfer over GlanceTest", () => {
       let uploading = false
       const hanging = Context.add(base, Images.Images, {
         ...images,
-        upload: <E>(_: string, body: Stream.Stream<Uint8Array, E>) =>
-          Stream.runForEach(body, () => Effect.sync(() => void (uploading = true)).pipe(Effect.zipRight(Effect.never)))
+        uploadEach: <E>(_: string, fill: (block: Uint8Array) => Effect.Effect<number, E>) =>
+          fill(new Uint8Array(64 * 1024)).pipe(
+            Effect.zipRight(Effect.sync(() => void (uploading = true))),
+            Effect.zipRight(Effect.never)
+          )
       })
       const fiber = yield* Effect.fork(
         Transfer.transfer(source.id, [
