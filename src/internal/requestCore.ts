@@ -283,7 +283,9 @@ export const describeParseError = (error: ParseResult.ParseError, max = 3): stri
     if (entry.missing) return `${where} is missing`
     if (entry.expected.length > 0) {
       // An optional field's `undefined` is its absence, which JSON has no word for.
-      const named = [...new Set(entry.expected)]
+      // A string subsumes the literals a union lists beside it (a status: its known values or any string).
+      const all = [...new Set(entry.expected)]
+      const named = all.includes("string") ? all.filter((e) => !/^".*"$/.test(e)) : all
       const expected = named.length > 1 ? named.filter((e) => e !== "undefined") : named
       const list = expected.length === 1
         ? expected[0]

@@ -10,6 +10,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as GlanceHttp from "../../src/GlanceHttp.js"
 import * as ImageEndpoint from "../../src/ImageEndpoint.js"
+import * as Images from "../../src/Images.js"
 import { describeParseError } from "../../src/internal/requestCore.js"
 import * as Keystone from "../../src/Keystone.js"
 
@@ -61,6 +62,14 @@ describe("request core", () => {
       )
       assert.strictEqual(described("a page"), `the body: expected an object, not "a page"`)
       assert.strictEqual(described({ images: {} }), "images: expected an array, not {}")
+    })
+
+    it("a field of known values or any string (a status) expects a string, without the list", () => {
+      const result = Schema.decodeUnknownEither(Schema.Struct({ status: Images.ImageStatus }))({ status: 5 })
+      assert.strictEqual(
+        Either.isLeft(result) ? describeParseError(result.left) : "decoded",
+        "status: expected string, not 5"
+      )
     })
 
     it("cuts what the body held and escapes its control characters", () => {
