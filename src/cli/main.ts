@@ -20,9 +20,9 @@ import { imageCommands } from "./images.js"
 import { infoCommands } from "./info.js"
 import { inspectCommands } from "./inspect.js"
 import { memberCommands } from "./members.js"
-import { metadefCommands } from "./metadefs.js"
+import { metadefTable } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
-import { programSpec } from "./spec.js"
+import { type CommandSpec, type ProgramSpec, programSpec } from "./spec.js"
 import { taskCommands } from "./tasks.js"
 import { transferCommands } from "./transfer.js"
 
@@ -48,7 +48,7 @@ const helpCommand = Command.make(
         Effect.option
       )
       yield* help.printHelp(
-        command,
+        program(),
         Option.getOrUndefined(a.command),
         (spec) =>
           Option.match(settings, { onNone: () => [], onSome: (s) => cachedFlagSpecs(spec.name, spec.options, s) })
@@ -61,7 +61,7 @@ const bashCompletionCommand = Command.make(
   "bash-completion",
   {},
   (): Effect.Effect<void> =>
-    Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(command))
+    Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(program()))
 ).pipe(
   Command.withDescription(
     "Prints arguments for bash_completion. Prints all of the commands and options to stdout so that the glance.bash_completion script doesn't have to hard code them."
@@ -80,11 +80,24 @@ export const command = glance.pipe(
     ...taskCommands,
     ...transferCommands,
     ...cacheCommands,
-    ...metadefCommands,
+    ...metadefTable.map((e) => e.command),
     bashCompletionCommand,
     helpCommand
   ])
 )
+
+/** The specs of the commands made from the table. */
+const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(metadefTable.map((e) => [e.spec.name, e.spec]))
+
+let programCache: ProgramSpec | undefined
+
+/** What help, docs/cli.md and completions read: the table's commands, the others from their @effect/cli definitions. */
+export const program = (): ProgramSpec => {
+  if (programCache !== undefined) return programCache
+  const { root, commands } = programSpec(command)
+  programCache = { root, commands: commands.map((c) => tableSpecs.get(c.name) ?? c) }
+  return programCache
+}
 
 /** @effect/cli's own options, passed through as given (`--completions bash`, `--log-level`, `--wizard`). */
 const builtIns: ReadonlyArray<CommandLine.GlobalOption> = [
@@ -126,13 +139,11 @@ export const grammar = (): CommandLine.Grammar => {
   // argparse lists the choices of a bad command as python-glanceclient registers them: its own, sorted, then these.
   const own = ["bash-completion", "help"]
   const names = [...HashMap.keys(Command.getSubcommands(command))].filter((n) => !own.includes(n)).sort()
-  let program: ReturnType<typeof programSpec> | undefined
   grammarCache = {
     globals: [help, versionOption, ...options, ...hidden, ...builtIns],
     commands: [...names, ...own, "bash_completion"],
     optionsOf: (name) => {
-      program ??= programSpec(command)
-      const spec = program.commands.find((c) => c.name === (name === "bash_completion" ? "bash-completion" : name))
+      const spec = program().commands.find((c) => c.name === (name === "bash_completion" ? "bash-completion" : name))
       const all = spec?.options ?? []
       return {
         names: new Set(all.flatMap((o) => o.names)),
@@ -220,7 +231,7 @@ const runLine = (args: ReadonlyArray<string>) => {
   const at = commandIndex(normalized)
   const name = at === -1 ? undefined : normalized[at]
   const spec = name !== undefined && (schemaCommands as ReadonlyArray<string>).includes(name)
-    ? programSpec(command).commands.find((c) => c.name === name)
+    ? program().commands.find((c) => c.name === name)
     : undefined
   if (spec === undefined) return cli(["node", "glance", ...normalized])
   // image-create / image-update: the flags from the cloud's image schema are taken out here and typed by it later.
