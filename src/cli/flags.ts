@@ -60,7 +60,7 @@ export const integer = (long: string, help: string, metavar?: string): Flag<numb
   make("integer", long, help, metavar)
 
 /** `--long {a,b}`, optional. */
-export const choice = <C extends string>(
+export const choice = <const C extends string>(
   long: string,
   choices: ReadonlyArray<C>,
   help: string,
@@ -78,7 +78,7 @@ export const flag = (long: string, help: string): Flag<boolean> => ({
 export const required = <A>(f: Flag<A | undefined>): Flag<A> => ({ ...f, presence: "required" }) as Flag<A>
 
 /** The value when the flag is not given. */
-export const withDefault = <A>(f: Flag<A | undefined>, value: A): Flag<A> =>
+export const withDefault = <A>(f: Flag<A | undefined>, value: NoInfer<A>): Flag<A> =>
   ({ ...f, presence: "default", default: value }) as Flag<A>
 
 /** The flag may be given any number of times. */
@@ -110,7 +110,11 @@ export const optionalArg = (name: string, help: string): Positional<string | und
 })
 
 /** A positional argument from a set of words. */
-export const argChoice = <C extends string>(name: string, choices: ReadonlyArray<C>, help: string): Positional<C> => ({
+export const argChoice = <const C extends string>(
+  name: string,
+  choices: ReadonlyArray<C>,
+  help: string
+): Positional<C> => ({
   name,
   help,
   choices,

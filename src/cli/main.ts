@@ -11,19 +11,19 @@ import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
-import { cacheCommands } from "./cache.js"
+import { cacheTable } from "./cache.js"
 import * as CommandLine from "./commandLine.js"
 import type { CommandError } from "./errors.js"
 import { checkImageApiVersion, glance, timeoutProblem, toSettings } from "./globalOptions.js"
 import { imageActionCommands } from "./imageActions.js"
 import { imageCommands } from "./images.js"
-import { infoCommands } from "./info.js"
+import { infoTable } from "./info.js"
 import { inspectCommands } from "./inspect.js"
-import { memberCommands } from "./members.js"
+import { memberTable } from "./members.js"
 import { metadefTable } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
 import { type CommandSpec, type ProgramSpec, programSpec } from "./spec.js"
-import { taskCommands } from "./tasks.js"
+import { taskTable } from "./tasks.js"
 import { transferCommands } from "./transfer.js"
 
 /** The version `glance --version` prints. */
@@ -75,19 +75,21 @@ export const command = glance.pipe(
     ...imageCommands,
     ...imageActionCommands,
     ...inspectCommands,
-    ...memberCommands,
-    ...infoCommands,
-    ...taskCommands,
+    ...memberTable.map((e) => e.command),
+    ...infoTable.map((e) => e.command),
+    ...taskTable.map((e) => e.command),
     ...transferCommands,
-    ...cacheCommands,
+    ...cacheTable.map((e) => e.command),
     ...metadefTable.map((e) => e.command),
     bashCompletionCommand,
     helpCommand
   ])
 )
 
-/** The specs of the commands made from the table. */
-const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(metadefTable.map((e) => [e.spec.name, e.spec]))
+/** The commands made from table entries (the others are @effect/cli definitions still). */
+export const table = [...memberTable, ...infoTable, ...taskTable, ...cacheTable, ...metadefTable]
+
+const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(table.map((e) => [e.spec.name, e.spec]))
 
 let programCache: ProgramSpec | undefined
 

@@ -9,7 +9,7 @@ import type * as Stream from "effect/Stream"
 import type { LocalFileError } from "./errors.js"
 import * as Flags from "./flags.js"
 import { withClient } from "./globalOptions.js"
-import { type Column, type FormatOptions, printList, type UnknownColumn } from "./output.js"
+import { type Column, type FormatOptions, printList, printObject, type UnknownColumn } from "./output.js"
 import type { CommandSpec } from "./spec.js"
 
 type Fields = Record<string, Flags.Flag<any> | Flags.Positional<any>>
@@ -79,3 +79,7 @@ export const make = <X extends Fields, T, E, R, E2 = never, R2 = never>(
     command: command as Entry<E | E2 | UnknownColumn | LocalFileError, R | R2>["command"]
   }
 }
+
+/** Output: one object as `Property | Value` rows (python-glanceclient's `print_dict`), or the chosen format. */
+export const show = <T>(toRecord: (value: T) => Record<string, unknown>) => (value: T, format: FormatOptions) =>
+  printObject(toRecord(value), format)
