@@ -121,10 +121,11 @@ const importOptions = {
     "remote-service-interface",
     "The Service Interface of remote glance (default public)."
   ),
-  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
+  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE].", "OS_IMAGE_STORE"),
   stores: optionalText(
     "stores",
-    "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES]."
+    "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES].",
+    "OS_IMAGE_STORES"
   ),
   allStores: optionalBool(
     "all-stores",
@@ -132,7 +133,8 @@ const importOptions = {
   ),
   allowFailure: optionalBool(
     "allow-failure",
-    "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE]."
+    "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE].",
+    "OS_IMAGE_ALLOW_FAILURE"
   ),
   wait: Options.boolean("wait").pipe(
     Options.withDescription("Wait for the import to end (active, and in every store asked for); fail if it fails.")
@@ -150,10 +152,10 @@ type ImportFlags = Command.Command.ParseConfig<typeof importOptions>
 /** The store flags, checked as python-glanceclient checks them. */
 const storeChoice = (a: ImportFlags) =>
   Effect.gen(function*() {
-    const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
-    const storesText = opt(a.stores) ?? process.env.OS_IMAGE_STORES
+    const store = opt(a.store)
+    const storesText = opt(a.stores)
     const allStores = a.allStores._tag === "Some" ? yield* parseBool("--all-stores")(a.allStores.value) : undefined
-    const allowFailureText = opt(a.allowFailure) ?? process.env.OS_IMAGE_ALLOW_FAILURE
+    const allowFailureText = opt(a.allowFailure)
     const allowFailure = allowFailureText === undefined ? true : yield* parseBool("--allow-failure")(allowFailureText)
     if ((store && (storesText || allStores)) || (storesText && allStores)) {
       return yield* new CommandError({ message: "Only one of --store, --stores and --all-stores can be provided" })
@@ -308,7 +310,8 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
   progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
   importMethod: optionalText(
     "import-method",
-    "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created."
+    "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created.",
+    "OS_IMAGE_IMPORT_METHOD"
   ),
   ...importOptions,
   ...inspectOptions,
@@ -338,7 +341,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
         message: `error: Must provide ${missing.join(", ")} when using ${present.join(", ") || "stdin"}.`
       })
     }
-    let method = opt(a.importMethod) ?? process.env.OS_IMAGE_IMPORT_METHOD
+    let method = opt(a.importMethod)
     if (method === undefined && hasData) method = "glance-direct"
     const fail = (message: string) => new CommandError({ message })
     if (method === "copy-image") {
