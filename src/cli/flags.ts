@@ -22,7 +22,7 @@ export interface Flag<A> {
   readonly metavar?: string | undefined
   readonly help: string
   /** argparse's default is optional: the value is undefined when the flag is not given. */
-  readonly presence: "optional" | "required" | "default" | "repeated"
+  readonly presence: "optional" | "required" | "default" | "repeated" | "some"
   readonly default?: unknown
   /** A check of the given value: the message of the usage error, or undefined when it is fine. */
   readonly check?: ((value: never) => string | undefined) | undefined
@@ -85,6 +85,10 @@ export const withDefault = <A>(f: Flag<A | undefined>, value: NoInfer<A>): Flag<
 export const repeated = <A>(f: Flag<A | undefined>): Flag<ReadonlyArray<A>> =>
   ({ ...f, presence: "repeated" }) as Flag<ReadonlyArray<A>>
 
+/** The flag must be given, and may be given again. */
+export const some = <A>(f: Flag<A | undefined>): Flag<ReadonlyArray<A>> =>
+  ({ ...f, presence: "some" }) as Flag<ReadonlyArray<A>>
+
 /** Other spellings: `-x` for one letter. */
 export const withAliases = <A>(f: Flag<A>, ...aliases: ReadonlyArray<string>): Flag<A> => ({ ...f, aliases })
 
@@ -143,6 +147,9 @@ export const toOptions = <A>(f: Flag<A>): Options.Options<A> => {
     case "repeated":
       o = Options.repeated(o)
       break
+    case "some":
+      o = Options.atLeast(o, 1)
+      break
   }
   const check = f.check as ((value: unknown) => string | undefined) | undefined
   if (check !== undefined) {
@@ -191,8 +198,8 @@ export const optionSpec = (f: Flag<unknown>): OptionSpec => ({
     ? undefined
     : f.metavar ?? (f.choices ? `{${f.choices.join(",")}}` : `<${upperSnake(f.long)}>`),
   description: f.help,
-  required: f.presence === "required" && f.type !== "flag",
-  repeated: f.presence === "repeated",
+  required: (f.presence === "required" || f.presence === "some") && f.type !== "flag",
+  repeated: f.presence === "repeated" || f.presence === "some",
   type: f.type,
   choices: f.choices,
   env: /Defaults to env\[(\w+)\]/.exec(f.help)?.[1]

@@ -15,7 +15,7 @@ import { cacheTable } from "./cache.js"
 import * as CommandLine from "./commandLine.js"
 import type { CommandError } from "./errors.js"
 import { checkImageApiVersion, glance, timeoutProblem, toSettings } from "./globalOptions.js"
-import { imageActionCommands } from "./imageActions.js"
+import { imageActionCommands, imageActionTable } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoTable } from "./info.js"
 import { inspectCommands } from "./inspect.js"
@@ -87,7 +87,7 @@ export const command = glance.pipe(
 )
 
 /** The commands made from table entries (the others are @effect/cli definitions still). */
-export const table = [...memberTable, ...infoTable, ...taskTable, ...cacheTable, ...metadefTable]
+export const table = [...imageActionTable, ...memberTable, ...infoTable, ...taskTable, ...cacheTable, ...metadefTable]
 
 const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(table.map((e) => [e.spec.name, e.spec]))
 
