@@ -73,27 +73,36 @@ const cacheColumns: ReadonlyArray<Column<CacheRow>> = [
   { header: "Hits", get: (r) => r.hits }
 ]
 
-/** Runs an operation on each image, printing python-glanceclient's line for each failure. */
+const cache = Cache.Cache
+
+/** A command running an operation on each image given, printing python-glanceclient's line for each failure. */
 const eachImage = (
-  list: ReadonlyArray<string>,
-  operation: (id: string) => Effect.Effect<void, Cache.CacheError>,
+  name: string,
+  help: string,
+  argHelp: string,
+  operation: (cache: Cache.Service) => (id: string) => Effect.Effect<void, Cache.CacheError>,
   forbidden: (id: string) => string,
   other: (id: string, error: string) => string
 ) =>
-  Effect.gen(function*() {
-    let failed = 0
-    for (const id of list) {
-      const result = yield* Effect.either(operation(id))
-      if (result._tag === "Left") {
-        failed++
-        const e = result.left
-        yield* Console.error(e._tag === "Forbidden" ? forbidden(id) : other(id, describe(e).line))
-      }
-    }
-    if (failed > 0) return yield* new PartialFailure({ message: "" })
+  make({
+    name,
+    help,
+    fields: { ids: args("IMAGE_ID", argHelp) },
+    call: (a) =>
+      Effect.gen(function*() {
+        const run = operation(yield* cache)
+        let failed = 0
+        for (const id of a.ids) {
+          const result = yield* Effect.either(run(id))
+          if (result._tag === "Left") {
+            failed++
+            const e = result.left
+            yield* Console.error(e._tag === "Forbidden" ? forbidden(id) : other(id, describe(e).line))
+          }
+        }
+        if (failed > 0) return yield* new PartialFailure({ message: "" })
+      })
   })
-
-const cache = Cache.Cache
 
 /** The cache commands. */
 export const cacheTable = [
@@ -111,32 +120,22 @@ export const cacheTable = [
         ))
         : printList(rows, cacheColumns, format)
   }),
-  make({
-    name: "cache-queue",
-    help: "Queue image(s) for caching.",
-    fields: { ids: args("IMAGE_ID", "ID of image(s) to queue for caching.") },
-    call: (a) =>
-      Effect.flatMap(cache, (c) =>
-        eachImage(
-          a.ids,
-          c.queue,
-          (id) => `You are not permitted to queue the image '${id}' for caching.`,
-          (id, e) => `'${e}': Unable to queue image '${id}' for caching.`
-        ))
-  }),
-  make({
-    name: "cache-delete",
-    help: "Delete image from cache/caching queue.",
-    fields: { ids: args("IMAGE_ID", "ID of image(s) to delete from cache/queue.") },
-    call: (a) =>
-      Effect.flatMap(cache, (c) =>
-        eachImage(
-          a.ids,
-          c.delete,
-          (id) => `You are not permitted to delete the image '${id}' from cache.`,
-          (id, e) => `'${e}': Unable to delete image '${id}' from cache.`
-        ))
-  }),
+  eachImage(
+    "cache-queue",
+    "Queue image(s) for caching.",
+    "ID of image(s) to queue for caching.",
+    (c) => c.queue,
+    (id) => `You are not permitted to queue the image '${id}' for caching.`,
+    (id, e) => `'${e}': Unable to queue image '${id}' for caching.`
+  ),
+  eachImage(
+    "cache-delete",
+    "Delete image from cache/caching queue.",
+    "ID of image(s) to delete from cache/queue.",
+    (c) => c.delete,
+    (id) => `You are not permitted to delete the image '${id}' from cache.`,
+    (id, e) => `'${e}': Unable to delete image '${id}' from cache.`
+  ),
   make({
     name: "cache-clear",
     help: "Clear all images from cache, queue or both",

@@ -1,9 +1,7 @@
 /**
  * The `glance` application: the root command with its global options and every subcommand.
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -13,7 +11,7 @@ import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import { cacheTable } from "./cache.js"
 import * as CommandLine from "./commandLine.js"
-import type { CommandError } from "./errors.js"
+import { optionalArg } from "./flags.js"
 import { checkImageApiVersion, glance, timeoutProblem, toSettings } from "./globalOptions.js"
 import { imageActionCommands, imageActionTable } from "./imageActions.js"
 import { imageCommands } from "./images.js"
@@ -23,50 +21,47 @@ import { memberTable } from "./members.js"
 import { metadefTable } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
 import { type CommandSpec, type ProgramSpec, programSpec } from "./spec.js"
+import { make } from "./table.js"
 import { taskTable } from "./tasks.js"
 import { transferCommands } from "./transfer.js"
 
 /** The version `glance --version` prints. */
 export const version = "0.1.0"
 
-/** `glance help [COMMAND]` (also `glance COMMAND --help`), in python-glanceclient's layout. */
-const helpCommand = Command.make(
-  "help",
-  {
-    command: Args.text({ name: "subcommand" }).pipe(
-      Args.withDescription("Display help for <subcommand>."),
-      Args.optional
-    )
-  },
-  (a): Effect.Effect<void, CommandError, Command.Command.Context<"glance"> | FileSystem.FileSystem> =>
-    Effect.gen(function*() {
-      const help = yield* Effect.promise(() => import("./help.js"))
-      // image-create / image-update list the flags of the cloud's image schema too, when it is cached.
-      const settings = yield* glance.pipe(
-        Effect.flatMap(toSettings),
-        Effect.flatMap(CloudConfig.resolve),
-        Effect.option
-      )
-      yield* help.printHelp(
-        program(),
-        Option.getOrUndefined(a.command),
-        (spec) =>
-          Option.match(settings, { onNone: () => [], onSome: (s) => cachedFlagSpecs(spec.name, spec.options, s) })
-      )
-    })
-).pipe(Command.withDescription("Display help about this program or one of its subcommands."))
-
-/** `glance bash-completion`: the words python-glanceclient's bash completion script completes from. */
-const bashCompletionCommand = Command.make(
-  "bash-completion",
-  {},
-  (): Effect.Effect<void> =>
-    Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(program()))
-).pipe(
-  Command.withDescription(
-    "Prints arguments for bash_completion. Prints all of the commands and options to stdout so that the glance.bash_completion script doesn't have to hard code them."
-  )
-)
+/** `glance help [COMMAND]` (also `glance COMMAND --help`) and `glance bash-completion`. */
+const ownTable = [
+  make({
+    name: "bash-completion",
+    help:
+      "Prints arguments for bash_completion. Prints all of the commands and options to stdout so that the glance.bash_completion script doesn't have to hard code them.",
+    fields: {},
+    local: true,
+    call: () => Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(program()))
+  }),
+  make({
+    name: "help",
+    help: "Display help about this program or one of its subcommands.",
+    fields: { command: optionalArg("subcommand", "Display help for <subcommand>.") },
+    local: true,
+    call: (a) =>
+      Effect.gen(function*() {
+        const help = yield* Effect.promise(() => import("./help.js"))
+        // image-create / image-update list the flags of the cloud's image schema too, when it is cached.
+        const settings = yield* glance.pipe(
+          Effect.flatMap(toSettings),
+          Effect.flatMap(CloudConfig.resolve),
+          Effect.option
+        )
+        yield* help.printHelp(
+          program(),
+          a.command,
+          (spec) =>
+            Option.match(settings, { onNone: () => [], onSome: (s) => cachedFlagSpecs(spec.name, spec.options, s) })
+        )
+      })
+  })
+] as const
+const [bashCompletionCommand, helpCommand] = ownTable.map((e) => e.command)
 
 /** The whole command tree. */
 export const command = glance.pipe(
@@ -87,7 +82,15 @@ export const command = glance.pipe(
 )
 
 /** The commands made from table entries (the others are @effect/cli definitions still). */
-export const table = [...imageActionTable, ...memberTable, ...infoTable, ...taskTable, ...cacheTable, ...metadefTable]
+export const table = [
+  ...ownTable,
+  ...imageActionTable,
+  ...memberTable,
+  ...infoTable,
+  ...taskTable,
+  ...cacheTable,
+  ...metadefTable
+]
 
 const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(table.map((e) => [e.spec.name, e.spec]))
 

@@ -165,6 +165,15 @@ const blankTag = () => new CommandError({ message: "Please supply at least one n
 const tagColumns: ReadonlyArray<Column<Metadefs.Tag>> = [{ header: "name", get: (t) => t.name }]
 const md = Metadefs.Metadefs
 
+/** `md-namespace-X-delete NAMESPACE`: everything of a kind in a namespace. */
+const deleteAll = (kind: "tags" | "objects" | "properties", plural: string) =>
+  make({
+    name: `md-namespace-${kind}-delete`,
+    help: `Delete all metadata definitions ${plural} inside a specific namespace.`,
+    fields: { namespace: namespace("Name of namespace.") },
+    call: (a) => Effect.flatMap(md, (m) => m[kind].deleteAll(a.namespace))
+  })
+
 /** The metadata definitions commands. */
 export const metadefTable = [
   // Namespaces
@@ -387,12 +396,7 @@ export const metadefTable = [
     fields: { namespace: namespace("Name of the namespace to which the tag belongs."), tag: tag("Name of the tag.") },
     call: (a) => Effect.flatMap(md, (m) => m.tags.delete(a.namespace, a.tag))
   }),
-  make({
-    name: "md-namespace-tags-delete",
-    help: "Delete all metadata definitions tags inside a specific namespace.",
-    fields: { namespace: namespace("Name of namespace.") },
-    call: (a) => Effect.flatMap(md, (m) => m.tags.deleteAll(a.namespace))
-  }),
+  deleteAll("tags", "tags"),
   // Objects
   make({
     name: "md-object-create",
@@ -479,12 +483,7 @@ export const metadefTable = [
     fields: { namespace: namespace("Name of namespace the object belongs."), object },
     call: (a) => Effect.flatMap(md, (m) => m.objects.delete(a.namespace, a.object))
   }),
-  make({
-    name: "md-namespace-objects-delete",
-    help: "Delete all metadata definitions objects inside a specific namespace.",
-    fields: { namespace: namespace("Name of namespace.") },
-    call: (a) => Effect.flatMap(md, (m) => m.objects.deleteAll(a.namespace))
-  }),
+  deleteAll("objects", "objects"),
   // Properties
   make({
     name: "md-property-create",
@@ -551,10 +550,5 @@ export const metadefTable = [
     fields: { namespace: namespace("Name of namespace the property belongs."), property },
     call: (a) => Effect.flatMap(md, (m) => m.properties.delete(a.namespace, a.property))
   }),
-  make({
-    name: "md-namespace-properties-delete",
-    help: "Delete all metadata definitions property inside a specific namespace.",
-    fields: { namespace: namespace("Name of namespace.") },
-    call: (a) => Effect.flatMap(md, (m) => m.properties.deleteAll(a.namespace))
-  })
+  deleteAll("properties", "property")
 ] as const

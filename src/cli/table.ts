@@ -25,6 +25,8 @@ export interface Def<X extends Fields, T, E, R, E2, R2> {
   readonly fields: X
   /** The library call. */
   readonly call: (a: Flags.Values<X>) => Effect.Effect<T, E, R>
+  /** Runs without a client (no login, no catalog): help and completion. */
+  readonly local?: boolean | undefined
   /**
    * How its result is printed: the columns of a list (python-glanceclient's `print_list`), or a printer.
    * A command without one prints nothing and takes no -f/-c.
@@ -61,13 +63,13 @@ export const make = <X extends Fields, T, E, R, E2 = never, R2 = never>(
     : def.output === undefined
     ? undefined
     : ((columns) => (rows: any, format: FormatOptions) => printList(rows, columns, format))(def.output)
-  const command = Command.make(def.name, Flags.toConfig(all), (a: any) =>
-    withClient(
-      Effect.flatMap(def.call(a), (value) =>
-        output === undefined
-          ? Effect.void
-          : output(value, { format: a.format, column: a.column, prefix: own ? "" : a.prefix }, a))
-    )).pipe(Command.withDescription(def.help))
+  const command = Command.make(def.name, Flags.toConfig(all), (a: any) => {
+    const run = Effect.flatMap(def.call(a), (value) =>
+      output === undefined
+        ? Effect.void
+        : output(value, { format: a.format, column: a.column, prefix: own ? "" : a.prefix }, a))
+    return def.local ? run as Run<E | E2, R | R2> : withClient(run)
+  }).pipe(Command.withDescription(def.help))
   const fields = Object.values(all)
   return {
     spec: {
