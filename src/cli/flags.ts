@@ -8,6 +8,7 @@ import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import { escapeControls } from "./safeText.js"
 import type { ArgSpec, OptionSpec } from "./spec.js"
 
@@ -16,7 +17,7 @@ export interface Flag<A> {
   readonly long: string
   /** One letter for `-x`, longer for another `--name`. */
   readonly aliases: ReadonlyArray<string>
-  readonly type: "flag" | "text" | "integer" | "choice"
+  readonly type: "flag" | "text" | "integer" | "choice" | "secret"
   readonly choices?: ReadonlyArray<string> | undefined
   /** argparse's metavar; `<LONG_NAME>` (or `{a,b}` for choices) when absent. */
   readonly metavar?: string | undefined
@@ -54,6 +55,10 @@ const make = <A>(type: Flag<A>["type"], long: string, help: string, metavar?: st
 /** `--long VALUE`, optional. */
 export const text = (long: string, help: string, metavar?: string): Flag<string | undefined> =>
   make("text", long, help, metavar)
+
+/** `--long VALUE`, optional, a secret (`Redacted` from the moment it is read). */
+export const secret = (long: string, help: string, metavar?: string): Flag<Redacted.Redacted | undefined> =>
+  make("secret", long, help, metavar)
 
 /** `--long N`, optional, a whole number. */
 export const integer = (long: string, help: string, metavar?: string): Flag<number | undefined> =>
@@ -133,6 +138,8 @@ export const toOptions = <A>(f: Flag<A>): Options.Options<A> => {
     ? Options.integer(f.long)
     : f.type === "choice"
     ? Options.choice(f.long, f.choices ?? [])
+    : f.type === "secret"
+    ? Options.redacted(f.long)
     : Options.text(f.long)
   for (const alias of f.aliases) o = Options.withAlias(o, alias)
   if (f.metavar !== undefined) o = Options.withPseudoName(o, f.metavar)

@@ -12,7 +12,7 @@ import * as CloudConfig from "../CloudConfig.js"
 import { cacheTable } from "./cache.js"
 import * as CommandLine from "./commandLine.js"
 import { optionalArg } from "./flags.js"
-import { checkImageApiVersion, glance, timeoutProblem, toSettings } from "./globalOptions.js"
+import { checkImageApiVersion, glance, rootSpec, timeoutProblem, toSettings } from "./globalOptions.js"
 import { imageActionCommands, imageActionTable } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoTable } from "./info.js"
@@ -65,7 +65,7 @@ const [bashCompletionCommand, helpCommand] = ownTable.map((e) => e.command)
 
 /** The whole command tree. */
 export const command = glance.pipe(
-  Command.withDescription("Command-line interface to the OpenStack Image API (v2)."),
+  Command.withDescription(rootSpec.description),
   Command.withSubcommands([
     ...imageCommands,
     ...imageActionCommands,
@@ -99,8 +99,8 @@ let programCache: ProgramSpec | undefined
 /** What help, docs/cli.md and completions read: the table's commands, the others from their @effect/cli definitions. */
 export const program = (): ProgramSpec => {
   if (programCache !== undefined) return programCache
-  const { root, commands } = programSpec(command)
-  programCache = { root, commands: commands.map((c) => tableSpecs.get(c.name) ?? c) }
+  const { commands } = programSpec(command)
+  programCache = { root: rootSpec, commands: commands.map((c) => tableSpecs.get(c.name) ?? c) }
   return programCache
 }
 
@@ -128,7 +128,7 @@ let grammarCache: CommandLine.Grammar | undefined
 /** What the command-line parser knows: the global options (from their definitions), the commands and their options. */
 export const grammar = (): CommandLine.Grammar => {
   if (grammarCache !== undefined) return grammarCache
-  const options: Array<CommandLine.GlobalOption> = programSpec(glance).root.options.map((o) => ({
+  const options: Array<CommandLine.GlobalOption> = rootSpec.options.map((o) => ({
     names: o.names,
     canonical: o.long,
     takesValue: o.metavar !== undefined,

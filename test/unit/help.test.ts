@@ -59,6 +59,7 @@ describe("the command table", () => {
     }
     const shown = program()
     assert.deepStrictEqual(shown.commands.map((c) => c.name), parsed.commands.map((c) => c.name))
+    assert.deepStrictEqual(shown.root, parsed.root)
   })
 
   it("drops --prefix from -f/-c when the command has a --prefix of its own", () => {
