@@ -16,7 +16,7 @@ import { checkImageApiVersion, glance, rootSpec, timeoutProblem, toSettings } fr
 import { imageActionCommands, imageActionTable } from "./imageActions.js"
 import { imageCommands } from "./images.js"
 import { infoTable } from "./info.js"
-import { inspectCommands } from "./inspect.js"
+import { inspectTable } from "./inspect.js"
 import { memberTable } from "./members.js"
 import { metadefTable } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
@@ -69,7 +69,7 @@ export const command = glance.pipe(
   Command.withSubcommands([
     ...imageCommands,
     ...imageActionCommands,
-    ...inspectCommands,
+    ...inspectTable.map((e) => e.command),
     ...memberTable.map((e) => e.command),
     ...infoTable.map((e) => e.command),
     ...taskTable.map((e) => e.command),
