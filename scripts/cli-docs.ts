@@ -6,9 +6,9 @@ import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { commandHelp, programHelp } from "../src/cli/help.js"
-import { command } from "../src/cli/main.js"
+import { program } from "../src/cli/main.js"
 import { schemaCommands } from "../src/cli/schemaFlags.js"
-import { type CommandSpec, type OptionSpec, programSpec } from "../src/cli/spec.js"
+import type { CommandSpec, OptionSpec } from "../src/cli/spec.js"
 
 const root = Path.resolve(import.meta.dirname, "..")
 const target = process.env.CLI_DOCS_FILE ?? Path.join(root, "docs/cli.md") // another file: for the test of --check
@@ -68,19 +68,19 @@ const commandSection = (spec: CommandSpec): string => {
 }
 
 const render = (): string => {
-  const program = programSpec(command)
-  const commands = [...program.commands].sort((a, b) => a.name.localeCompare(b.name))
-  const globals = program.root.options
+  const spec = program()
+  const commands = [...spec.commands].sort((a, b) => a.name.localeCompare(b.name))
+  const globals = spec.root.options
   const doc = [
     "# The `glance` command",
     "",
     "<!-- Generated from the command definitions (src/cli/*.ts) by `npm run docs:cli`; do not edit by hand. -->",
     "",
-    cell(program.root.description) +
+    cell(spec.root.description) +
     " The same text, per command, is what `glance help COMMAND` and `glance COMMAND --help` print.",
     "",
     "```",
-    programHelp(program, width).split("\n\n")[0]!,
+    programHelp(spec, width).split("\n\n")[0]!,
     "```",
     "",
     "## Global options",

@@ -13,9 +13,8 @@ import * as Fs from "node:fs"
 import { secretsOf } from "./cli/commandLine.js"
 import { describe, UsageError } from "./cli/errors.js"
 import { PlatformHttp, PlatformTokenCache } from "./cli/globalOptions.js"
-import { canonicalArgs, command, commandIndex, grammar, run } from "./cli/main.js"
+import { canonicalArgs, commandIndex, grammar, program, run } from "./cli/main.js"
 import { escapeControls, oneLine } from "./cli/safeText.js"
-import { programSpec } from "./cli/spec.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
 import * as NodeTokenCache from "./node/tokenCache.js"
@@ -59,7 +58,7 @@ const reword = (line: string): string => {
     // The line @effect/cli was given: global options spelled in full, before the command.
     const given = canonicalArgs(args)
     const at = commandIndex(given)
-    const spec = at === -1 ? undefined : programSpec(command).commands.find((c) => c.name === given[at])
+    const spec = at === -1 ? undefined : program().commands.find((c) => c.name === given[at])
     if (spec !== undefined) {
       const known = new Set(spec.options.flatMap((o) => o.names))
       const unknown = given.slice(at + 1).map((a) => a.split("=")[0]!).filter((a) =>

@@ -2,13 +2,11 @@
  * `glance bash-completion`: every command and option on one line, for python-glanceclient's
  * glance.bash_completion script (which feeds it to `compgen -W`). Loaded only when asked for.
  */
-import type * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
-import { programSpec } from "./spec.js"
+import type { ProgramSpec } from "./spec.js"
 
 /** The words: command names (not bash-completion itself), then every option of every command, -h/--help too. */
-export const completionWords = (command: Command.Command<any, any, any, any>): Array<string> => {
-  const program = programSpec(command)
+export const completionWords = (program: ProgramSpec): Array<string> => {
   const commands = program.commands.map((c) => c.name).filter((n) => n !== "bash-completion").sort()
   const options = new Set<string>(["-h", "--help"])
   for (const c of program.commands) for (const o of c.options) for (const n of o.names) options.add(n)
@@ -16,5 +14,4 @@ export const completionWords = (command: Command.Command<any, any, any, any>): A
 }
 
 /** Prints the words on one line, space-separated, as python-glanceclient. */
-export const printCompletion = (command: Command.Command<any, any, any, any>) =>
-  Console.log(completionWords(command).join(" "))
+export const printCompletion = (program: ProgramSpec) => Console.log(completionWords(program).join(" "))

@@ -1,16 +1,14 @@
 /**
  * The `cache-*` commands (admin, Image API v2.14), with python-glanceclient's names and table.
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Cache from "../Cache.js"
 import { describe, PartialFailure } from "./errors.js"
-import { withClient } from "./globalOptions.js"
-import { type Column, formatOptions, printList } from "./output.js"
+import { args, choice, withDefault } from "./flags.js"
+import { type Column, printList } from "./output.js"
 import { escapeControls } from "./safeText.js"
+import { make } from "./table.js"
 
 /** Python's `datetime.utcfromtimestamp(ts).isoformat()`: no zone, microseconds only when not zero. */
 export const pyUtcIso = (seconds: number): string => {
@@ -46,121 +44,118 @@ interface CacheRow {
   readonly hits: string
 }
 
-/** `cache-list`: cached images, then queued ones, as python-glanceclient's `print_cached_images`. */
-export const cacheList = Command.make("cache-list", { ...formatOptions }, (a) =>
-  withClient(Effect.gen(function*() {
-    const cache = yield* Cache.Cache
-    const state = yield* cache.list
-    const rows: Array<CacheRow> = [
-      ...state.cached_images.map((i) => ({
-        id: i.image_id,
-        state: "cached",
-        lastAccessed: !i.last_accessed ? "N/A" : pyUtcIso(i.last_accessed),
-        lastModified: i.last_modified === undefined ? "N/A" : pyUtcIso(i.last_modified),
-        size: String(i.size ?? "N/A"),
-        hits: String(i.hits ?? "N/A")
-      })),
-      ...state.queued_images.map((id) => ({
-        id,
-        state: "queued",
-        lastAccessed: "N/A",
-        lastModified: "N/A",
-        size: "N/A",
-        hits: "N/A"
-      }))
-    ]
-    const columns: ReadonlyArray<Column<CacheRow>> = [
-      { header: "ID", get: (r) => r.id },
-      { header: "State", get: (r) => r.state },
-      { header: "Last Accessed (UTC)", get: (r) => r.lastAccessed },
-      { header: "Last Modified (UTC)", get: (r) => r.lastModified },
-      { header: "Size", get: (r) => r.size },
-      { header: "Hits", get: (r) => r.hits }
-    ]
-    // python-glanceclient prints this one table centred (its other tables are left-aligned).
-    if (a.format === "table" && a.column.length === 0) {
-      return yield* Console.log(
-        centredTable(columns.map((c) => c.header), rows.map((r) => columns.map((c) => String(c.get(r)))))
-      )
-    }
-    yield* printList(rows, columns, a)
-  }))).pipe(Command.withDescription("Get cache state."))
+/** python-glanceclient's `print_cached_images` rows: cached images, then queued ones. */
+const cacheRows = (state: Cache.CacheState): Array<CacheRow> => [
+  ...state.cached_images.map((i) => ({
+    id: i.image_id,
+    state: "cached",
+    lastAccessed: !i.last_accessed ? "N/A" : pyUtcIso(i.last_accessed),
+    lastModified: i.last_modified === undefined ? "N/A" : pyUtcIso(i.last_modified),
+    size: String(i.size ?? "N/A"),
+    hits: String(i.hits ?? "N/A")
+  })),
+  ...state.queued_images.map((id) => ({
+    id,
+    state: "queued",
+    lastAccessed: "N/A",
+    lastModified: "N/A",
+    size: "N/A",
+    hits: "N/A"
+  }))
+]
 
-const ids = (description: string) =>
-  Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description), Args.atLeast(1))
+const cacheColumns: ReadonlyArray<Column<CacheRow>> = [
+  { header: "ID", get: (r) => r.id },
+  { header: "State", get: (r) => r.state },
+  { header: "Last Accessed (UTC)", get: (r) => r.lastAccessed },
+  { header: "Last Modified (UTC)", get: (r) => r.lastModified },
+  { header: "Size", get: (r) => r.size },
+  { header: "Hits", get: (r) => r.hits }
+]
 
-/** Runs an operation on each image, printing python-glanceclient's line for each failure. */
+const cache = Cache.Cache
+
+/** A command running an operation on each image given, printing python-glanceclient's line for each failure. */
 const eachImage = (
-  list: ReadonlyArray<string>,
-  operation: (id: string) => Effect.Effect<void, Cache.CacheError>,
+  name: string,
+  help: string,
+  argHelp: string,
+  operation: (cache: Cache.Service) => (id: string) => Effect.Effect<void, Cache.CacheError>,
   forbidden: (id: string) => string,
   other: (id: string, error: string) => string
 ) =>
-  Effect.gen(function*() {
-    let failed = 0
-    for (const id of list) {
-      const result = yield* Effect.either(operation(id))
-      if (result._tag === "Left") {
-        failed++
-        const e = result.left
-        yield* Console.error(e._tag === "Forbidden" ? forbidden(id) : other(id, describe(e).line))
-      }
-    }
-    if (failed > 0) return yield* new PartialFailure({ message: "" })
+  make({
+    name,
+    help,
+    fields: { ids: args("IMAGE_ID", argHelp) },
+    call: (a) =>
+      Effect.gen(function*() {
+        const run = operation(yield* cache)
+        let failed = 0
+        for (const id of a.ids) {
+          const result = yield* Effect.either(run(id))
+          if (result._tag === "Left") {
+            failed++
+            const e = result.left
+            yield* Console.error(e._tag === "Forbidden" ? forbidden(id) : other(id, describe(e).line))
+          }
+        }
+        if (failed > 0) return yield* new PartialFailure({ message: "" })
+      })
   })
 
-/** `cache-queue IMAGE_ID...`. */
-export const cacheQueue = Command.make(
-  "cache-queue",
-  { ids: ids("ID of image(s) to queue for caching.") },
-  (a) =>
-    withClient(Effect.gen(function*() {
-      const cache = yield* Cache.Cache
-      yield* eachImage(
-        a.ids,
-        cache.queue,
-        (id) => `You are not permitted to queue the image '${id}' for caching.`,
-        (id, e) => `'${e}': Unable to queue image '${id}' for caching.`
+/** The cache commands. */
+export const cacheTable = [
+  make({
+    name: "cache-list",
+    help: "Get cache state.",
+    fields: {},
+    call: () => Effect.flatMap(cache, (c) => Effect.map(c.list, cacheRows)),
+    // python-glanceclient prints this one table centred (its other tables are left-aligned).
+    output: (rows, format) =>
+      format.format === "table" && format.column.length === 0
+        ? Console.log(centredTable(
+          cacheColumns.map((c) => c.header),
+          rows.map((r) => cacheColumns.map((c) => String(c.get(r))))
+        ))
+        : printList(rows, cacheColumns, format)
+  }),
+  eachImage(
+    "cache-queue",
+    "Queue image(s) for caching.",
+    "ID of image(s) to queue for caching.",
+    (c) => c.queue,
+    (id) => `You are not permitted to queue the image '${id}' for caching.`,
+    (id, e) => `'${e}': Unable to queue image '${id}' for caching.`
+  ),
+  eachImage(
+    "cache-delete",
+    "Delete image from cache/caching queue.",
+    "ID of image(s) to delete from cache/queue.",
+    (c) => c.delete,
+    (id) => `You are not permitted to delete the image '${id}' from cache.`,
+    (id, e) => `'${e}': Unable to delete image '${id}' from cache.`
+  ),
+  make({
+    name: "cache-clear",
+    help: "Clear all images from cache, queue or both",
+    fields: {
+      target: withDefault(
+        choice(
+          "target",
+          ["both", "cache", "queue"],
+          "Specify which target you want to clear. One of: both, cache, queue. Default is both."
+        ),
+        "both"
       )
-    }))
-).pipe(Command.withDescription("Queue image(s) for caching."))
-
-/** `cache-delete IMAGE_ID...`. */
-export const cacheDelete = Command.make("cache-delete", {
-  ids: ids("ID of image(s) to delete from cache/queue.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const cache = yield* Cache.Cache
-    yield* eachImage(
-      a.ids,
-      cache.delete,
-      (id) => `You are not permitted to delete the image '${id}' from cache.`,
-      (id, e) => `'${e}': Unable to delete image '${id}' from cache.`
-    )
-  }))).pipe(Command.withDescription("Delete image from cache/caching queue."))
-
-/** `cache-clear [--target both|cache|queue]`. */
-export const cacheClear = Command.make("cache-clear", {
-  target: Options.choice("target", ["both", "cache", "queue"]).pipe(
-    Options.withDescription(
-      "Specify which target you want to clear. One of: both, cache, queue. Default is both."
-    ),
-    Options.withDefault("both" as const)
-  )
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const cache = yield* Cache.Cache
-    const result = yield* Effect.either(cache.clear(a.target))
-    if (result._tag === "Left") {
-      const e = result.left
-      yield* Console.error(
-        e._tag === "Forbidden"
-          ? "You are not permitted to delete image(s) from cache."
-          : `'${describe(e).line}': Unable to delete image(s) from cache.`
-      )
-      return yield* new PartialFailure({ message: "" })
-    }
-  }))).pipe(Command.withDescription("Clear all images from cache, queue or both"))
-
-/** All cache commands. */
-export const cacheCommands = [cacheList, cacheQueue, cacheDelete, cacheClear] as const
+    },
+    call: (a) =>
+      Effect.flatMap(cache, (c) =>
+        Effect.catchAll(c.clear(a.target), (e) =>
+          Console.error(
+            e._tag === "Forbidden"
+              ? "You are not permitted to delete image(s) from cache."
+              : `'${describe(e).line}': Unable to delete image(s) from cache.`
+          ).pipe(Effect.zipRight(new PartialFailure({ message: "" })))))
+  })
+] as const

@@ -3,7 +3,6 @@
  * client layer they build. Each falls back to its `OS_*` variable, then to clouds.yaml.
  */
 import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
@@ -12,102 +11,80 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import * as GlanceClient from "../GlanceClient.js"
 import * as ImageTransport from "../ImageTransport.js"
 import type * as TokenCache from "../TokenCache.js"
 import { debugClient } from "./debug.js"
+import * as Flags from "./flags.js"
 import { oneLine } from "./safeText.js"
+import type { CommandSpec } from "./spec.js"
 
-const text = (name: string, env: string, description: string, metavar = env, alias?: string) =>
-  Options.text(name).pipe(
-    Options.withPseudoName(metavar),
-    Options.withDescription(`${description} Defaults to env[${env}].`),
-    alias === undefined ? (o) => o : Options.withAlias(alias),
-    Options.optional
-  )
+/** An option that falls back to its variable (through CloudConfig), as its help says. */
+const env = (long: string, variable: string, description: string, metavar = variable, ...aliases: Array<string>) =>
+  Flags.withAliases(Flags.text(long, `${description} Defaults to env[${variable}].`, metavar), ...aliases)
 
 /** An option python-glanceclient takes and then ignores: taken here too, and ignored too. */
-const ignored = (name: string, metavar: string, what: string) =>
-  Options.text(name).pipe(
-    Options.withPseudoName(metavar),
-    Options.withDescription(`${what} Accepted and ignored, as python-glanceclient's shell ignores it.`),
-    Options.optional
-  )
+const ignored = (long: string, metavar: string, what: string) =>
+  Flags.text(long, `${what} Accepted and ignored, as python-glanceclient's shell ignores it.`, metavar)
 
 /** The global options, in python-glanceclient's order (then ours); they come before the command, or after it (commandLine.ts). */
-export const globalOptions = {
-  debug: Options.boolean("debug").pipe(
-    Options.withAlias("d"),
-    Options.withDescription(
+export const globalFlags = {
+  debug: Flags.withAliases(
+    Flags.flag(
+      "debug",
       "Print each request as a curl command and each response's status (secrets hidden). Defaults to env[GLANCECLIENT_DEBUG]."
-    )
-  ),
-  verbose: Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Print more output.")),
-  getSchema: Options.boolean("get-schema").pipe(
-    Options.withDescription(
-      "Ignore the cached copy of the cloud's image schema (the extra flags of image-create and image-update) and fetch it again."
-    )
-  ),
-  force: Options.boolean("force").pipe(
-    Options.withAlias("f"),
-    Options.withDescription("Accepted for python-glanceclient's scripts: no command here asks for confirmation.")
-  ),
-  osImageUrl: text("os-image-url", "OS_IMAGE_URL", "The image endpoint, instead of the catalog's."),
-  osImageApiVersion: text("os-image-api-version", "OS_IMAGE_API_VERSION", "Image API version (only 2)."),
-  profile: Options.text("profile").pipe(
-    Options.withPseudoName("HMAC_KEY"),
-    Options.withDescription(
-      "python-glanceclient's osprofiler key. Not supported: ignored with a warning (no trace is started)."
     ),
-    Options.optional
+    "d"
   ),
-  osRegionName: text("os-region-name", "OS_REGION_NAME", "Region of the image endpoint."),
-  osAuthToken: Options.redacted("os-auth-token").pipe(
-    Options.withPseudoName("OS_AUTH_TOKEN"),
-    Options.withDescription("A token, instead of a password. Defaults to env[OS_AUTH_TOKEN]."),
-    Options.optional
+  verbose: Flags.withAliases(Flags.flag("verbose", "Print more output."), "v"),
+  getSchema: Flags.flag(
+    "get-schema",
+    "Ignore the cached copy of the cloud's image schema (the extra flags of image-create and image-update) and fetch it again."
   ),
-  osServiceType: text("os-service-type", "OS_SERVICE_TYPE", "Service type of the catalog entry (image)."),
-  osEndpointType: text("os-endpoint-type", "OS_ENDPOINT_TYPE", "Endpoint interface: public, internal or admin."),
-  insecure: Options.boolean("insecure").pipe(
-    Options.withDescription("Do not verify the server's TLS certificate (dangerous).")
+  force: Flags.withAliases(
+    Flags.flag("force", "Accepted for python-glanceclient's scripts: no command here asks for confirmation."),
+    "f"
   ),
-  osCacert: text("os-cacert", "OS_CACERT", "CA bundle to verify TLS servers with.", "<ca-certificate>"),
-  osCert: text("os-cert", "OS_CERT", "Client certificate (PEM).", "<certificate>"),
-  osKey: text("os-key", "OS_KEY", "Client certificate key (PEM).", "<key>"),
-  timeout: Options.text("timeout").pipe(
-    Options.withPseudoName("<seconds>"),
-    Options.withDescription("Seconds to wait for a connection or for more data (default 600)."),
-    Options.optional
+  osImageUrl: env("os-image-url", "OS_IMAGE_URL", "The image endpoint, instead of the catalog's."),
+  osImageApiVersion: env("os-image-api-version", "OS_IMAGE_API_VERSION", "Image API version (only 2)."),
+  profile: Flags.text(
+    "profile",
+    "python-glanceclient's osprofiler key. Not supported: ignored with a warning (no trace is started).",
+    "HMAC_KEY"
   ),
-  collectTiming: Options.boolean("collect-timing").pipe(
-    Options.withDescription(
-      "Accepted for python-glanceclient's scripts, which collect the timings but never print them."
-    )
+  osRegionName: env("os-region-name", "OS_REGION_NAME", "Region of the image endpoint."),
+  osAuthToken: Flags.secret(
+    "os-auth-token",
+    "A token, instead of a password. Defaults to env[OS_AUTH_TOKEN].",
+    "OS_AUTH_TOKEN"
   ),
-  osAuthType: text(
+  osServiceType: env("os-service-type", "OS_SERVICE_TYPE", "Service type of the catalog entry (image)."),
+  osEndpointType: env("os-endpoint-type", "OS_ENDPOINT_TYPE", "Endpoint interface: public, internal or admin."),
+  insecure: Flags.flag("insecure", "Do not verify the server's TLS certificate (dangerous)."),
+  osCacert: env("os-cacert", "OS_CACERT", "CA bundle to verify TLS servers with.", "<ca-certificate>"),
+  osCert: env("os-cert", "OS_CERT", "Client certificate (PEM).", "<certificate>"),
+  osKey: env("os-key", "OS_KEY", "Client certificate key (PEM).", "<key>"),
+  timeout: Flags.text("timeout", "Seconds to wait for a connection or for more data (default 600).", "<seconds>"),
+  collectTiming: Flags.flag(
+    "collect-timing",
+    "Accepted for python-glanceclient's scripts, which collect the timings but never print them."
+  ),
+  osAuthType: env(
     "os-auth-type",
     "OS_AUTH_TYPE",
     "Authentication type: password, token or v3applicationcredential (derived from the credentials when absent).",
     "<name>",
     "os-auth-plugin"
   ),
-  osAuthUrl: text("os-auth-url", "OS_AUTH_URL", "Authentication URL."),
+  osAuthUrl: env("os-auth-url", "OS_AUTH_URL", "Authentication URL."),
   osSystemScope: ignored("os-system-scope", "OS_SYSTEM_SCOPE", "Scope for system operations."),
   osDomainId: ignored("os-domain-id", "OS_DOMAIN_ID", "Domain ID to scope to."),
   osDomainName: ignored("os-domain-name", "OS_DOMAIN_NAME", "Domain name to scope to."),
-  osProjectId: text("os-project-id", "OS_PROJECT_ID", "Project ID.", "OS_PROJECT_ID", "os-tenant-id"),
-  osProjectName: text(
-    "os-project-name",
-    "OS_PROJECT_NAME",
-    "Project name.",
-    "OS_PROJECT_NAME",
-    "os-tenant-name"
-  ),
-  osProjectDomainId: text("os-project-domain-id", "OS_PROJECT_DOMAIN_ID", "Project's domain ID."),
-  osProjectDomainName: text("os-project-domain-name", "OS_PROJECT_DOMAIN_NAME", "Project's domain name."),
+  osProjectId: env("os-project-id", "OS_PROJECT_ID", "Project ID.", "OS_PROJECT_ID", "os-tenant-id"),
+  osProjectName: env("os-project-name", "OS_PROJECT_NAME", "Project name.", "OS_PROJECT_NAME", "os-tenant-name"),
+  osProjectDomainId: env("os-project-domain-id", "OS_PROJECT_DOMAIN_ID", "Project's domain ID."),
+  osProjectDomainName: env("os-project-domain-name", "OS_PROJECT_DOMAIN_NAME", "Project's domain name."),
   osTrustId: ignored("os-trust-id", "OS_TRUST_ID", "Trust ID."),
   osDefaultDomainId: ignored(
     "os-default-domain-id",
@@ -119,39 +96,43 @@ export const globalOptions = {
     "OS_DEFAULT_DOMAIN_NAME",
     "Optional domain name for user and project."
   ),
-  osUserId: text("os-user-id", "OS_USER_ID", "User ID."),
-  osUsername: text("os-username", "OS_USERNAME", "Username.", "OS_USERNAME", "os-user-name"),
-  osUserDomainId: text("os-user-domain-id", "OS_USER_DOMAIN_ID", "User's domain ID."),
-  osUserDomainName: text("os-user-domain-name", "OS_USER_DOMAIN_NAME", "User's domain name."),
-  osPassword: Options.redacted("os-password").pipe(
-    Options.withPseudoName("OS_PASSWORD"),
-    Options.withDescription("User's password. Defaults to env[OS_PASSWORD]."),
-    Options.optional
-  ),
-  osCloud: text("os-cloud", "OS_CLOUD", "Cloud name in clouds.yaml."),
-  osInterface: text("os-interface", "OS_INTERFACE", "Same as --os-endpoint-type."),
-  osApplicationCredentialId: text(
+  osUserId: env("os-user-id", "OS_USER_ID", "User ID."),
+  osUsername: env("os-username", "OS_USERNAME", "Username.", "OS_USERNAME", "os-user-name"),
+  osUserDomainId: env("os-user-domain-id", "OS_USER_DOMAIN_ID", "User's domain ID."),
+  osUserDomainName: env("os-user-domain-name", "OS_USER_DOMAIN_NAME", "User's domain name."),
+  osPassword: Flags.secret("os-password", "User's password. Defaults to env[OS_PASSWORD].", "OS_PASSWORD"),
+  osCloud: env("os-cloud", "OS_CLOUD", "Cloud name in clouds.yaml."),
+  osInterface: env("os-interface", "OS_INTERFACE", "Same as --os-endpoint-type."),
+  osApplicationCredentialId: env(
     "os-application-credential-id",
     "OS_APPLICATION_CREDENTIAL_ID",
     "Application credential ID."
   ),
-  osApplicationCredentialSecret: Options.redacted("os-application-credential-secret").pipe(
-    Options.withPseudoName("OS_APPLICATION_CREDENTIAL_SECRET"),
-    Options.withDescription("Application credential secret. Defaults to env[OS_APPLICATION_CREDENTIAL_SECRET]."),
-    Options.optional
+  osApplicationCredentialSecret: Flags.secret(
+    "os-application-credential-secret",
+    "Application credential secret. Defaults to env[OS_APPLICATION_CREDENTIAL_SECRET].",
+    "OS_APPLICATION_CREDENTIAL_SECRET"
   ),
-  osTokenCache: Options.boolean("os-token-cache").pipe(
-    Options.withDescription(
-      "Keep the Keystone token and catalog in a file of your own (mode 600) under ~/.cache/glanceclient and use them again until shortly before the token expires. Defaults to env[OS_TOKEN_CACHE], then clouds.yaml's cache: auth: true."
-    )
+  osTokenCache: Flags.flag(
+    "os-token-cache",
+    "Keep the Keystone token and catalog in a file of your own (mode 600) under ~/.cache/glanceclient and use them again until shortly before the token expires. Defaults to env[OS_TOKEN_CACHE], then clouds.yaml's cache: auth: true."
   ),
-  maxResponseSize: Options.text("max-response-size").pipe(
-    Options.withPseudoName("<MiB>"),
-    Options.withDescription(
-      "The most mebibytes read of an answer that is not image data (JSON, error pages; default 16)."
-    ),
-    Options.optional
+  maxResponseSize: Flags.text(
+    "max-response-size",
+    "The most mebibytes read of an answer that is not image data (JSON, error pages; default 16).",
+    "<MiB>"
   )
+}
+
+/** The global options as @effect/cli parses them. */
+export const globalOptions = Flags.toConfig(globalFlags)
+
+/** The root command as help, docs and the command-line parser see it. */
+export const rootSpec: CommandSpec = {
+  name: "glance",
+  description: "Command-line interface to the OpenStack Image API (v2).",
+  args: [],
+  options: Object.values(globalFlags).map(Flags.optionSpec)
 }
 
 /** The root command, carrying the global options; subcommands read them with `yield* glance`. */
@@ -159,8 +140,6 @@ export const glance = Command.make("glance", globalOptions)
 
 /** The parsed global options. */
 export type GlobalOptions = Command.Command.ParseConfig<typeof globalOptions>
-
-const o = <A>(value: Option.Option<A>): A | undefined => Option.getOrUndefined(value)
 
 /** Refuses an Image API version other than 2 (`--os-image-api-version`, `OS_IMAGE_API_VERSION`). */
 export const checkImageApiVersion = (version: string | undefined): Effect.Effect<void, CloudConfig.ConfigError> =>
@@ -193,35 +172,35 @@ export const debugOn = (g: GlobalOptions): Effect.Effect<boolean> =>
 /** Turns the global options into settings overrides (flags beat environment beats clouds.yaml). */
 export const toSettings = (g: GlobalOptions): Effect.Effect<CloudConfig.Settings, CloudConfig.ConfigError> =>
   Effect.gen(function*() {
-    yield* checkImageApiVersion(o(g.osImageApiVersion))
-    const iface = o(g.osInterface) ?? o(g.osEndpointType)
-    const timeout = o(g.timeout)
-    const maxResponseSize = o(g.maxResponseSize)
+    yield* checkImageApiVersion(g.osImageApiVersion)
+    const iface = g.osInterface ?? g.osEndpointType
+    const timeout = g.timeout
+    const maxResponseSize = g.maxResponseSize
     const settings: CloudConfig.Settings = {
-      cloud: o(g.osCloud),
-      authUrl: o(g.osAuthUrl),
-      authType: o(g.osAuthType),
-      username: o(g.osUsername),
-      userId: o(g.osUserId),
-      password: o(g.osPassword),
-      projectName: o(g.osProjectName),
-      projectId: o(g.osProjectId),
-      userDomainName: o(g.osUserDomainName),
-      userDomainId: o(g.osUserDomainId),
-      projectDomainName: o(g.osProjectDomainName),
-      projectDomainId: o(g.osProjectDomainId),
-      regionName: o(g.osRegionName),
+      cloud: g.osCloud,
+      authUrl: g.osAuthUrl,
+      authType: g.osAuthType,
+      username: g.osUsername,
+      userId: g.osUserId,
+      password: g.osPassword,
+      projectName: g.osProjectName,
+      projectId: g.osProjectId,
+      userDomainName: g.osUserDomainName,
+      userDomainId: g.osUserDomainId,
+      projectDomainName: g.osProjectDomainName,
+      projectDomainId: g.osProjectDomainId,
+      regionName: g.osRegionName,
       interface: iface === undefined ? undefined : yield* CloudConfig.parseInterface(iface),
-      serviceType: o(g.osServiceType),
+      serviceType: g.osServiceType,
       cacheAuth: g.osTokenCache ? true : undefined,
-      token: o(g.osAuthToken),
-      imageUrl: o(g.osImageUrl),
-      applicationCredentialId: o(g.osApplicationCredentialId),
-      applicationCredentialSecret: o(g.osApplicationCredentialSecret),
+      token: g.osAuthToken,
+      imageUrl: g.osImageUrl,
+      applicationCredentialId: g.osApplicationCredentialId,
+      applicationCredentialSecret: g.osApplicationCredentialSecret,
       insecure: g.insecure ? true : undefined,
-      cacert: o(g.osCacert),
-      cert: o(g.osCert),
-      key: o(g.osKey),
+      cacert: g.osCacert,
+      cert: g.osCert,
+      key: g.osKey,
       timeout: timeout === undefined ? undefined : yield* CloudConfig.parseTimeout(timeout, "--timeout"),
       maxResponseSize: maxResponseSize === undefined
         ? undefined
@@ -268,7 +247,7 @@ export const resolvedSettings = (g: GlobalOptions) =>
     const overrides = yield* toSettings(g)
     const resolved = yield* CloudConfig.resolve(overrides)
     for (const warning of resolved.warnings ?? []) yield* Console.error(`glance: warning: ${warning}`)
-    if (Option.isSome(g.profile)) {
+    if (g.profile !== undefined) {
       yield* Console.error("glance: warning: --profile is ignored: this client does not start osprofiler traces")
     }
     return { ...resolved, timeout: resolved.timeout ?? defaultTimeout }

@@ -3,12 +3,11 @@
  * arguments in python-glanceclient's (argparse's) layout, made from the command definitions.
  * Loaded only when help is asked for.
  */
-import type * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { CommandError } from "./errors.js"
 import { escapeControls } from "./safeText.js"
-import { type ArgSpec, type CommandSpec, type OptionSpec, type ProgramSpec, programSpec } from "./spec.js"
+import type { ArgSpec, CommandSpec, OptionSpec, ProgramSpec } from "./spec.js"
 
 // textwrap's word splitting (Python 3): whitespace, and hyphenated words split after the hyphen.
 const ws = "[ \\t\\n\\x0b\\x0c\\r]"
@@ -204,12 +203,11 @@ export const programHelp = (program: ProgramSpec, width: number, prog = "glance"
  * printed with its control characters escaped (line breaks aside).
  */
 export const printHelp = (
-  command: Command.Command<any, any, any, any>,
+  program: ProgramSpec,
   name: string | undefined,
   extraOptions: (spec: CommandSpec) => ReadonlyArray<OptionSpec> = () => []
 ) =>
   Effect.gen(function*() {
-    const program = programSpec(command)
     if (name === undefined) return yield* Console.log(escapeControls(programHelp(program, terminalWidth()), true))
     const spec = program.commands.find((c) => c.name === name)
     if (spec === undefined) return yield* new CommandError({ message: `'${name}' is not a valid subcommand` })

@@ -13,6 +13,7 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import * as Info from "../Info.js"
 import { CommandError, UsageError } from "./errors.js"
+import { arg, required, some, text, withDefault } from "./flags.js"
 import { glance, withClient } from "./globalOptions.js"
 import { existingImage, ifAbsentOption } from "./ifAbsent.js"
 import {
@@ -33,52 +34,9 @@ import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { formatOptions, opt, printList } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
+import { make } from "./table.js"
 
 const imageIdArg = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
-const tagArg = Args.text({ name: "TAG_VALUE" })
-
-/** `image-tag-update IMAGE_ID TAG_VALUE`: adds the tag, prints `ID | Tags`. */
-export const imageTagUpdate = Command.make("image-tag-update", {
-  imageId: imageIdArg("Image to be updated with the given tag."),
-  tag: tagArg.pipe(Args.withDescription("Value of the tag.")),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    if (!a.imageId || !a.tag) {
-      return yield* new CommandError({ message: "Unable to update tag. Specify image_id and tag_value" })
-    }
-    const images = yield* Images.Images
-    yield* images.addTag(a.imageId, a.tag)
-    const image = yield* images.get(a.imageId)
-    yield* printList([image], [{ header: "ID", get: (i) => i.id }, { header: "Tags", get: (i) => i.tags }], a)
-  }))).pipe(Command.withDescription("Update an image with the given tag."))
-
-/** `image-tag-delete IMAGE_ID TAG_VALUE`. */
-export const imageTagDelete = Command.make("image-tag-delete", {
-  imageId: imageIdArg("ID of the image from which to delete tag."),
-  tag: tagArg.pipe(Args.withDescription("Value of the tag."))
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    if (!a.imageId || !a.tag) {
-      return yield* new CommandError({ message: "Unable to delete tag. Specify image_id and tag_value" })
-    }
-    const images = yield* Images.Images
-    yield* images.removeTag(a.imageId, a.tag)
-  }))).pipe(Command.withDescription("Delete the tag associated with the given image."))
-
-/** `image-deactivate IMAGE_ID`. */
-export const imageDeactivate = Command.make("image-deactivate", {
-  id: imageIdArg("ID of image to deactivate.")
-}, (a) => withClient(Effect.flatMap(Images.Images, (images) => images.deactivate(a.id)))).pipe(
-  Command.withDescription("Deactivate specified image.")
-)
-
-/** `image-reactivate IMAGE_ID`. */
-export const imageReactivate = Command.make("image-reactivate", {
-  id: imageIdArg("ID of image to reactivate.")
-}, (a) => withClient(Effect.flatMap(Images.Images, (images) => images.reactivate(a.id)))).pipe(
-  Command.withDescription("Reactivate specified image.")
-)
 
 /** Stages `--file` or piped standard input for an image. */
 const stageData = (
@@ -121,10 +79,11 @@ const importOptions = {
     "remote-service-interface",
     "The Service Interface of remote glance (default public)."
   ),
-  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
+  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE].", "OS_IMAGE_STORE"),
   stores: optionalText(
     "stores",
-    "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES]."
+    "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES].",
+    "OS_IMAGE_STORES"
   ),
   allStores: optionalBool(
     "all-stores",
@@ -132,7 +91,8 @@ const importOptions = {
   ),
   allowFailure: optionalBool(
     "allow-failure",
-    "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE]."
+    "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE].",
+    "OS_IMAGE_ALLOW_FAILURE"
   ),
   wait: Options.boolean("wait").pipe(
     Options.withDescription("Wait for the import to end (active, and in every store asked for); fail if it fails.")
@@ -150,10 +110,10 @@ type ImportFlags = Command.Command.ParseConfig<typeof importOptions>
 /** The store flags, checked as python-glanceclient checks them. */
 const storeChoice = (a: ImportFlags) =>
   Effect.gen(function*() {
-    const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
-    const storesText = opt(a.stores) ?? process.env.OS_IMAGE_STORES
+    const store = opt(a.store)
+    const storesText = opt(a.stores)
     const allStores = a.allStores._tag === "Some" ? yield* parseBool("--all-stores")(a.allStores.value) : undefined
-    const allowFailureText = opt(a.allowFailure) ?? process.env.OS_IMAGE_ALLOW_FAILURE
+    const allowFailureText = opt(a.allowFailure)
     const allowFailure = allowFailureText === undefined ? true : yield* parseBool("--allow-failure")(allowFailureText)
     if ((store && (storesText || allStores)) || (storesText && allStores)) {
       return yield* new CommandError({ message: "Only one of --store, --stores and --all-stores can be provided" })
@@ -308,7 +268,8 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
   progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
   importMethod: optionalText(
     "import-method",
-    "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created."
+    "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created.",
+    "OS_IMAGE_IMPORT_METHOD"
   ),
   ...importOptions,
   ...inspectOptions,
@@ -338,7 +299,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
         message: `error: Must provide ${missing.join(", ")} when using ${present.join(", ") || "stdin"}.`
       })
     }
-    let method = opt(a.importMethod) ?? process.env.OS_IMAGE_IMPORT_METHOD
+    let method = opt(a.importMethod)
     if (method === undefined && hasData) method = "glance-direct"
     const fail = (message: string) => new CommandError({ message })
     if (method === "copy-image") {
@@ -418,45 +379,6 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
     if (result._tag === "Left") return yield* Effect.fail(result.left)
   }))).pipe(Command.withDescription("EXPERIMENTAL: Create a new image via image import."))
 
-/** `image-tasks IMAGE_ID`: the tasks that worked on an image (v2.12). */
-export const imageTasks = Command.make("image-tasks", {
-  id: imageIdArg("ID of image to get tasks."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const images = yield* Images.Images
-    const tasks = yield* images.tasks(a.id).pipe(
-      Effect.catchTags({
-        NotFound: () => Effect.fail(new CommandError({ message: `Image ${a.id} not found.` })),
-        NotSupported: () =>
-          Effect.fail(new CommandError({ message: "Server does not support image tasks API (v2.12)" }))
-      })
-    )
-    const verbose = (yield* glance).verbose
-    const field = (name: string) => (t: Record<string, unknown>) => {
-      // python-glanceclient's print_dict_list: the value as is, '' when absent.
-      const v = t[name]
-      return v === undefined ? "" : v === null ? "None" : typeof v === "object" ? JSON.stringify(v) : String(v)
-    }
-    const columns = [
-      ...(verbose ? [{ header: "Image Id", get: field("image_id") }, { header: "Task Id", get: field("id") }] : []),
-      { header: "Message", get: field("message") },
-      { header: "Status", get: field("status") },
-      { header: "Updated at", get: field("updated_at") },
-      ...(verbose
-        ? [
-          { header: "User Id", get: field("user_id") },
-          { header: "Request Id", get: field("request_id") },
-          { header: "Result", get: field("result") },
-          { header: "Owner", get: field("owner") },
-          { header: "Input", get: field("input") },
-          { header: "Expires at", get: field("expires_at") }
-        ]
-        : [])
-    ]
-    yield* printList(tasks as ReadonlyArray<Record<string, unknown>>, columns, a)
-  }))).pipe(Command.withDescription("Get tasks associated with image"))
-
 const parseMetadata = (text: string) =>
   Effect.try({
     try: () => JSON.parse(text) as unknown,
@@ -468,65 +390,153 @@ const parseMetadata = (text: string) =>
     )
   )
 
-const metadataOption = Options.text("metadata").pipe(
-  Options.withPseudoName("<STRING>"),
-  Options.withDescription("Metadata associated with the location. Must be a valid JSON object (default: {})"),
-  Options.withDefault("{}")
+const imageId = (help: string) => arg("IMAGE_ID", help)
+const tagValue = arg("TAG_VALUE", "Value of the tag.")
+const metadata = withDefault(
+  text("metadata", "Metadata associated with the location. Must be a valid JSON object (default: {})", "<STRING>"),
+  "{}"
 )
+const url = (help: string) => text("url", help, "<URL>")
+const images = Images.Images
 
-/** `location-add IMAGE_ID --url URL [--metadata JSON]`. */
-export const locationAdd = Command.make("location-add", {
-  url: Options.text("url").pipe(Options.withPseudoName("<URL>"), Options.withDescription("URL of location to add.")),
-  metadata: metadataOption,
-  checksum: optionalText("checksum", "md5 checksum of image contents"),
-  hashAlgo: optionalText("hash-algo", "hash algorithm, e.g. sha512"),
-  hashValue: optionalText("hash-value", "hash value of image contents"),
-  id: imageIdArg("ID of image to which the location is to be added."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    if (a.checksum._tag === "Some" || a.hashAlgo._tag === "Some" || a.hashValue._tag === "Some") {
-      return yield* new UsageError({
-        message: "--checksum, --hash-algo and --hash-value are not supported by this client"
+/** python-glanceclient's print_dict_list cell: the value as is, '' when absent. */
+const field = (name: string) => (t: Record<string, unknown>) => {
+  const v = t[name]
+  return v === undefined ? "" : v === null ? "None" : typeof v === "object" ? JSON.stringify(v) : String(v)
+}
+
+/** The commands of this file made from table entries. */
+export const imageActionTable = [
+  make({
+    name: "image-tag-update",
+    help: "Update an image with the given tag.",
+    fields: { imageId: imageId("Image to be updated with the given tag."), tag: tagValue },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (!a.imageId || !a.tag) {
+          return yield* new CommandError({ message: "Unable to update tag. Specify image_id and tag_value" })
+        }
+        yield* (yield* images).addTag(a.imageId, a.tag)
+        return [yield* (yield* images).get(a.imageId)]
+      }),
+    output: [{ header: "ID", get: (i) => i.id }, { header: "Tags", get: (i) => i.tags }]
+  }),
+  make({
+    name: "image-tag-delete",
+    help: "Delete the tag associated with the given image.",
+    fields: { imageId: imageId("ID of the image from which to delete tag."), tag: tagValue },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (!a.imageId || !a.tag) {
+          return yield* new CommandError({ message: "Unable to delete tag. Specify image_id and tag_value" })
+        }
+        yield* (yield* images).removeTag(a.imageId, a.tag)
       })
-    }
-    const metadata = yield* parseMetadata(a.metadata)
-    const images = yield* Images.Images
-    yield* printImage(yield* images.addLocation(a.id, a.url, metadata), a)
-  }))).pipe(Command.withDescription("Add a location (and related metadata) to an image."))
+  }),
+  make({
+    name: "image-deactivate",
+    help: "Deactivate specified image.",
+    fields: { id: imageId("ID of image to deactivate.") },
+    call: (a) => Effect.flatMap(images, (i) => i.deactivate(a.id))
+  }),
+  make({
+    name: "image-reactivate",
+    help: "Reactivate specified image.",
+    fields: { id: imageId("ID of image to reactivate.") },
+    call: (a) => Effect.flatMap(images, (i) => i.reactivate(a.id))
+  }),
+  make({
+    name: "image-tasks",
+    help: "Get tasks associated with image",
+    fields: { id: imageId("ID of image to get tasks.") },
+    call: (a) =>
+      Effect.flatMap(images, (i) => i.tasks(a.id)).pipe(
+        Effect.catchTags({
+          NotFound: () => new CommandError({ message: `Image ${a.id} not found.` }),
+          NotSupported: () => new CommandError({ message: "Server does not support image tasks API (v2.12)" })
+        }),
+        Effect.zip(glance)
+      ),
+    output: ([tasks, { verbose }], format) =>
+      printList(tasks as ReadonlyArray<Record<string, unknown>>, [
+        ...(verbose ? [{ header: "Image Id", get: field("image_id") }, { header: "Task Id", get: field("id") }] : []),
+        { header: "Message", get: field("message") },
+        { header: "Status", get: field("status") },
+        { header: "Updated at", get: field("updated_at") },
+        ...(verbose
+          ? [
+            { header: "User Id", get: field("user_id") },
+            { header: "Request Id", get: field("request_id") },
+            { header: "Result", get: field("result") },
+            { header: "Owner", get: field("owner") },
+            { header: "Input", get: field("input") },
+            { header: "Expires at", get: field("expires_at") }
+          ]
+          : [])
+      ], format)
+  }),
+  make({
+    name: "location-add",
+    help: "Add a location (and related metadata) to an image.",
+    fields: {
+      url: required(url("URL of location to add.")),
+      metadata,
+      checksum: text("checksum", "md5 checksum of image contents"),
+      hashAlgo: text("hash-algo", "hash algorithm, e.g. sha512"),
+      hashValue: text("hash-value", "hash value of image contents"),
+      id: imageId("ID of image to which the location is to be added.")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (a.checksum !== undefined || a.hashAlgo !== undefined || a.hashValue !== undefined) {
+          return yield* new UsageError({
+            message: "--checksum, --hash-algo and --hash-value are not supported by this client"
+          })
+        }
+        const metadata = yield* parseMetadata(a.metadata)
+        return yield* (yield* images).addLocation(a.id, a.url, metadata)
+      }),
+    output: (image, format) => printImage(image, format)
+  }),
+  make({
+    name: "location-delete",
+    help: "Remove locations (and related metadata) from an image.",
+    fields: {
+      url: some(url("URL of location to remove. May be used multiple times.")),
+      id: imageId("ID of image whose locations are to be removed.")
+    },
+    call: (a) => Effect.flatMap(images, (i) => i.deleteLocations(a.id, [...new Set(a.url)]))
+  }),
+  make({
+    name: "location-update",
+    help: "Update metadata of an image's location.",
+    fields: {
+      url: required(url("URL of location to update.")),
+      metadata,
+      id: imageId("ID of image whose location is to be updated.")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const metadata = yield* parseMetadata(a.metadata)
+        if (Object.keys(metadata).length === 0) {
+          yield* Console.log("WARNING -- The location's metadata will be updated to an empty JSON object.")
+        }
+        return yield* (yield* images).updateLocation(a.id, a.url, metadata)
+      }),
+    output: (image, format) => printImage(image, format)
+  })
+] as const
 
-/** `location-delete IMAGE_ID --url URL...`. */
-export const locationDelete = Command.make("location-delete", {
-  url: Options.text("url").pipe(
-    Options.withPseudoName("<URL>"),
-    Options.withDescription("URL of location to remove. May be used multiple times."),
-    Options.atLeast(1)
-  ),
-  id: imageIdArg("ID of image whose locations are to be removed.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const images = yield* Images.Images
-    yield* images.deleteLocations(a.id, [...new Set(a.url)])
-  }))).pipe(Command.withDescription("Remove locations (and related metadata) from an image."))
-
-/** `location-update IMAGE_ID --url URL [--metadata JSON]`. */
-export const locationUpdate = Command.make("location-update", {
-  url: Options.text("url").pipe(
-    Options.withPseudoName("<URL>"),
-    Options.withDescription("URL of location to update.")
-  ),
-  metadata: metadataOption,
-  id: imageIdArg("ID of image whose location is to be updated."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const metadata = yield* parseMetadata(a.metadata)
-    if (Object.keys(metadata).length === 0) {
-      yield* Console.log("WARNING -- The location's metadata will be updated to an empty JSON object.")
-    }
-    const images = yield* Images.Images
-    yield* printImage(yield* images.updateLocation(a.id, a.url, metadata), a)
-  }))).pipe(Command.withDescription("Update metadata of an image's location."))
+const [
+  imageTagUpdate,
+  imageTagDelete,
+  imageDeactivate,
+  imageReactivate,
+  imageTasks,
+  locationAdd,
+  locationDelete,
+  locationUpdate
+] = imageActionTable.map((e) => e.command)
 
 /** All the commands of this file. */
 export const imageActionCommands = [

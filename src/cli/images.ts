@@ -6,6 +6,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Chunk from "effect/Chunk"
+import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -30,14 +31,30 @@ export const parseBool = (flag: string) => (value: string): Effect.Effect<boolea
   return Effect.fail(new UsageError({ message: `${flag} expects True or False, not "${value}"` }))
 }
 
-export const optionalText = (name: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(description), Options.optional)
+/** The flag, else the environment variable (flag > environment > clouds.yaml, as the OpenStack clients). */
+const fallback = (env: string | undefined) => (o: Options.Options<string>) =>
+  env === undefined ? o : Options.withFallbackConfig(o, Config.string(env))
+
+/** A switch also set by an environment variable given any value (python-glanceclient's `env(...)` defaults). */
+export const switchOrEnv = (name: string, description: string, env: string) =>
+  Options.boolean(name).pipe(
+    Options.withDescription(description),
+    Options.mapEffect((on) =>
+      on
+        ? Effect.succeed(true)
+        : Effect.map(Effect.orElseSucceed(Config.option(Config.string(env)), Option.none), Option.isSome)
+    )
+  )
+
+export const optionalText = (name: string, description: string, env?: string) =>
+  Options.text(name).pipe(Options.withDescription(description), fallback(env), Options.optional)
 export const optionalInt = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
-export const optionalBool = (name: string, description: string) =>
+export const optionalBool = (name: string, description: string, env?: string) =>
   Options.text(name).pipe(
     Options.withPseudoName("[True|False]"),
     Options.withDescription(description),
+    fallback(env),
     Options.optional
   )
 
@@ -431,10 +448,7 @@ const transferOptions = {
     "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
   ),
   progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
-  store: Options.text("store").pipe(
-    Options.withDescription("Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
-    Options.optional
-  ),
+  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE].", "OS_IMAGE_STORE"),
   ...inspectOptions
 }
 
@@ -459,7 +473,7 @@ export const imageCreate = Command.make("image-create", {
     if (a.id._tag === "Some") fields.id = a.id.value
     yield* refuseSizeField(fields)
     yield* checkSize(opt(a.size))
-    const store = opt(a.store) ?? process.env.OS_IMAGE_STORE
+    const store = opt(a.store)
     const source = yield* inspectUpload(yield* dataSource(opt(a.file), opt(a.size)), fields, a)
     if (store !== undefined && Option.isNone(source)) {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
@@ -534,7 +548,7 @@ export const imageUpload = Command.make("image-upload", {
 }, (a) =>
   withClient(Effect.gen(function*() {
     const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "upload"), a)
-    yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) ?? process.env.OS_IMAGE_STORE }).pipe(
+    yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) }).pipe(
       Effect.catchTag("TransportError", (e) => uploadBroke(a.id, inFlagWords(e.message)))
     )
   }))).pipe(Command.withDescription("Upload data for a specific image."))
@@ -567,10 +581,10 @@ export const imageDownload = Command.make("image-download", {
     "Local file to save downloaded image data to. If this is not specified and there is no redirection the image data will not be saved."
   ),
   progress: Options.boolean("progress").pipe(Options.withDescription("Show download progress bar.")),
-  allowMd5Fallback: Options.boolean("allow-md5-fallback").pipe(
-    Options.withDescription(
-      "Verify with the legacy MD5 checksum when os_hash_algo is not available here. Defaults to env[OS_IMAGE_ALLOW_MD5_FALLBACK]."
-    )
+  allowMd5Fallback: switchOrEnv(
+    "allow-md5-fallback",
+    "Verify with the legacy MD5 checksum when os_hash_algo is not available here. Defaults to env[OS_IMAGE_ALLOW_MD5_FALLBACK].",
+    "OS_IMAGE_ALLOW_MD5_FALLBACK"
   )
 }, (a) =>
   withClient(
@@ -586,7 +600,7 @@ export const imageDownload = Command.make("image-download", {
       const image = a.progress ? Option.some(yield* images.get(a.id)) : Option.none()
       const size = Option.getOrUndefined(Option.flatMap(image, (i) => Option.fromNullable(i.size)))
       const progress = Progress.make(a.progress, "Downloading", size)
-      const options = { allowMd5Fallback: a.allowMd5Fallback || process.env.OS_IMAGE_ALLOW_MD5_FALLBACK !== undefined }
+      const options = { allowMd5Fallback: a.allowMd5Fallback }
       if (file !== undefined) {
         yield* Images.downloadToFile(a.id, file, { ...options, onProgress: progress.add }).pipe(
           // Name the file asked for, not the temporary file beside it.

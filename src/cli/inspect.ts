@@ -3,7 +3,6 @@
  * `image-create`, `image-upload`, `image-stage` and `image-create-via-import` make before any
  * image is created or any byte sent (see docs/inspection.md).
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -19,8 +18,10 @@ import { compressions, Decompression, type DecompressionError } from "../Decompr
 import * as ImageInspector from "../ImageInspector.js"
 import * as Images from "../Images.js"
 import { CommandError, LocalFileError, UsageError } from "./errors.js"
+import { arg } from "./flags.js"
 import { sequentialFileBlocks, stdinBlocks } from "./localData.js"
-import { formatOptions, printObject } from "./output.js"
+import { printObject } from "./output.js"
+import { make } from "./table.js"
 
 /** The flags of the check before an upload. */
 export const inspectOptions = {
@@ -273,43 +274,43 @@ export const reportRecord = (file: string, r: ImageInspector.Report): Record<str
   warnings: r.warnings
 })
 
-/** `glance image-inspect FILE`: what the client would check before uploading FILE. */
-export const imageInspect = Command.make("image-inspect", {
-  file: Args.text({ name: "FILE" }).pipe(
-    Args.withDescription("Local file (or - for standard input) holding the image data to inspect.")
-  ),
-  ...formatOptions
-}, (a) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = a.file === "-" ? "/dev/stdin" : a.file
-    const info = yield* fs.stat(path).pipe(
-      Effect.mapError(() =>
-        new UsageError({ message: `File ${a.file} does not exist or user does not have read privileges to it` })
-      )
-    )
-    if (info.type === "Directory") {
-      return yield* new UsageError({ message: `${a.file} is a directory, not an image file` })
-    }
-    const failed = (e: { readonly _tag: string; readonly message: string }) =>
-      e._tag === "DecompressionError"
-        ? decompressionFailed(a.file)(e as DecompressionError)
-        : new LocalFileError({ message: `Cannot read ${a.file}: ${e.message}` })
-    // A pipe or a device (standard input, `<(command)`) is read in order, as the upload commands read it.
-    const report = info.type === "File"
-      ? yield* ImageInspector.inspectFile(path).pipe(Effect.provide(NodeDecompression.layer), Effect.mapError(failed))
-      : yield* ImageInspector.inspectStream(
-        a.file === "-" ? stdinBlocks(readFailed(a.file)) : sequentialFileBlocks(path, readFailed(a.file))
-      ).pipe(
-        Effect.provide(NodeDecompression.layer),
-        Effect.mapError((e) => (e._tag === "LocalFileError" ? e : failed(e)))
-      )
-    yield* printObject(reportRecord(a.file, report), a)
-  })).pipe(
-    Command.withDescription(
-      "Inspect local image data as the upload commands do: format, virtual size, compression, backing or data file, and whether it is safe to upload."
-    )
-  )
-
 /** The commands of this file. */
-export const inspectCommands = [imageInspect] as const
+export const inspectTable = [
+  make({
+    name: "image-inspect",
+    help:
+      "Inspect local image data as the upload commands do: format, virtual size, compression, backing or data file, and whether it is safe to upload.",
+    fields: { file: arg("FILE", "Local file (or - for standard input) holding the image data to inspect.") },
+    local: true,
+    call: (a) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const path = a.file === "-" ? "/dev/stdin" : a.file
+        const info = yield* fs.stat(path).pipe(
+          Effect.mapError(() =>
+            new UsageError({ message: `File ${a.file} does not exist or user does not have read privileges to it` })
+          )
+        )
+        if (info.type === "Directory") {
+          return yield* new UsageError({ message: `${a.file} is a directory, not an image file` })
+        }
+        const failed = (e: { readonly _tag: string; readonly message: string }) =>
+          e._tag === "DecompressionError"
+            ? decompressionFailed(a.file)(e as DecompressionError)
+            : new LocalFileError({ message: `Cannot read ${a.file}: ${e.message}` })
+        // A pipe or a device (standard input, `<(command)`) is read in order, as the upload commands read it.
+        return info.type === "File"
+          ? yield* ImageInspector.inspectFile(path).pipe(
+            Effect.provide(NodeDecompression.layer),
+            Effect.mapError(failed)
+          )
+          : yield* ImageInspector.inspectStream(
+            a.file === "-" ? stdinBlocks(readFailed(a.file)) : sequentialFileBlocks(path, readFailed(a.file))
+          ).pipe(
+            Effect.provide(NodeDecompression.layer),
+            Effect.mapError((e) => (e._tag === "LocalFileError" ? e : failed(e)))
+          )
+      }),
+    output: (report, format, a) => printObject(reportRecord(a.file, report), format)
+  })
+] as const

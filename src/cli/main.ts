@@ -1,9 +1,7 @@
 /**
  * The `glance` application: the root command with its global options and every subcommand.
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -11,80 +9,100 @@ import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
-import { cacheCommands } from "./cache.js"
+import { cacheTable } from "./cache.js"
 import * as CommandLine from "./commandLine.js"
-import type { CommandError } from "./errors.js"
-import { checkImageApiVersion, glance, timeoutProblem, toSettings } from "./globalOptions.js"
-import { imageActionCommands } from "./imageActions.js"
+import { optionalArg } from "./flags.js"
+import { checkImageApiVersion, glance, rootSpec, timeoutProblem, toSettings } from "./globalOptions.js"
+import { imageActionCommands, imageActionTable } from "./imageActions.js"
 import { imageCommands } from "./images.js"
-import { infoCommands } from "./info.js"
-import { inspectCommands } from "./inspect.js"
-import { memberCommands } from "./members.js"
-import { metadefCommands } from "./metadefs.js"
+import { infoTable } from "./info.js"
+import { inspectTable } from "./inspect.js"
+import { memberTable } from "./members.js"
+import { metadefTable } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
-import { programSpec } from "./spec.js"
-import { taskCommands } from "./tasks.js"
+import { type CommandSpec, type ProgramSpec, programSpec } from "./spec.js"
+import { make } from "./table.js"
+import { taskTable } from "./tasks.js"
 import { transferCommands } from "./transfer.js"
 
 /** The version `glance --version` prints. */
 export const version = "0.1.0"
 
-/** `glance help [COMMAND]` (also `glance COMMAND --help`), in python-glanceclient's layout. */
-const helpCommand = Command.make(
-  "help",
-  {
-    command: Args.text({ name: "subcommand" }).pipe(
-      Args.withDescription("Display help for <subcommand>."),
-      Args.optional
-    )
-  },
-  (a): Effect.Effect<void, CommandError, Command.Command.Context<"glance"> | FileSystem.FileSystem> =>
-    Effect.gen(function*() {
-      const help = yield* Effect.promise(() => import("./help.js"))
-      // image-create / image-update list the flags of the cloud's image schema too, when it is cached.
-      const settings = yield* glance.pipe(
-        Effect.flatMap(toSettings),
-        Effect.flatMap(CloudConfig.resolve),
-        Effect.option
-      )
-      yield* help.printHelp(
-        command,
-        Option.getOrUndefined(a.command),
-        (spec) =>
-          Option.match(settings, { onNone: () => [], onSome: (s) => cachedFlagSpecs(spec.name, spec.options, s) })
-      )
-    })
-).pipe(Command.withDescription("Display help about this program or one of its subcommands."))
-
-/** `glance bash-completion`: the words python-glanceclient's bash completion script completes from. */
-const bashCompletionCommand = Command.make(
-  "bash-completion",
-  {},
-  (): Effect.Effect<void> =>
-    Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(command))
-).pipe(
-  Command.withDescription(
-    "Prints arguments for bash_completion. Prints all of the commands and options to stdout so that the glance.bash_completion script doesn't have to hard code them."
-  )
-)
+/** `glance help [COMMAND]` (also `glance COMMAND --help`) and `glance bash-completion`. */
+const ownTable = [
+  make({
+    name: "bash-completion",
+    help:
+      "Prints arguments for bash_completion. Prints all of the commands and options to stdout so that the glance.bash_completion script doesn't have to hard code them.",
+    fields: {},
+    local: true,
+    call: () => Effect.flatMap(Effect.promise(() => import("./bashCompletion.js")), (m) => m.printCompletion(program()))
+  }),
+  make({
+    name: "help",
+    help: "Display help about this program or one of its subcommands.",
+    fields: { command: optionalArg("subcommand", "Display help for <subcommand>.") },
+    local: true,
+    call: (a) =>
+      Effect.gen(function*() {
+        const help = yield* Effect.promise(() => import("./help.js"))
+        // image-create / image-update list the flags of the cloud's image schema too, when it is cached.
+        const settings = yield* glance.pipe(
+          Effect.flatMap(toSettings),
+          Effect.flatMap(CloudConfig.resolve),
+          Effect.option
+        )
+        yield* help.printHelp(
+          program(),
+          a.command,
+          (spec) =>
+            Option.match(settings, { onNone: () => [], onSome: (s) => cachedFlagSpecs(spec.name, spec.options, s) })
+        )
+      })
+  })
+] as const
+const [bashCompletionCommand, helpCommand] = ownTable.map((e) => e.command)
 
 /** The whole command tree. */
 export const command = glance.pipe(
-  Command.withDescription("Command-line interface to the OpenStack Image API (v2)."),
+  Command.withDescription(rootSpec.description),
   Command.withSubcommands([
     ...imageCommands,
     ...imageActionCommands,
-    ...inspectCommands,
-    ...memberCommands,
-    ...infoCommands,
-    ...taskCommands,
+    ...inspectTable.map((e) => e.command),
+    ...memberTable.map((e) => e.command),
+    ...infoTable.map((e) => e.command),
+    ...taskTable.map((e) => e.command),
     ...transferCommands,
-    ...cacheCommands,
-    ...metadefCommands,
+    ...cacheTable.map((e) => e.command),
+    ...metadefTable.map((e) => e.command),
     bashCompletionCommand,
     helpCommand
   ])
 )
+
+/** The commands made from table entries (the others are @effect/cli definitions still). */
+export const table = [
+  ...ownTable,
+  ...imageActionTable,
+  ...memberTable,
+  ...infoTable,
+  ...taskTable,
+  ...cacheTable,
+  ...metadefTable
+]
+
+const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(table.map((e) => [e.spec.name, e.spec]))
+
+let programCache: ProgramSpec | undefined
+
+/** What help, docs/cli.md and completions read: the table's commands, the others from their @effect/cli definitions. */
+export const program = (): ProgramSpec => {
+  if (programCache !== undefined) return programCache
+  const { commands } = programSpec(command)
+  programCache = { root: rootSpec, commands: commands.map((c) => tableSpecs.get(c.name) ?? c) }
+  return programCache
+}
 
 /** @effect/cli's own options, passed through as given (`--completions bash`, `--log-level`, `--wizard`). */
 const builtIns: ReadonlyArray<CommandLine.GlobalOption> = [
@@ -110,7 +128,7 @@ let grammarCache: CommandLine.Grammar | undefined
 /** What the command-line parser knows: the global options (from their definitions), the commands and their options. */
 export const grammar = (): CommandLine.Grammar => {
   if (grammarCache !== undefined) return grammarCache
-  const options: Array<CommandLine.GlobalOption> = programSpec(glance).root.options.map((o) => ({
+  const options: Array<CommandLine.GlobalOption> = rootSpec.options.map((o) => ({
     names: o.names,
     canonical: o.long,
     takesValue: o.metavar !== undefined,
@@ -126,13 +144,11 @@ export const grammar = (): CommandLine.Grammar => {
   // argparse lists the choices of a bad command as python-glanceclient registers them: its own, sorted, then these.
   const own = ["bash-completion", "help"]
   const names = [...HashMap.keys(Command.getSubcommands(command))].filter((n) => !own.includes(n)).sort()
-  let program: ReturnType<typeof programSpec> | undefined
   grammarCache = {
     globals: [help, versionOption, ...options, ...hidden, ...builtIns],
     commands: [...names, ...own, "bash_completion"],
     optionsOf: (name) => {
-      program ??= programSpec(command)
-      const spec = program.commands.find((c) => c.name === (name === "bash_completion" ? "bash-completion" : name))
+      const spec = program().commands.find((c) => c.name === (name === "bash_completion" ? "bash-completion" : name))
       const all = spec?.options ?? []
       return {
         names: new Set(all.flatMap((o) => o.names)),
@@ -220,7 +236,7 @@ const runLine = (args: ReadonlyArray<string>) => {
   const at = commandIndex(normalized)
   const name = at === -1 ? undefined : normalized[at]
   const spec = name !== undefined && (schemaCommands as ReadonlyArray<string>).includes(name)
-    ? programSpec(command).commands.find((c) => c.name === name)
+    ? program().commands.find((c) => c.name === name)
     : undefined
   if (spec === undefined) return cli(["node", "glance", ...normalized])
   // image-create / image-update: the flags from the cloud's image schema are taken out here and typed by it later.

@@ -1,16 +1,11 @@
 /**
  * The `member-*` commands, with python-glanceclient's names, arguments and tables.
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Members from "../Members.js"
-import { withClient } from "./globalOptions.js"
-import { type Column, formatOptions, printList, printObject } from "./output.js"
-
-const imageArg = Args.text({ name: "IMAGE_ID" })
-const memberArg = Args.text({ name: "MEMBER_ID" })
+import { arg, argChoice, required, text } from "./flags.js"
+import type { Column } from "./output.js"
+import { make, show } from "./table.js"
 
 /** python-glanceclient's member columns. */
 const memberColumns: ReadonlyArray<Column<Members.Member>> = [
@@ -19,67 +14,52 @@ const memberColumns: ReadonlyArray<Column<Members.Member>> = [
   { header: "Status", get: (m) => m.status }
 ]
 
-/** `member-list --image-id IMAGE_ID`. */
-export const memberList = Command.make("member-list", {
-  imageId: Options.text("image-id").pipe(
-    Options.withPseudoName("<IMAGE_ID>"),
-    Options.withDescription("Image to display members of.")
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const members = yield* Members.Members
-    yield* printList(yield* members.list(a.imageId), memberColumns, a)
-  }))).pipe(Command.withDescription("Describe sharing permissions by image."))
+const image = (help: string) => arg("IMAGE_ID", help)
+const member = (help: string) => arg("MEMBER_ID", help)
+const members = Members.Members
 
-/** `member-get IMAGE_ID MEMBER_ID`. */
-export const memberGet = Command.make("member-get", {
-  imageId: imageArg.pipe(Args.withDescription("Image from which to get member.")),
-  memberId: memberArg.pipe(Args.withDescription("Tenant to get.")),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const members = yield* Members.Members
-    yield* printObject({ ...(yield* members.get(a.imageId, a.memberId)) }, a)
-  }))).pipe(Command.withDescription("Show details of an image member"))
-
-/** `member-create IMAGE_ID MEMBER_ID`. */
-export const memberCreate = Command.make("member-create", {
-  imageId: imageArg.pipe(Args.withDescription("Image with which to create member.")),
-  memberId: memberArg.pipe(Args.withDescription("Tenant to add as member.")),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const members = yield* Members.Members
-    yield* printList([yield* members.create(a.imageId, a.memberId)], memberColumns, a)
-  }))).pipe(Command.withDescription("Create member for a given image."))
-
-/** `member-update IMAGE_ID MEMBER_ID MEMBER_STATUS`. */
-export const memberUpdate = Command.make("member-update", {
-  imageId: imageArg.pipe(Args.withDescription("Image from which to update member.")),
-  memberId: memberArg.pipe(Args.withDescription("Tenant to update.")),
-  status: Args.choice<Members.MemberStatus>([["accepted", "accepted"], ["rejected", "rejected"], [
-    "pending",
-    "pending"
-  ]], { name: "MEMBER_STATUS" }).pipe(
-    Args.withDescription("Updated status of member. Valid Values: accepted, rejected, pending")
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const members = yield* Members.Members
-    yield* printList([yield* members.update(a.imageId, a.memberId, a.status)], memberColumns, a)
-  }))).pipe(Command.withDescription("Update the status of a member for a given image."))
-
-/** `member-delete IMAGE_ID MEMBER_ID`. */
-export const memberDelete = Command.make("member-delete", {
-  imageId: imageArg.pipe(Args.withDescription("Image from which to remove member.")),
-  memberId: memberArg.pipe(Args.withDescription("Tenant to remove as member."))
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const members = yield* Members.Members
-    yield* members.delete(a.imageId, a.memberId)
-  }))).pipe(Command.withDescription("Delete image member."))
-
-/** All member commands. */
-export const memberCommands = [memberList, memberGet, memberCreate, memberUpdate, memberDelete] as const
+/** The member commands. */
+export const memberTable = [
+  make({
+    name: "member-list",
+    help: "Describe sharing permissions by image.",
+    fields: { imageId: required(text("image-id", "Image to display members of.", "<IMAGE_ID>")) },
+    call: (a) => Effect.flatMap(members, (m) => m.list(a.imageId)),
+    output: memberColumns
+  }),
+  make({
+    name: "member-get",
+    help: "Show details of an image member",
+    fields: { imageId: image("Image from which to get member."), memberId: member("Tenant to get.") },
+    call: (a) => Effect.flatMap(members, (m) => m.get(a.imageId, a.memberId)),
+    output: show((m: Members.Member) => ({ ...m }))
+  }),
+  make({
+    name: "member-create",
+    help: "Create member for a given image.",
+    fields: { imageId: image("Image with which to create member."), memberId: member("Tenant to add as member.") },
+    call: (a) => Effect.flatMap(members, (m) => Effect.map(m.create(a.imageId, a.memberId), (c) => [c])),
+    output: memberColumns
+  }),
+  make({
+    name: "member-update",
+    help: "Update the status of a member for a given image.",
+    fields: {
+      imageId: image("Image from which to update member."),
+      memberId: member("Tenant to update."),
+      status: argChoice<Members.MemberStatus>(
+        "MEMBER_STATUS",
+        ["accepted", "rejected", "pending"],
+        "Updated status of member. Valid Values: accepted, rejected, pending"
+      )
+    },
+    call: (a) => Effect.flatMap(members, (m) => Effect.map(m.update(a.imageId, a.memberId, a.status), (u) => [u])),
+    output: memberColumns
+  }),
+  make({
+    name: "member-delete",
+    help: "Delete image member.",
+    fields: { imageId: image("Image from which to remove member."), memberId: member("Tenant to remove as member.") },
+    call: (a) => Effect.flatMap(members, (m) => m.delete(a.imageId, a.memberId))
+  })
+] as const

@@ -1,38 +1,25 @@
 /**
- * The `md-*` commands (metadata definitions), with python-glanceclient's names, arguments and tables.
+ * The `md-*` commands (metadata definitions), with python-glanceclient's names, arguments and tables:
+ * one table entry each.
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Fs from "node:fs"
 import * as Metadefs from "../Metadefs.js"
 import { CommandError, LocalFileError } from "./errors.js"
-import { withClient } from "./globalOptions.js"
-import {
-  cell,
-  type Column,
-  type FormatOptions,
-  formatOptions,
-  opt,
-  printList,
-  printObject,
-  pyStr,
-  table
-} from "./output.js"
+import { arg, choice, flag, integer, repeated, required, text, withDefault } from "./flags.js"
+import { cell, type Column, type FormatOptions, printList, printObject, pyStr, table } from "./output.js"
+import { make } from "./table.js"
 
-const namespaceArg = (description: string) => Args.text({ name: "NAMESPACE" }).pipe(Args.withDescription(description))
-const maxColumnWidth = Options.integer("max-column-width").pipe(
-  Options.withPseudoName("<integer>"),
-  Options.withDescription("The max column width of the printed table."),
-  Options.withDefault(80)
+const namespace = (help: string) => arg("NAMESPACE", help)
+const maxColumnWidth = withDefault(
+  integer("max-column-width", "The max column width of the printed table.", "<integer>"),
+  80
 )
-const optText = (name: string, pseudo: string, description: string) =>
-  Options.text(name).pipe(Options.withPseudoName(pseudo), Options.withDescription(description), Options.optional)
-const reqText = (name: string, pseudo: string, description: string) =>
-  Options.text(name).pipe(Options.withPseudoName(pseudo), Options.withDescription(description))
+const object = arg("OBJECT", "Name of an object.")
+const property = arg("PROPERTY", "Name of a property.")
+const tag = (help: string) => arg("TAG", help)
+const schema = text("schema", "Valid JSON schema of an object.", "<SCHEMA>")
 
 /** python-glanceclient's `print_list` cell: `getattr(o, field) or ''`. */
 const listValue = (
@@ -96,14 +83,23 @@ const objectRecord = (object: Metadefs.MetadefObject): Record<string, unknown> =
   return record
 }
 
+/** `print_dict` of a record, at the command's `--max-column-width` when it has one. */
+const dict = <T>(toRecord: (value: T) => Record<string, unknown>) =>
+(
+  value: T,
+  format: FormatOptions,
+  a: { readonly maxColumnWidth?: number | undefined; readonly [k: string]: unknown }
+) => printDict(toRecord(value), format, a.maxColumnWidth)
+
 /** oslo's `bool_from_string` (non-strict): true for 1/t/true/on/y/yes, false otherwise. */
 const boolFromString = (value: string): boolean =>
   ["1", "t", "true", "on", "y", "yes"].includes(value.trim().toLowerCase())
 
 /** A `--schema` argument: a JSON object, or python-glanceclient's message. */
-const parseSchema = (text: string) =>
+const parseSchema = (text: string | undefined) =>
   Effect.try({
     try: () => {
+      if (!text) return {}
       const parsed: unknown = JSON.parse(text)
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object")
       return parsed as Record<string, unknown>
@@ -111,572 +107,448 @@ const parseSchema = (text: string) =>
     catch: () => new CommandError({ message: "Schema is not a valid JSON object." })
   })
 
-const visibility = Options.choice("visibility", ["public", "private"]).pipe(
-  Options.withDescription("Scope of namespace accessibility. Valid values: public, private"),
-  Options.optional
-)
+/** The fields whose value is given. */
+const given = <A extends Record<string, unknown>>(fields: A): A =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== "")) as A
 
 /** The namespace fields taken as flags by `md-namespace-create` and `md-namespace-update`. */
-const namespaceFieldOptions = {
-  displayName: optText(
+const namespaceFields = {
+  displayName: text(
     "display-name",
-    "<DISPLAY_NAME>",
-    "The user friendly name for the namespace. Used by UI if available."
+    "The user friendly name for the namespace. Used by UI if available.",
+    "<DISPLAY_NAME>"
   ),
-  description: optText("description", "<DESCRIPTION>", "Provides a user friendly description of the namespace."),
-  visibility,
-  protected: optText("protected", "[True|False]", "If true, namespace will not be deletable."),
-  owner: optText("owner", "<OWNER>", "Owner of the namespace.")
+  description: text("description", "Provides a user friendly description of the namespace.", "<DESCRIPTION>"),
+  visibility: choice(
+    "visibility",
+    ["public", "private"],
+    "Scope of namespace accessibility. Valid values: public, private"
+  ),
+  protected: text("protected", "If true, namespace will not be deletable.", "[True|False]"),
+  owner: text("owner", "Owner of the namespace.", "<OWNER>")
 }
 
 const namespaceChanges = (a: {
-  readonly displayName: Option.Option<string>
-  readonly description: Option.Option<string>
-  readonly visibility: Option.Option<"public" | "private">
-  readonly protected: Option.Option<string>
-  readonly owner: Option.Option<string>
-}): Metadefs.NamespaceChanges => {
-  const p = opt(a.protected)
-  const fields: Metadefs.NamespaceChanges = {
-    display_name: opt(a.displayName),
-    description: opt(a.description),
-    visibility: opt(a.visibility),
-    protected: p === undefined ? undefined : boolFromString(p),
-    owner: opt(a.owner)
-  }
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Metadefs.NamespaceChanges
-}
+  readonly displayName: string | undefined
+  readonly description: string | undefined
+  readonly visibility: "public" | "private" | undefined
+  readonly protected: string | undefined
+  readonly owner: string | undefined
+}): Metadefs.NamespaceChanges =>
+  Object.fromEntries(
+    Object.entries({
+      display_name: a.displayName,
+      description: a.description,
+      visibility: a.visibility,
+      protected: a.protected === undefined ? undefined : boolFromString(a.protected),
+      owner: a.owner
+    }).filter(([, v]) => v !== undefined)
+  ) as Metadefs.NamespaceChanges
 
-// Namespaces
+/** Namespace JSON from `--file`, else from stdin when it is not a terminal; undefined when there is none. */
+const readNamespaceFile = (file: string | undefined) =>
+  Effect.try({
+    try: () => {
+      if (file !== undefined) return Fs.readFileSync(file, "utf8")
+      if (process.stdin.isTTY) return undefined
+      try {
+        Fs.fstatSync(0)
+      } catch {
+        return undefined
+      }
+      return Fs.readFileSync(0, "utf8")
+    },
+    catch: (e) => new LocalFileError({ message: `Unable to read ${file ?? "stdin"}: ${String(e)}` })
+  })
 
-/** `md-namespace-list`. */
-export const mdNamespaceList = Command.make("md-namespace-list", {
-  resourceTypes: Options.text("resource-types").pipe(
-    Options.withPseudoName("<RESOURCE_TYPES>"),
-    Options.withDescription("Resource type to filter namespaces."),
-    Options.repeated
-  ),
-  visibility: optText("visibility", "<VISIBILITY>", "Visibility parameter to filter namespaces."),
-  pageSize: Options.integer("page-size").pipe(
-    Options.withPseudoName("<SIZE>"),
-    Options.withDescription("Number of namespaces to request in each paginated request."),
-    Options.optional
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    const vis = opt(a.visibility)
-    const namespaces = md.namespaces.list({
-      resourceTypes: a.resourceTypes.length > 0 ? a.resourceTypes : undefined,
-      filters: vis === undefined ? undefined : { visibility: vis },
-      pageSize: opt(a.pageSize)
-    })
-    yield* printList(namespaces, [{ header: "namespace", get: (n) => n.namespace }], a)
-  }))).pipe(Command.withDescription("List metadata definitions namespaces."))
+const blankTag = () => new CommandError({ message: "Please supply at least one non-blank tag name." })
+const tagColumns: ReadonlyArray<Column<Metadefs.Tag>> = [{ header: "name", get: (t) => t.name }]
+const md = Metadefs.Metadefs
 
-/** `md-namespace-show NAMESPACE [--resource-type] [--max-column-width]`. */
-export const mdNamespaceShow = Command.make("md-namespace-show", {
-  namespace: namespaceArg("Name of namespace to describe."),
-  resourceType: optText(
-    "resource-type",
-    "<RESOURCE_TYPE>",
-    "Applies prefix of given resource type associated to a namespace to all properties of a namespace."
-  ),
-  maxColumnWidth,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    const namespace = yield* md.namespaces.get(a.namespace, { resourceType: opt(a.resourceType) })
-    yield* printDict(namespaceRecord(namespace), a, a.maxColumnWidth)
-  }))).pipe(
-    Command.withDescription(
-      "Describe a specific metadata definitions namespace. Lists also the namespace properties, objects and resource type associations."
-    )
-  )
+/** `md-namespace-X-delete NAMESPACE`: everything of a kind in a namespace. */
+const deleteAll = (kind: "tags" | "objects" | "properties", plural: string) =>
+  make({
+    name: `md-namespace-${kind}-delete`,
+    help: `Delete all metadata definitions ${plural} inside a specific namespace.`,
+    fields: { namespace: namespace("Name of namespace.") },
+    call: (a) => Effect.flatMap(md, (m) => m[kind].deleteAll(a.namespace))
+  })
 
-/** `md-namespace-create NAMESPACE [--display-name] [--description] [--visibility] [--protected] [--owner]`. */
-export const mdNamespaceCreate = Command.make("md-namespace-create", {
-  namespace: namespaceArg("Name of the namespace."),
-  ...namespaceFieldOptions,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    const namespace = yield* md.namespaces.create({ ...namespaceChanges(a), namespace: a.namespace })
-    yield* printDict(namespaceRecord(namespace), a)
-  }))).pipe(Command.withDescription("Create a new metadata definitions namespace."))
-
-/** `md-namespace-update NAMESPACE [--namespace NEW] [...]`. */
-export const mdNamespaceUpdate = Command.make("md-namespace-update", {
-  id: namespaceArg("Name of namespace to update."),
-  newName: optText("namespace", "<NAMESPACE>", "The unique namespace text."),
-  ...namespaceFieldOptions,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    const rename = opt(a.newName)
-    const updated = yield* md.namespaces.update(a.id, {
-      ...namespaceChanges(a),
-      ...(rename === undefined ? {} : { namespace: rename })
-    })
-    // python-glanceclient shows the namespace fetched again, with its contents.
-    yield* printDict(namespaceRecord(yield* md.namespaces.get(updated.namespace)), a)
-  }))).pipe(Command.withDescription("Update an existing metadata definitions namespace."))
-
-/** `md-namespace-delete NAMESPACE`. */
-export const mdNamespaceDelete = Command.make("md-namespace-delete", {
-  namespace: namespaceArg("Name of namespace to delete.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.namespaces.delete(a.namespace)
-  }))).pipe(Command.withDescription("Delete specified metadata definitions namespace with its contents."))
-
-/** `md-namespace-import [--file FILEPATH]` (or JSON on stdin). */
-export const mdNamespaceImport = Command.make("md-namespace-import", {
-  file: optText(
-    "file",
-    "<FILEPATH>",
-    "Path to file with namespace schema to import. Alternatively, namespaces schema can be passed to the client via stdin."
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const file = opt(a.file)
-    const data = yield* Effect.try({
-      try: () => {
-        if (file !== undefined) return Fs.readFileSync(file, "utf8")
-        if (process.stdin.isTTY) return undefined
-        try {
-          Fs.fstatSync(0)
-        } catch {
-          return undefined
+/** The metadata definitions commands. */
+export const metadefTable = [
+  // Namespaces
+  make({
+    name: "md-namespace-list",
+    help: "List metadata definitions namespaces.",
+    fields: {
+      resourceTypes: repeated(text("resource-types", "Resource type to filter namespaces.", "<RESOURCE_TYPES>")),
+      visibility: text("visibility", "Visibility parameter to filter namespaces.", "<VISIBILITY>"),
+      pageSize: integer("page-size", "Number of namespaces to request in each paginated request.", "<SIZE>")
+    },
+    call: (a) =>
+      Effect.map(md, (m) =>
+        m.namespaces.list({
+          resourceTypes: a.resourceTypes.length > 0 ? a.resourceTypes : undefined,
+          filters: a.visibility === undefined ? undefined : { visibility: a.visibility },
+          pageSize: a.pageSize
+        })),
+    output: (namespaces, format) => printList(namespaces, [{ header: "namespace", get: (n) => n.namespace }], format)
+  }),
+  make({
+    name: "md-namespace-show",
+    help:
+      "Describe a specific metadata definitions namespace. Lists also the namespace properties, objects and resource type associations.",
+    fields: {
+      namespace: namespace("Name of namespace to describe."),
+      resourceType: text(
+        "resource-type",
+        "Applies prefix of given resource type associated to a namespace to all properties of a namespace.",
+        "<RESOURCE_TYPE>"
+      ),
+      maxColumnWidth
+    },
+    call: (a) => Effect.flatMap(md, (m) => m.namespaces.get(a.namespace, { resourceType: a.resourceType })),
+    output: dict(namespaceRecord)
+  }),
+  make({
+    name: "md-namespace-create",
+    help: "Create a new metadata definitions namespace.",
+    fields: { namespace: namespace("Name of the namespace."), ...namespaceFields },
+    call: (a) => Effect.flatMap(md, (m) => m.namespaces.create({ ...namespaceChanges(a), namespace: a.namespace })),
+    output: dict(namespaceRecord)
+  }),
+  make({
+    name: "md-namespace-update",
+    help: "Update an existing metadata definitions namespace.",
+    fields: {
+      id: namespace("Name of namespace to update."),
+      newName: text("namespace", "The unique namespace text.", "<NAMESPACE>"),
+      ...namespaceFields
+    },
+    call: (a) =>
+      Effect.flatMap(md, (m) =>
+        m.namespaces.update(a.id, given({ ...namespaceChanges(a), namespace: a.newName })).pipe(
+          // python-glanceclient shows the namespace fetched again, with its contents.
+          Effect.flatMap((updated) => m.namespaces.get(updated.namespace))
+        )),
+    output: dict(namespaceRecord)
+  }),
+  make({
+    name: "md-namespace-delete",
+    help: "Delete specified metadata definitions namespace with its contents.",
+    fields: { namespace: namespace("Name of namespace to delete.") },
+    call: (a) => Effect.flatMap(md, (m) => m.namespaces.delete(a.namespace))
+  }),
+  make({
+    name: "md-namespace-import",
+    help: "Import a metadata definitions namespace from file or standard input.",
+    fields: {
+      file: text(
+        "file",
+        "Path to file with namespace schema to import. Alternatively, namespaces schema can be passed to the client via stdin.",
+        "<FILEPATH>"
+      )
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const data = yield* readNamespaceFile(a.file)
+        if (data === undefined) {
+          return yield* new CommandError({
+            message: "No metadata definition namespace passed via stdin or --file argument."
+          })
         }
-        return Fs.readFileSync(0, "utf8")
-      },
-      catch: (e) => new LocalFileError({ message: `Unable to read ${file ?? "stdin"}: ${String(e)}` })
-    })
-    if (data === undefined) {
-      return yield* new CommandError({
-        message: "No metadata definition namespace passed via stdin or --file argument."
-      })
-    }
-    const fields = yield* Effect.try({
-      try: () => JSON.parse(data) as Metadefs.NamespaceFields,
-      catch: () => new CommandError({ message: "Schema is not a valid JSON object." })
-    })
-    const md = yield* Metadefs.Metadefs
-    yield* printDict(namespaceRecord(yield* md.namespaces.create(fields)), a)
-  }))).pipe(Command.withDescription("Import a metadata definitions namespace from file or standard input."))
-
-// Resource types
-
-/** `md-resource-type-list`. */
-export const mdResourceTypeList = Command.make(
-  "md-resource-type-list",
-  { ...formatOptions },
-  (a) =>
-    withClient(Effect.gen(function*() {
-      const md = yield* Metadefs.Metadefs
-      yield* printList(yield* md.resourceTypes.list, [{ header: "name", get: (r) => r.name }], a)
-    }))
-).pipe(Command.withDescription("List available resource type names."))
-
-/** `md-namespace-resource-type-list NAMESPACE`. */
-export const mdNamespaceResourceTypeList = Command.make("md-namespace-resource-type-list", {
-  namespace: namespaceArg("Name of namespace."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printList(yield* md.resourceTypes.listFor(a.namespace), [
+        const fields = yield* Effect.try({
+          try: () => JSON.parse(data) as Metadefs.NamespaceFields,
+          catch: () => new CommandError({ message: "Schema is not a valid JSON object." })
+        })
+        return yield* (yield* md).namespaces.create(fields)
+      }),
+    output: dict(namespaceRecord)
+  }),
+  // Resource types
+  make({
+    name: "md-resource-type-list",
+    help: "List available resource type names.",
+    fields: {},
+    call: () => Effect.flatMap(md, (m) => m.resourceTypes.list),
+    output: [{ header: "name", get: (r) => r.name }]
+  }),
+  make({
+    name: "md-namespace-resource-type-list",
+    help: "List resource types associated to specific namespace.",
+    fields: { namespace: namespace("Name of namespace.") },
+    call: (a) => Effect.flatMap(md, (m) => m.resourceTypes.listFor(a.namespace)),
+    output: [
       { header: "name", get: (r) => r.name },
       { header: "prefix", get: (r) => r.prefix },
       { header: "properties_target", get: (r) => r.properties_target }
-    ], a)
-  }))).pipe(Command.withDescription("List resource types associated to specific namespace."))
-
-/** `md-resource-type-associate NAMESPACE --name NAME [--prefix] [--properties-target]`. */
-export const mdResourceTypeAssociate = Command.make("md-resource-type-associate", {
-  namespace: namespaceArg("Name of namespace."),
-  name: reqText(
-    "name",
-    "<NAME>",
-    "Resource type names should be aligned with Heat resource types whenever possible: https://docs.openstack.org/heat/latest/template_guide/openstack.html"
-  ),
-  prefix: optText(
-    "prefix",
-    "<PREFIX>",
-    "Specifies the prefix to use for the given resource type. Any properties in the namespace should be prefixed with this prefix when being applied to the specified resource type. Must include prefix separator (e.g. a colon :)."
-  ),
-  propertiesTarget: optText(
-    "properties-target",
-    "<PROPERTIES_TARGET>",
-    "Some resource types allow more than one key / value pair per instance. For example, Cinder allows user and image metadata on volumes. Only the image properties metadata is evaluated by Nova (scheduling or drivers). This property allows a namespace target to remove the ambiguity."
-  ),
-  // --prefix is the association's here, so -f shell takes none.
-  format: formatOptions.format,
-  column: formatOptions.column
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    const prefix = opt(a.prefix)
-    const target = opt(a.propertiesTarget)
-    const association = yield* md.resourceTypes.associate(a.namespace, {
-      name: a.name,
-      ...(prefix === undefined ? {} : { prefix }),
-      ...(target === undefined ? {} : { properties_target: target })
-    })
-    yield* printDict(shown(association), { ...a, prefix: "" })
-  }))).pipe(Command.withDescription("Associate resource type with a metadata definitions namespace."))
-
-/** `md-resource-type-deassociate NAMESPACE RESOURCE_TYPE`. */
-export const mdResourceTypeDeassociate = Command.make("md-resource-type-deassociate", {
-  namespace: namespaceArg("Name of namespace."),
-  resourceType: Args.text({ name: "RESOURCE_TYPE" }).pipe(Args.withDescription("Name of resource type."))
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.resourceTypes.deassociate(a.namespace, a.resourceType)
-  }))).pipe(Command.withDescription("Deassociate resource type with a metadata definitions namespace."))
-
-// Tags
-
-const tagArg = (description: string) => Args.text({ name: "TAG" }).pipe(Args.withDescription(description))
-const tagColumns: ReadonlyArray<Column<Metadefs.Tag>> = [{ header: "name", get: (t) => t.name }]
-const blankTag = () => new CommandError({ message: "Please supply at least one non-blank tag name." })
-
-/** `md-tag-create NAMESPACE --name NAME`. */
-export const mdTagCreate = Command.make("md-tag-create", {
-  namespace: namespaceArg("Name of the namespace the tag will belong to."),
-  name: reqText("name", "<NAME>", "The name of the new tag to add."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const name = a.name.trim()
-    if (name === "") return yield* blankTag()
-    const md = yield* Metadefs.Metadefs
-    yield* printDict(shown(yield* md.tags.create(a.namespace, name)), a)
-  }))).pipe(Command.withDescription("Add a new metadata definitions tag inside a namespace."))
-
-/** `md-tag-create-multiple NAMESPACE --names NAMES [--delim DELIM] [--append]`. */
-export const mdTagCreateMultiple = Command.make("md-tag-create-multiple", {
-  namespace: namespaceArg("Name of the namespace the tags will belong to."),
-  names: reqText("names", "<NAMES>", "A comma separated list of tag names."),
-  delim: optText(
-    "delim",
-    "<DELIM>",
-    "The delimiter used to separate the names (if none is provided then the default is a comma)."
-  ),
-  append: Options.boolean("append").pipe(
-    Options.withDescription("Append the new tags to the existing ones instead ofoverwriting them")
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const delim = opt(a.delim) || ","
-    const tags = a.names.split(delim).map((n) => n.trim()).filter((n) => n.length > 0)
-    if (tags.length === 0) {
-      return yield* new CommandError({ message: "Please supply at least one tag name. For example: --names Tag1" })
-    }
-    const md = yield* Metadefs.Metadefs
-    yield* printList(yield* md.tags.createMultiple(a.namespace, tags, { append: a.append }), tagColumns, a)
-  }))).pipe(Command.withDescription("Create new metadata definitions tags inside a namespace."))
-
-/** `md-tag-list NAMESPACE`. */
-export const mdTagList = Command.make("md-tag-list", {
-  namespace: namespaceArg("Name of namespace."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printList(yield* md.tags.list(a.namespace), tagColumns, a)
-  }))).pipe(Command.withDescription("List metadata definitions tags inside a specific namespace."))
-
-/** `md-tag-show NAMESPACE TAG`. */
-export const mdTagShow = Command.make("md-tag-show", {
-  namespace: namespaceArg("Name of the namespace to which the tag belongs."),
-  tag: tagArg("Name of the tag."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printDict(shown(yield* md.tags.get(a.namespace, a.tag)), a)
-  }))).pipe(Command.withDescription("Describe a specific metadata definitions tag inside a namespace."))
-
-/** `md-tag-update NAMESPACE TAG --name NAME`. */
-export const mdTagUpdate = Command.make("md-tag-update", {
-  namespace: namespaceArg("Name of the namespace to which the tag belongs."),
-  tag: tagArg("Name of the old tag."),
-  name: reqText("name", "<NAME>", "New name of the new tag."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const name = a.name.trim()
-    if (name === "") return yield* blankTag()
-    const md = yield* Metadefs.Metadefs
-    yield* printDict(shown(yield* md.tags.update(a.namespace, a.tag, name)), a)
-  }))).pipe(Command.withDescription("Rename a metadata definitions tag inside a namespace."))
-
-/** `md-tag-delete NAMESPACE TAG`. */
-export const mdTagDelete = Command.make("md-tag-delete", {
-  namespace: namespaceArg("Name of the namespace to which the tag belongs."),
-  tag: tagArg("Name of the tag.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.tags.delete(a.namespace, a.tag)
-  }))).pipe(Command.withDescription("Delete a specific metadata definitions tag inside a namespace."))
-
-/** `md-namespace-tags-delete NAMESPACE`. */
-export const mdNamespaceTagsDelete = Command.make("md-namespace-tags-delete", {
-  namespace: namespaceArg("Name of namespace.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.tags.deleteAll(a.namespace)
-  }))).pipe(Command.withDescription("Delete all metadata definitions tags inside a specific namespace."))
-
-// Objects
-
-const objectArg = Args.text({ name: "OBJECT" }).pipe(Args.withDescription("Name of an object."))
-
-/** `md-object-create NAMESPACE --name NAME --schema SCHEMA`. */
-export const mdObjectCreate = Command.make("md-object-create", {
-  namespace: namespaceArg("Name of namespace the object will belong."),
-  name: reqText("name", "<NAME>", "Internal name of an object."),
-  schema: reqText("schema", "<SCHEMA>", "Valid JSON schema of an object."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const schema = yield* parseSchema(a.schema)
-    const md = yield* Metadefs.Metadefs
-    const object = yield* md.objects.create(
-      a.namespace,
-      { name: a.name, ...schema } as Metadefs.ObjectFields & {
-        readonly name: string
-      }
-    )
-    yield* printDict(objectRecord(object), a)
-  }))).pipe(Command.withDescription("Create a new metadata definitions object inside a namespace."))
-
-/** `md-object-update NAMESPACE OBJECT [--name NAME] [--schema SCHEMA]`. */
-export const mdObjectUpdate = Command.make("md-object-update", {
-  namespace: namespaceArg("Name of namespace the object belongs."),
-  object: objectArg,
-  name: optText("name", "<NAME>", "New name of an object."),
-  schema: optText("schema", "<SCHEMA>", "Valid JSON schema of an object."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const name = opt(a.name)
-    const schemaText = opt(a.schema)
-    const schema = schemaText ? yield* parseSchema(schemaText) : {}
-    const md = yield* Metadefs.Metadefs
-    const object = yield* md.objects.update(a.namespace, a.object, {
-      ...(name ? { name } : {}),
-      ...schema
-    } as Metadefs.ObjectFields)
-    yield* printDict(objectRecord(object), a)
-  }))).pipe(Command.withDescription("Update metadata definitions object inside a namespace."))
-
-/** `md-object-show NAMESPACE OBJECT [--max-column-width]`. */
-export const mdObjectShow = Command.make("md-object-show", {
-  namespace: namespaceArg("Name of namespace the object belongs."),
-  object: objectArg,
-  maxColumnWidth,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printDict(objectRecord(yield* md.objects.get(a.namespace, a.object)), a, a.maxColumnWidth)
-  }))).pipe(Command.withDescription("Describe a specific metadata definitions object inside a namespace."))
-
-/** `md-object-property-show NAMESPACE OBJECT PROPERTY [--max-column-width]`. */
-export const mdObjectPropertyShow = Command.make("md-object-property-show", {
-  namespace: namespaceArg("Name of namespace the object belongs."),
-  object: objectArg,
-  property: Args.text({ name: "PROPERTY" }).pipe(Args.withDescription("Name of a property.")),
-  maxColumnWidth,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    const object = yield* md.objects.get(a.namespace, a.object)
-    const property = object.properties?.[a.property]
-    if (property === undefined) {
-      return yield* new CommandError({ message: `Property ${a.property} not found in object ${a.object}.` })
-    }
-    yield* printDict({ ...property, name: a.property }, a, a.maxColumnWidth)
-  }))).pipe(Command.withDescription("Describe a specific metadata definitions property inside an object."))
-
-/** `md-object-delete NAMESPACE OBJECT`. */
-export const mdObjectDelete = Command.make("md-object-delete", {
-  namespace: namespaceArg("Name of namespace the object belongs."),
-  object: objectArg
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.objects.delete(a.namespace, a.object)
-  }))).pipe(Command.withDescription("Delete a specific metadata definitions object inside a namespace."))
-
-/** `md-namespace-objects-delete NAMESPACE`. */
-export const mdNamespaceObjectsDelete = Command.make("md-namespace-objects-delete", {
-  namespace: namespaceArg("Name of namespace.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.objects.deleteAll(a.namespace)
-  }))).pipe(Command.withDescription("Delete all metadata definitions objects inside a specific namespace."))
-
-/** `md-object-list NAMESPACE`: name and description (wrapped at 50). */
-export const mdObjectList = Command.make("md-object-list", {
-  namespace: namespaceArg("Name of namespace."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printListWidths(
-      yield* md.objects.list(a.namespace),
-      [
-        { header: "name", get: (o) => o.name },
-        {
-          header: "description",
-          get: (o) => o.description
+    ]
+  }),
+  make({
+    name: "md-resource-type-associate",
+    help: "Associate resource type with a metadata definitions namespace.",
+    fields: {
+      namespace: namespace("Name of namespace."),
+      name: required(text(
+        "name",
+        "Resource type names should be aligned with Heat resource types whenever possible: https://docs.openstack.org/heat/latest/template_guide/openstack.html",
+        "<NAME>"
+      )),
+      // The association's prefix, so -f shell takes none.
+      prefix: text(
+        "prefix",
+        "Specifies the prefix to use for the given resource type. Any properties in the namespace should be prefixed with this prefix when being applied to the specified resource type. Must include prefix separator (e.g. a colon :).",
+        "<PREFIX>"
+      ),
+      propertiesTarget: text(
+        "properties-target",
+        "Some resource types allow more than one key / value pair per instance. For example, Cinder allows user and image metadata on volumes. Only the image properties metadata is evaluated by Nova (scheduling or drivers). This property allows a namespace target to remove the ambiguity.",
+        "<PROPERTIES_TARGET>"
+      )
+    },
+    call: (a) =>
+      Effect.flatMap(md, (m) =>
+        m.resourceTypes.associate(a.namespace, {
+          name: a.name,
+          ...given({ prefix: a.prefix, properties_target: a.propertiesTarget })
+        })),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-resource-type-deassociate",
+    help: "Deassociate resource type with a metadata definitions namespace.",
+    fields: {
+      namespace: namespace("Name of namespace."),
+      resourceType: arg("RESOURCE_TYPE", "Name of resource type.")
+    },
+    call: (a) => Effect.flatMap(md, (m) => m.resourceTypes.deassociate(a.namespace, a.resourceType))
+  }),
+  // Tags
+  make({
+    name: "md-tag-create",
+    help: "Add a new metadata definitions tag inside a namespace.",
+    fields: {
+      namespace: namespace("Name of the namespace the tag will belong to."),
+      name: required(text("name", "The name of the new tag to add.", "<NAME>"))
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (a.name.trim() === "") return yield* blankTag()
+        return yield* (yield* md).tags.create(a.namespace, a.name.trim())
+      }),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-tag-create-multiple",
+    help: "Create new metadata definitions tags inside a namespace.",
+    fields: {
+      namespace: namespace("Name of the namespace the tags will belong to."),
+      names: required(text("names", "A comma separated list of tag names.", "<NAMES>")),
+      delim: text(
+        "delim",
+        "The delimiter used to separate the names (if none is provided then the default is a comma).",
+        "<DELIM>"
+      ),
+      append: flag("append", "Append the new tags to the existing ones instead ofoverwriting them")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const tags = a.names.split(a.delim || ",").map((n) => n.trim()).filter((n) => n.length > 0)
+        if (tags.length === 0) {
+          return yield* new CommandError({ message: "Please supply at least one tag name. For example: --names Tag1" })
         }
-      ],
-      [undefined, 50],
-      a
-    )
-  }))).pipe(Command.withDescription("List metadata definitions objects inside a specific namespace."))
-
-// Properties
-
-const propertyArg = Args.text({ name: "PROPERTY" }).pipe(Args.withDescription("Name of a property."))
-
-/** `md-property-create NAMESPACE --name NAME --title TITLE --schema SCHEMA`. */
-export const mdPropertyCreate = Command.make("md-property-create", {
-  namespace: namespaceArg("Name of namespace the property will belong."),
-  name: reqText("name", "<NAME>", "Internal name of a property."),
-  title: reqText("title", "<TITLE>", "Property name displayed to the user."),
-  schema: reqText("schema", "<SCHEMA>", "Valid JSON schema of a property."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const schema = yield* parseSchema(a.schema)
-    const md = yield* Metadefs.Metadefs
-    const property = yield* md.properties.create(
-      a.namespace,
-      { name: a.name, title: a.title, ...schema } as Metadefs.PropertyFields & {
-        readonly name: string
-        readonly title: string
-        readonly type: string
-      }
-    )
-    yield* printDict(shown(property), a)
-  }))).pipe(Command.withDescription("Create a new metadata definitions property inside a namespace."))
-
-/** `md-property-update NAMESPACE PROPERTY [--name] [--title] [--schema]`. */
-export const mdPropertyUpdate = Command.make("md-property-update", {
-  namespace: namespaceArg("Name of namespace the property belongs."),
-  property: propertyArg,
-  name: optText("name", "<NAME>", "New name of a property."),
-  title: optText("title", "<TITLE>", "Property name displayed to the user."),
-  schema: optText("schema", "<SCHEMA>", "Valid JSON schema of a property."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const name = opt(a.name)
-    const title = opt(a.title)
-    const schemaText = opt(a.schema)
-    const schema = schemaText ? yield* parseSchema(schemaText) : {}
-    const md = yield* Metadefs.Metadefs
-    const property = yield* md.properties.update(a.namespace, a.property, {
-      ...(name ? { name } : {}),
-      ...(title ? { title } : {}),
-      ...schema
-    })
-    yield* printDict(shown(property), a)
-  }))).pipe(Command.withDescription("Update metadata definitions property inside a namespace."))
-
-/** `md-property-show NAMESPACE PROPERTY [--max-column-width]`. */
-export const mdPropertyShow = Command.make("md-property-show", {
-  namespace: namespaceArg("Name of namespace the property belongs."),
-  property: propertyArg,
-  maxColumnWidth,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printDict(shown(yield* md.properties.get(a.namespace, a.property)), a, a.maxColumnWidth)
-  }))).pipe(Command.withDescription("Describe a specific metadata definitions property inside a namespace."))
-
-/** `md-property-delete NAMESPACE PROPERTY`. */
-export const mdPropertyDelete = Command.make("md-property-delete", {
-  namespace: namespaceArg("Name of namespace the property belongs."),
-  property: propertyArg
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.properties.delete(a.namespace, a.property)
-  }))).pipe(Command.withDescription("Delete a specific metadata definitions property inside a namespace."))
-
-/** `md-namespace-properties-delete NAMESPACE`. */
-export const mdNamespacePropertiesDelete = Command.make("md-namespace-properties-delete", {
-  namespace: namespaceArg("Name of namespace.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* md.properties.deleteAll(a.namespace)
-  }))).pipe(Command.withDescription("Delete all metadata definitions property inside a specific namespace."))
-
-/** `md-property-list NAMESPACE`. */
-export const mdPropertyList = Command.make("md-property-list", {
-  namespace: namespaceArg("Name of namespace."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const md = yield* Metadefs.Metadefs
-    yield* printList(yield* md.properties.list(a.namespace), [
+        return yield* (yield* md).tags.createMultiple(a.namespace, tags, { append: a.append })
+      }),
+    output: tagColumns
+  }),
+  make({
+    name: "md-tag-list",
+    help: "List metadata definitions tags inside a specific namespace.",
+    fields: { namespace: namespace("Name of namespace.") },
+    call: (a) => Effect.flatMap(md, (m) => m.tags.list(a.namespace)),
+    output: tagColumns
+  }),
+  make({
+    name: "md-tag-show",
+    help: "Describe a specific metadata definitions tag inside a namespace.",
+    fields: { namespace: namespace("Name of the namespace to which the tag belongs."), tag: tag("Name of the tag.") },
+    call: (a) => Effect.flatMap(md, (m) => m.tags.get(a.namespace, a.tag)),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-tag-update",
+    help: "Rename a metadata definitions tag inside a namespace.",
+    fields: {
+      namespace: namespace("Name of the namespace to which the tag belongs."),
+      tag: tag("Name of the old tag."),
+      name: required(text("name", "New name of the new tag.", "<NAME>"))
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (a.name.trim() === "") return yield* blankTag()
+        return yield* (yield* md).tags.update(a.namespace, a.tag, a.name.trim())
+      }),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-tag-delete",
+    help: "Delete a specific metadata definitions tag inside a namespace.",
+    fields: { namespace: namespace("Name of the namespace to which the tag belongs."), tag: tag("Name of the tag.") },
+    call: (a) => Effect.flatMap(md, (m) => m.tags.delete(a.namespace, a.tag))
+  }),
+  deleteAll("tags", "tags"),
+  // Objects
+  make({
+    name: "md-object-create",
+    help: "Create a new metadata definitions object inside a namespace.",
+    fields: {
+      namespace: namespace("Name of namespace the object will belong."),
+      name: required(text("name", "Internal name of an object.", "<NAME>")),
+      schema: required(schema)
+    },
+    call: (a) =>
+      Effect.flatMap(
+        parseSchema(a.schema),
+        (schema) =>
+          Effect.flatMap(md, (m) =>
+            m.objects.create(
+              a.namespace,
+              { name: a.name, ...schema } as Metadefs.ObjectFields & { readonly name: string }
+            ))
+      ),
+    output: dict(objectRecord)
+  }),
+  make({
+    name: "md-object-list",
+    help: "List metadata definitions objects inside a specific namespace.",
+    fields: { namespace: namespace("Name of namespace.") },
+    call: (a) => Effect.flatMap(md, (m) => m.objects.list(a.namespace)),
+    // The description wrapped at 50.
+    output: (objects, format) =>
+      printListWidths(
+        objects,
+        [
+          { header: "name", get: (o) => o.name },
+          {
+            header: "description",
+            get: (o) => o.description
+          }
+        ],
+        [undefined, 50],
+        format
+      )
+  }),
+  make({
+    name: "md-object-show",
+    help: "Describe a specific metadata definitions object inside a namespace.",
+    fields: { namespace: namespace("Name of namespace the object belongs."), object, maxColumnWidth },
+    call: (a) => Effect.flatMap(md, (m) => m.objects.get(a.namespace, a.object)),
+    output: dict(objectRecord)
+  }),
+  make({
+    name: "md-object-property-show",
+    help: "Describe a specific metadata definitions property inside an object.",
+    fields: { namespace: namespace("Name of namespace the object belongs."), object, property, maxColumnWidth },
+    call: (a) =>
+      Effect.gen(function*() {
+        const found = (yield* (yield* md).objects.get(a.namespace, a.object)).properties?.[a.property]
+        if (found === undefined) {
+          return yield* new CommandError({ message: `Property ${a.property} not found in object ${a.object}.` })
+        }
+        return { ...found, name: a.property } as Record<string, unknown>
+      }),
+    output: dict((p: Record<string, unknown>) => p)
+  }),
+  make({
+    name: "md-object-update",
+    help: "Update metadata definitions object inside a namespace.",
+    fields: {
+      namespace: namespace("Name of namespace the object belongs."),
+      object,
+      name: text("name", "New name of an object.", "<NAME>"),
+      schema
+    },
+    call: (a) =>
+      Effect.flatMap(
+        parseSchema(a.schema),
+        (schema) =>
+          Effect.flatMap(md, (m) =>
+            m.objects.update(a.namespace, a.object, { ...given({ name: a.name }), ...schema } as Metadefs.ObjectFields))
+      ),
+    output: dict(objectRecord)
+  }),
+  make({
+    name: "md-object-delete",
+    help: "Delete a specific metadata definitions object inside a namespace.",
+    fields: { namespace: namespace("Name of namespace the object belongs."), object },
+    call: (a) => Effect.flatMap(md, (m) => m.objects.delete(a.namespace, a.object))
+  }),
+  deleteAll("objects", "objects"),
+  // Properties
+  make({
+    name: "md-property-create",
+    help: "Create a new metadata definitions property inside a namespace.",
+    fields: {
+      namespace: namespace("Name of namespace the property will belong."),
+      name: required(text("name", "Internal name of a property.", "<NAME>")),
+      title: required(text("title", "Property name displayed to the user.", "<TITLE>")),
+      schema: required(text("schema", "Valid JSON schema of a property.", "<SCHEMA>"))
+    },
+    call: (a) =>
+      Effect.flatMap(parseSchema(a.schema), (schema) =>
+        Effect.flatMap(md, (m) =>
+          m.properties.create(
+            a.namespace,
+            { name: a.name, title: a.title, ...schema } as Metadefs.PropertyFields & {
+              readonly name: string
+              readonly title: string
+              readonly type: string
+            }
+          ))),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-property-list",
+    help: "List metadata definitions properties inside a specific namespace.",
+    fields: { namespace: namespace("Name of namespace.") },
+    call: (a) => Effect.flatMap(md, (m) => m.properties.list(a.namespace)),
+    output: [
       { header: "name", get: (p) => p.name },
       { header: "title", get: (p) => p.title },
       { header: "type", get: (p) => p.type }
-    ], a)
-  }))).pipe(Command.withDescription("List metadata definitions properties inside a specific namespace."))
-
-/** All metadata definitions commands. */
-export const metadefCommands = [
-  mdNamespaceList,
-  mdNamespaceShow,
-  mdNamespaceCreate,
-  mdNamespaceUpdate,
-  mdNamespaceDelete,
-  mdNamespaceImport,
-  mdResourceTypeList,
-  mdNamespaceResourceTypeList,
-  mdResourceTypeAssociate,
-  mdResourceTypeDeassociate,
-  mdTagCreate,
-  mdTagCreateMultiple,
-  mdTagList,
-  mdTagShow,
-  mdTagUpdate,
-  mdTagDelete,
-  mdNamespaceTagsDelete,
-  mdObjectCreate,
-  mdObjectList,
-  mdObjectShow,
-  mdObjectPropertyShow,
-  mdObjectUpdate,
-  mdObjectDelete,
-  mdNamespaceObjectsDelete,
-  mdPropertyCreate,
-  mdPropertyList,
-  mdPropertyShow,
-  mdPropertyUpdate,
-  mdPropertyDelete,
-  mdNamespacePropertiesDelete
+    ]
+  }),
+  make({
+    name: "md-property-show",
+    help: "Describe a specific metadata definitions property inside a namespace.",
+    fields: { namespace: namespace("Name of namespace the property belongs."), property, maxColumnWidth },
+    call: (a) => Effect.flatMap(md, (m) => m.properties.get(a.namespace, a.property)),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-property-update",
+    help: "Update metadata definitions property inside a namespace.",
+    fields: {
+      namespace: namespace("Name of namespace the property belongs."),
+      property,
+      name: text("name", "New name of a property.", "<NAME>"),
+      title: text("title", "Property name displayed to the user.", "<TITLE>"),
+      schema: text("schema", "Valid JSON schema of a property.", "<SCHEMA>")
+    },
+    call: (a) =>
+      Effect.flatMap(
+        parseSchema(a.schema),
+        (schema) =>
+          Effect.flatMap(md, (m) =>
+            m.properties.update(a.namespace, a.property, { ...given({ name: a.name, title: a.title }), ...schema }))
+      ),
+    output: dict(shown)
+  }),
+  make({
+    name: "md-property-delete",
+    help: "Delete a specific metadata definitions property inside a namespace.",
+    fields: { namespace: namespace("Name of namespace the property belongs."), property },
+    call: (a) => Effect.flatMap(md, (m) => m.properties.delete(a.namespace, a.property))
+  }),
+  deleteAll("properties", "property")
 ] as const

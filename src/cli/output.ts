@@ -8,9 +8,6 @@
  * and invisible characters are escaped in tables and on a terminal (`safeText.ts`), and `-f shell`
  * writes only variable names that cannot change the shell's behaviour.
  */
-import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Options from "@effect/cli/Options"
-import * as ValidationError from "@effect/cli/ValidationError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -21,38 +18,14 @@ import * as Path from "node:path"
 import { StringDecoder } from "node:string_decoder"
 import * as Yaml from "yaml"
 import { LocalFileError } from "./errors.js"
+import * as Flags from "./flags.js"
 import { escapeChar, escapeControls, escapedBeyondC0 } from "./safeText.js"
 
 /** The output formats. */
-export type Format = "table" | "json" | "yaml" | "value" | "shell"
+export type Format = Flags.Format
 
-/** `-f/--format` and `-c/--column`, added to every command that prints. */
-export const formatOptions = {
-  format: Options.choice("format", ["table", "json", "yaml", "value", "shell"]).pipe(
-    Options.withAlias("f"),
-    Options.withDescription("Output format (default table, as python-glanceclient)."),
-    Options.withDefault("table" as Format)
-  ),
-  column: Options.text("column").pipe(
-    Options.withAlias("c"),
-    Options.withDescription("Show only this column (repeat for several)."),
-    Options.repeated
-  ),
-  prefix: Options.text("prefix").pipe(
-    Options.withPseudoName("<PREFIX>"),
-    Options.withDescription("Add a prefix to all variable names (-f shell), as openstackclient does."),
-    Options.withDefault(""),
-    Options.mapEffect((prefix) =>
-      prefix === "" || /^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)
-        ? Effect.succeed(prefix)
-        : Effect.fail(ValidationError.invalidValue(HelpDoc.p(
-          `--prefix must be the start of a shell variable name (letters, digits and _, not starting with a digit), not '${
-            escapeControls(prefix)
-          }'`
-        )))
-    )
-  )
-}
+/** `-f/--format`, `-c/--column` and `--prefix`, added to every command that prints. */
+export const formatOptions = Flags.toConfig(Flags.formatFlags)
 
 /** The parsed `-f` / `-c` / `--prefix` options. */
 export interface FormatOptions {

@@ -1,101 +1,81 @@
 /**
  * The `task-*` commands, with python-glanceclient's names, flags and tables.
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Tasks from "../Tasks.js"
 import { CommandError, UsageError } from "./errors.js"
-import { withClient } from "./globalOptions.js"
-import { optionalInt, optionalText } from "./images.js"
-import { formatOptions, opt, printList, printObject } from "./output.js"
+import { arg, choice, integer, text, withDefault } from "./flags.js"
+import { make, show } from "./table.js"
 
 /** A task without its `self` and `schema` links, as python-glanceclient prints it. */
 const taskRecord = (task: Tasks.Task): Record<string, unknown> =>
   Object.fromEntries(Object.entries(task).filter(([k]) => k !== "self" && k !== "schema"))
 
-/** `task-list`. */
-export const taskList = Command.make("task-list", {
-  sortKey: Options.choice("sort-key", ["id", "type", "status"]).pipe(
-    Options.withDescription("Sort task list by specified field."),
-    Options.withDefault("status" as const)
-  ),
-  sortDir: Options.choice("sort-dir", ["asc", "desc"]).pipe(
-    Options.withDescription("Sort task list in specified direction."),
-    Options.withDefault("desc" as const)
-  ),
-  pageSize: optionalInt("page-size", "Number of tasks to request in each paginated request."),
-  type: optionalText("type", "Filter tasks to those that have this type."),
-  status: optionalText("status", "Filter tasks to those that have this status."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const pageSize = opt(a.pageSize)
-    if (pageSize !== undefined && pageSize < 1) {
-      return yield* new UsageError({ message: `--page-size must be 1 or more, not ${pageSize}` })
-    }
-    const tasks = yield* Tasks.Tasks
-    const rows = tasks.list({
-      type: opt(a.type),
-      status: opt(a.status),
-      sortKey: a.sortKey,
-      sortDir: a.sortDir,
-      pageSize
-    })
-    yield* printList(rows, [
+/** The `input` of task-create: a JSON object, or python-glanceclient's message. */
+const taskInput = (text: string) =>
+  Effect.try({
+    try: () => {
+      const input: unknown = JSON.parse(text)
+      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new Error("not an object")
+      return input as Record<string, unknown>
+    },
+    catch: () => new CommandError({ message: "Failed to parse the \"input\" parameter. Must be a valid JSON object." })
+  })
+
+const tasks = Tasks.Tasks
+
+/** The task commands. */
+export const taskTable = [
+  make({
+    name: "task-list",
+    help: "List tasks you can access.",
+    fields: {
+      sortKey: withDefault(
+        choice("sort-key", ["id", "type", "status"], "Sort task list by specified field."),
+        "status"
+      ),
+      sortDir: withDefault(choice("sort-dir", ["asc", "desc"], "Sort task list in specified direction."), "desc"),
+      pageSize: integer("page-size", "Number of tasks to request in each paginated request."),
+      type: text("type", "Filter tasks to those that have this type."),
+      status: text("status", "Filter tasks to those that have this status.")
+    },
+    call: (a) =>
+      a.pageSize !== undefined && a.pageSize < 1
+        ? Effect.fail(new UsageError({ message: `--page-size must be 1 or more, not ${a.pageSize}` }))
+        : Effect.map(tasks, (t) =>
+          t.list({ type: a.type, status: a.status, sortKey: a.sortKey, sortDir: a.sortDir, pageSize: a.pageSize })),
+    output: [
       { header: "ID", get: (t) => t.id },
       { header: "Type", get: (t) => t.type },
       { header: "Status", get: (t) => t.status },
       { header: "Owner", get: (t) => t.owner }
-    ], a)
-  }))).pipe(Command.withDescription("List tasks you can access."))
-
-/** `task-show TASK_ID`. */
-export const taskShow = Command.make("task-show", {
-  id: Args.text({ name: "TASK_ID" }).pipe(Args.withDescription("ID of task to describe.")),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const tasks = yield* Tasks.Tasks
-    yield* printObject(taskRecord(yield* tasks.get(a.id)), a)
-  }))).pipe(Command.withDescription("Describe a specific task."))
-
-/** `task-create --type TYPE --input JSON`. */
-export const taskCreate = Command.make("task-create", {
-  type: optionalText(
-    "type",
-    "Type of Task. Please refer to Glance schema or documentation to see which tasks are supported."
-  ),
-  input: Options.text("input").pipe(
-    Options.withPseudoName("<STRING>"),
-    Options.withDescription("Parameters of the task to be launched"),
-    Options.withDefault("{}")
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const type = opt(a.type)
-    if (type === undefined || type === "" || a.input === "") {
-      return yield* new CommandError({ message: "Unable to create task. Specify task type and input." })
-    }
-    let input: unknown
-    try {
-      input = JSON.parse(a.input)
-    } catch {
-      return yield* new CommandError({
-        message: "Failed to parse the \"input\" parameter. Must be a valid JSON object."
-      })
-    }
-    if (typeof input !== "object" || input === null || Array.isArray(input)) {
-      return yield* new CommandError({
-        message: "Failed to parse the \"input\" parameter. Must be a valid JSON object."
-      })
-    }
-    const tasks = yield* Tasks.Tasks
-    const task = yield* tasks.create({ type, input: input as Record<string, unknown> })
-    yield* printObject(taskRecord(task), a)
-  }))).pipe(Command.withDescription("Create a new task."))
-
-/** All task commands. */
-export const taskCommands = [taskList, taskShow, taskCreate] as const
+    ]
+  }),
+  make({
+    name: "task-show",
+    help: "Describe a specific task.",
+    fields: { id: arg("TASK_ID", "ID of task to describe.") },
+    call: (a) => Effect.flatMap(tasks, (t) => t.get(a.id)),
+    output: show(taskRecord)
+  }),
+  make({
+    name: "task-create",
+    help: "Create a new task.",
+    fields: {
+      type: text(
+        "type",
+        "Type of Task. Please refer to Glance schema or documentation to see which tasks are supported."
+      ),
+      input: withDefault(text("input", "Parameters of the task to be launched", "<STRING>"), "{}")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (a.type === undefined || a.type === "" || a.input === "") {
+          return yield* new CommandError({ message: "Unable to create task. Specify task type and input." })
+        }
+        const input = yield* taskInput(a.input)
+        return yield* (yield* tasks).create({ type: a.type, input })
+      }),
+    output: show(taskRecord)
+  })
+] as const

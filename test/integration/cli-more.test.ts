@@ -363,6 +363,56 @@ describe.skipIf(!up)("glance CLI: members, import, tags, cache, tasks, discovery
       })
     })
 
+    it("the OS_IMAGE_* variables stand in for their flags (a flag beats its variable)", async () => {
+      const env = (vars: Record<string, string>, args: ReadonlyArray<string>) =>
+        runGlance("demo", args, { login: "token", stdin: "ignore", env: vars })
+      const cases: Array<[Record<string, string>, Array<string>, number, string]> = [
+        [
+          { OS_IMAGE_STORE: "fast", OS_IMAGE_STORES: "cheap" },
+          ["image-import", imported],
+          1,
+          "Only one of --store, --stores and --all-stores can be provided"
+        ],
+        [
+          { OS_IMAGE_STORES: "cheap" },
+          ["image-import", imported, "--store", "fast"],
+          1,
+          "Only one of --store, --stores and --all-stores can be provided"
+        ],
+        [
+          { OS_IMAGE_IMPORT_METHOD: "copy-image" },
+          ["image-create-via-import"],
+          1,
+          "Import method 'copy-image' cannot be used while creating the image."
+        ],
+        [
+          { OS_IMAGE_IMPORT_METHOD: "copy-image" },
+          ["image-create-via-import", "--import-method", "web-download"],
+          1,
+          "URI is required for web-download import method. Please use '--uri <uri>'."
+        ],
+        [
+          { OS_IMAGE_STORE: "fast" },
+          ["image-create", "--name", uniqueName("env-store")],
+          2,
+          "--store option should only be provided with --file option or stdin."
+        ],
+        [
+          { OS_IMAGE_ALLOW_FAILURE: "maybe" },
+          ["image-import", imported],
+          2,
+          "--allow-failure expects True or False, not \"maybe\""
+        ]
+      ]
+      const results = await Promise.all(cases.map(([vars, args]) => env(vars, args)))
+      cases.forEach(([vars, args, status, message], i) => {
+        const r = results[i]!
+        const what = `${JSON.stringify(vars)} ${args.join(" ")}`
+        assert.strictEqual(r.stderr.trim(), message, what)
+        assert.strictEqual(r.status, status, what)
+      })
+    })
+
     it("location-add / location-delete / location-update: the lab hides locations, said clearly", async () => {
       const cases = [
         ["location-add", imported, "--url", "file:///nowhere"],

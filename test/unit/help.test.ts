@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { commandHelp, usage, wrap } from "../../src/cli/help.js"
-import { command } from "../../src/cli/main.js"
+import { command, program, table } from "../../src/cli/main.js"
+import { metadefTable } from "../../src/cli/metadefs.js"
 import { programSpec } from "../../src/cli/spec.js"
 
 describe("help in argparse's layout", () => {
@@ -46,5 +47,27 @@ describe("help in argparse's layout", () => {
     const text = commandHelp(program.commands.find((c) => c.name === "add-location")!, 78)
     assert.match(text, /^usage: glance add-location --url <URL> \[--validation-data <STRING>\]/)
     assert.match(text, /\n\nRequired arguments:\n {2}--url <URL> +URL of location to add\.$/)
+  })
+})
+
+describe("the command table", () => {
+  it("gives help the flags and arguments its @effect/cli commands parse", () => {
+    const parsed = programSpec(command)
+    assert.isAtLeast(table.length, 47)
+    for (const entry of table) {
+      assert.deepStrictEqual(entry.spec, parsed.commands.find((c) => c.name === entry.spec.name), entry.spec.name)
+    }
+    const shown = program()
+    assert.deepStrictEqual(shown.commands.map((c) => c.name), parsed.commands.map((c) => c.name))
+    assert.deepStrictEqual(shown.root, parsed.root)
+  })
+
+  it("drops --prefix from -f/-c when the command has a --prefix of its own", () => {
+    const associate = metadefTable.find((e) => e.spec.name === "md-resource-type-associate")!.spec
+    const prefixes = associate.options.filter((o) => o.long === "--prefix")
+    assert.deepStrictEqual(prefixes.map((o) => o.metavar), ["<PREFIX>"])
+    assert.match(prefixes[0]!.description, /^Specifies the prefix/)
+    const deleted = metadefTable.find((e) => e.spec.name === "md-tag-delete")!.spec
+    assert.isFalse(deleted.options.some((o) => o.long === "--format"))
   })
 })
