@@ -180,12 +180,16 @@ const importRequest = (
   }
 }
 
-/** Waits for an import to end, in every store asked for. */
+/**
+ * Waits for an import Glance accepted to end, in every store asked for; one that ended (failed)
+ * before the first look fails the wait at once (`afterImport`), not at the timeout.
+ */
 const waitForImport = (id: string, a: ImportFlags, stores: ReadonlyArray<string> | undefined) =>
   Images.waitFor(id, {
     status: "active",
     stores: stores && stores.length > 0 ? stores : undefined,
-    timeout: `${a.waitTimeout} seconds`
+    timeout: `${a.waitTimeout} seconds`,
+    afterImport: true
   })
 
 /** `image-import IMAGE_ID`. */
