@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config"
  * own names, and a lock where Glance's state is shared: test/support/lock.ts), so they need no
  * order. TEST_WORKERS overrides the number of workers (measured on 2 cores: README, "Tests").
  */
-const workers = Number(process.env.TEST_WORKERS ?? 3)
+const workers = Number(process.env.TEST_WORKERS ?? 4)
 
 export default defineConfig({
   // Where vitest keeps the last run's durations, which order the next run (slowest files first).
