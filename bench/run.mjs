@@ -425,22 +425,15 @@ if (only.includes("transfer")) {
   // The second half runs as other: its openrc is sourced in the shell (no password on a command line).
   const asOther = `. ${Path.join(labDir, "other-openrc")} &&`
   const otherTok = token(other)
+  /** A queued image in project other for curl to upload into. */
+  const newCopy = () =>
+    api("POST", "/v2/images", { name: copyName, disk_format: "raw", container_format: "bare" }, {}, otherTok)
   const rows = alternate([
     {
       // The floor of streaming through one process pair: no verification, no metadata, no login.
       name: "curl piped into curl -T - (no verification)",
       run: () => {
-        const copy = api(
-          "POST",
-          "/v2/images",
-          {
-            name: copyName,
-            disk_format: "raw",
-            container_format: "bare"
-          },
-          {},
-          otherTok
-        )
+        const copy = newCopy()
         return measure("sh", [
           "-c",
           `curl -sf ${glanceUrl}/v2/images/${image.id}/file -H "x-auth-token: $SRC_TOKEN" | curl -sf -T - -X PUT ${glanceUrl}/v2/images/${copy.id}/file -H "x-auth-token: $DST_TOKEN" -H "content-type: application/octet-stream"`
@@ -453,17 +446,7 @@ if (only.includes("transfer")) {
       // serves the download and takes the upload in one process is the difference with the row above.
       name: "curl -o, then curl -T (no verification)",
       run: () => {
-        const copy = api(
-          "POST",
-          "/v2/images",
-          {
-            name: copyName,
-            disk_format: "raw",
-            container_format: "bare"
-          },
-          {},
-          otherTok
-        )
+        const copy = newCopy()
         return measure("sh", [
           "-c",
           `curl -sf -o ${
