@@ -428,6 +428,23 @@ if (only.includes("transfer")) {
   /** A queued image in project other for curl to upload into. */
   const newCopy = () =>
     api("POST", "/v2/images", { name: copyName, disk_format: "raw", container_format: "bare" }, {}, otherTok)
+  /** One row: `glance image-transfer` of a build to the given clouds (its copies deleted after). */
+  const transferRow = (label, bin, targets) => ({
+    name: `${label}: glance image-transfer ${targets.map((t) => `--to-cloud ${t}`).join(" ")}`,
+    run: () =>
+      measure("node", [
+        bin,
+        "image-transfer",
+        image.id,
+        ...targets.flatMap((t) => ["--to-cloud", t]),
+        "--name",
+        copyName
+      ], {
+        ...envDemo,
+        ...clouds
+      }),
+    after: cleanCopies
+  })
   const rows = alternate([
     {
       // The floor of streaming through one process pair: no verification, no metadata, no login.
@@ -480,63 +497,12 @@ if (only.includes("transfer")) {
         ], envDemo),
       after: cleanCopies
     },
-    {
-      name: "ours: glance image-transfer --to-cloud lab-other",
-      run: () =>
-        measure("node", [ours, "image-transfer", image.id, "--to-cloud", "lab-other", "--name", copyName], {
-          ...envDemo,
-          ...clouds
-        }),
-      after: cleanCopies
-    },
-    {
-      name: "ours: glance image-transfer --to-cloud lab-other --to-cloud lab-admin",
-      run: () =>
-        measure("node", [
-          ours,
-          "image-transfer",
-          image.id,
-          "--to-cloud",
-          "lab-other",
-          "--to-cloud",
-          "lab-admin",
-          "--name",
-          copyName
-        ], { ...envDemo, ...clouds }),
-      after: cleanCopies
-    },
+    transferRow("ours", ours, ["lab-other"]),
+    transferRow("ours", ours, ["lab-other", "lab-admin"]),
     // The transfer of another build (--baseline), one and two targets, in the same alternation.
     ...(baseline === undefined ? [] : [
-      {
-        name: `${baselineLabel}: glance image-transfer --to-cloud lab-other`,
-        run: () =>
-          measure("node", [
-            Path.join(baseline, "dist/glance.js"),
-            "image-transfer",
-            image.id,
-            "--to-cloud",
-            "lab-other",
-            "--name",
-            copyName
-          ], { ...envDemo, ...clouds }),
-        after: cleanCopies
-      },
-      {
-        name: `${baselineLabel}: glance image-transfer --to-cloud lab-other --to-cloud lab-admin`,
-        run: () =>
-          measure("node", [
-            Path.join(baseline, "dist/glance.js"),
-            "image-transfer",
-            image.id,
-            "--to-cloud",
-            "lab-other",
-            "--to-cloud",
-            "lab-admin",
-            "--name",
-            copyName
-          ], { ...envDemo, ...clouds }),
-        after: cleanCopies
-      }
+      transferRow(baselineLabel, Path.join(baseline, "dist/glance.js"), ["lab-other"]),
+      transferRow(baselineLabel, Path.join(baseline, "dist/glance.js"), ["lab-other", "lab-admin"])
     ])
   ])
   table(
