@@ -6,6 +6,7 @@ import * as Args from "@effect/cli/Args"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -27,6 +28,10 @@ export interface Flag<A> {
   readonly default?: unknown
   /** A check of the given value: the message of the usage error, or undefined when it is fine. */
   readonly check?: ((value: never) => string | undefined) | undefined
+  /** The variable read when the flag is not given (`OS_IMAGE_STORE`); a switch is on when it is set at all. */
+  readonly env?: string | undefined
+  /** argparse's `nargs='+'`: `--tags a b c` is `--tags a --tags b --tags c`. */
+  readonly nargs?: "+" | undefined
   readonly _A?: (_: never) => A
 }
 
@@ -101,6 +106,28 @@ export const withAliases = <A>(f: Flag<A>, ...aliases: ReadonlyArray<string>): F
 export const withCheck = <A>(f: Flag<A>, check: (value: A) => string | undefined): Flag<A> =>
   ({ ...f, check }) as Flag<A>
 
+/** Falls back to an environment variable when not given (its help says so: `Defaults to env[VAR].`). */
+export const withEnv = <A>(f: Flag<A>, env: string): Flag<A> => ({ ...f, env })
+
+/** argparse's `nargs='+'`: several values after one flag. */
+export const withNargs = <A>(f: Flag<A>): Flag<A> => ({ ...f, nargs: "+" })
+
+const truthy = ["1", "t", "true", "on", "y", "yes"]
+const falsy = ["0", "f", "false", "off", "n", "no"]
+
+/** A `True`/`False` value as python-glanceclient's `strutils.bool_from_string` reads it, or undefined. */
+export const toBool = (value: string | undefined): boolean | undefined => {
+  const v = value?.toLowerCase()
+  return v === undefined ? undefined : truthy.includes(v) ? true : falsy.includes(v) ? false : undefined
+}
+
+/** `--long [True|False]`, optional, refused unless it reads as a boolean. */
+export const bool = (long: string, help: string): Flag<string | undefined> =>
+  withCheck(
+    text(long, help, "[True|False]"),
+    (v) => v === undefined || toBool(v) !== undefined ? undefined : `--${long} expects True or False, not "${v}"`
+  )
+
 /** A positional argument, required. */
 export const arg = (name: string, help: string): Positional<string> => ({ name, help, presence: "required" })
 
@@ -144,6 +171,13 @@ export const toOptions = <A>(f: Flag<A>): Options.Options<A> => {
   for (const alias of f.aliases) o = Options.withAlias(o, alias)
   if (f.metavar !== undefined) o = Options.withPseudoName(o, f.metavar)
   o = Options.withDescription(o, f.help)
+  if (f.env !== undefined) {
+    const env = Config.option(Config.string(f.env))
+    o = f.type === "flag"
+      // python-glanceclient's `env(...)` default: any value turns the switch on.
+      ? Options.mapEffect(o, (on) => on ? Effect.succeed(true) : Effect.map(Effect.orElseSucceed(env, Option.none), Option.isSome))
+      : Options.withFallbackConfig(o, Config.string(f.env))
+  }
   switch (f.presence) {
     case "optional":
       o = Options.map(Options.optional(o), Option.getOrUndefined)
@@ -209,7 +243,9 @@ export const optionSpec = (f: Flag<unknown>): OptionSpec => ({
   repeated: f.presence === "repeated" || f.presence === "some",
   type: f.type,
   choices: f.choices,
-  env: /Defaults to env\[(\w+)\]/.exec(f.help)?.[1]
+  env: f.env ?? /Defaults to env\[(\w+)\]/.exec(f.help)?.[1],
+  check: f.check as OptionSpec["check"],
+  nargs: f.nargs
 })
 
 /** How help, docs and completions see a positional. */

@@ -3,19 +3,18 @@
  * cloud's `os_hash_algo`, and an active image the project already sees with that data is shown
  * instead of a new one (`Transfer.findFile`).
  */
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Images from "../Images.js"
 import * as Transfer from "../Transfer.js"
 import { LocalFileError, UsageError } from "./errors.js"
+import * as Flags from "./flags.js"
 
 /** The `--if-absent` flag. */
-export const ifAbsentOption = Options.boolean("if-absent").pipe(
-  Options.withDescription(
-    "With --file: hash the file first (the cloud's os_hash_algo) and, when the project already sees an active image with that data, show it instead of creating a new one."
-  )
+export const ifAbsentFlag = Flags.flag(
+  "if-absent",
+  "With --file: hash the file first (the cloud's os_hash_algo) and, when the project already sees an active image with that data, show it instead of creating a new one."
 )
 
 /** The image that already holds the file's data (said on stderr), or none: go on and create one. */

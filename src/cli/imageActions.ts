@@ -3,9 +3,6 @@
  * the import workflow, an image's tasks and its locations, with python-glanceclient's
  * names, flags, checks and messages.
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -13,30 +10,31 @@ import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import * as Info from "../Info.js"
 import { CommandError, UsageError } from "./errors.js"
+import * as Flags from "./flags.js"
 import { arg, required, some, text, withDefault } from "./flags.js"
-import { glance, withClient } from "./globalOptions.js"
-import { existingImage, ifAbsentOption } from "./ifAbsent.js"
+import { glance } from "./globalOptions.js"
+import { existingImage, ifAbsentFlag } from "./ifAbsent.js"
 import {
   checkSize,
   dataSource,
-  fieldOptions,
+  fieldFlags,
   fieldsOf,
-  optionalBool,
-  optionalText,
-  parseBool,
+  fileFlag,
+  imageIdArg,
   printImage,
+  progressFlag,
   refuseSizeField,
   requiredDataSource,
-  sizeOption,
+  sizeFlag,
+  storeFlag,
+  tagsFlag,
   withProgress
 } from "./images.js"
-import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
-import { formatOptions, opt, printList } from "./output.js"
+import { inspectFlags, inspectUpload, inspectUploadTo } from "./inspect.js"
+import { printList } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
 import { make } from "./table.js"
-
-const imageIdArg = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
 
 /** Stages `--file` or piped standard input for an image. */
 const stageData = (
@@ -51,70 +49,59 @@ const stageData = (
     bar.done()
   })
 
-/** `image-stage IMAGE_ID [--file FILE] [--size SIZE] [--progress]`. */
-export const imageStage = Command.make("image-stage", {
-  file: optionalText(
-    "file",
-    "Local file that contains disk image to be uploaded. Alternatively, images can be passed to the client via stdin."
-  ),
-  size: sizeOption,
-  progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
-  ...inspectOptions,
-  id: imageIdArg("ID of image to upload data to.")
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "stage"), a)
-    yield* stageData(a.id, source, a.progress)
-  }))).pipe(Command.withDescription("Upload data for a specific image to staging."))
-
 /** The import flags shared by `image-import` and `image-create-via-import`. */
-const importOptions = {
-  uri: optionalText("uri", "URI to download the external image."),
-  remoteRegion: optionalText("remote-region", "REMOTE GLANCE REGION to download the image."),
-  remoteImageId: optionalText(
+const importFlags = {
+  uri: Flags.text("uri", "URI to download the external image."),
+  remoteRegion: Flags.text("remote-region", "REMOTE GLANCE REGION to download the image."),
+  remoteImageId: Flags.text(
     "remote-image-id",
     "The IMAGE ID of the image of remote glance, which needs to be imported."
   ),
-  remoteServiceInterface: optionalText(
+  remoteServiceInterface: Flags.text(
     "remote-service-interface",
     "The Service Interface of remote glance (default public)."
   ),
-  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE].", "OS_IMAGE_STORE"),
-  stores: optionalText(
-    "stores",
-    "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES].",
+  store: storeFlag,
+  stores: Flags.withEnv(
+    Flags.text(
+      "stores",
+      "Stores to upload image to if multi-stores import available. Comma separated list. Defaults to env[OS_IMAGE_STORES]."
+    ),
     "OS_IMAGE_STORES"
   ),
-  allStores: optionalBool(
+  allStores: Flags.bool(
     "all-stores",
     "\"all-stores\" can be used instead of \"stores\"-list to indicate that image should be imported into all available stores."
   ),
-  allowFailure: optionalBool(
-    "allow-failure",
-    "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE].",
+  allowFailure: Flags.withEnv(
+    Flags.bool(
+      "allow-failure",
+      "Indicator if all stores listed (or available) must succeed. \"True\" by default. Defaults to env[OS_IMAGE_ALLOW_FAILURE]."
+    ),
     "OS_IMAGE_ALLOW_FAILURE"
   ),
-  wait: Options.boolean("wait").pipe(
-    Options.withDescription("Wait for the import to end (active, and in every store asked for); fail if it fails.")
+  wait: Flags.flag(
+    "wait",
+    "Wait for the import to end (active, and in every store asked for); fail if it fails."
   ),
-  waitTimeout: Options.integer("timeout").pipe(
-    Options.withDescription(
+  waitTimeout: Flags.withDefault(
+    Flags.integer(
+      "timeout",
       "Seconds to wait with --wait (default 600). (The global --timeout, before the command, is the HTTP timeout.)"
     ),
-    Options.withDefault(600)
+    600
   )
 }
 
-type ImportFlags = Command.Command.ParseConfig<typeof importOptions>
+type ImportFlags = Flags.Values<typeof importFlags>
 
 /** The store flags, checked as python-glanceclient checks them. */
 const storeChoice = (a: ImportFlags) =>
   Effect.gen(function*() {
-    const store = opt(a.store)
-    const storesText = opt(a.stores)
-    const allStores = a.allStores._tag === "Some" ? yield* parseBool("--all-stores")(a.allStores.value) : undefined
-    const allowFailureText = opt(a.allowFailure)
-    const allowFailure = allowFailureText === undefined ? true : yield* parseBool("--allow-failure")(allowFailureText)
+    const store = a.store
+    const storesText = a.stores
+    const allStores = Flags.toBool(a.allStores)
+    const allowFailure = Flags.toBool(a.allowFailure) ?? true
     if ((store && (storesText || allStores)) || (storesText && allStores)) {
       return yield* new CommandError({ message: "Only one of --store, --stores and --all-stores can be provided" })
     }
@@ -170,10 +157,10 @@ const importRequest = (
   const many = stores !== undefined || choice.allStores === true
   return {
     method: method as Images.ImportMethod,
-    uri: opt(a.uri),
-    remoteRegion: opt(a.remoteRegion),
-    remoteImageId: opt(a.remoteImageId),
-    remoteServiceInterface: opt(a.remoteServiceInterface),
+    uri: a.uri,
+    remoteRegion: a.remoteRegion,
+    remoteImageId: a.remoteImageId,
+    remoteServiceInterface: a.remoteServiceInterface,
     stores,
     allStores: choice.allStores === true ? true : undefined,
     allStoresMustSucceed: many && choice.allowFailure ? false : undefined
@@ -192,20 +179,22 @@ const waitForImport = (id: string, a: ImportFlags, stores: ReadonlyArray<string>
     afterImport: true
   })
 
-/** `image-import IMAGE_ID`. */
-export const imageImport = Command.make("image-import", {
-  importMethod: Options.text("import-method").pipe(
-    Options.withPseudoName("<METHOD>"),
-    Options.withDescription(
-      "Import method used for Image Import workflow. Valid values can be retrieved with import-info command and the default \"glance-direct\" is used with \"image-stage\"."
+const importFlagsOf = {
+  importMethod: Flags.withDefault(
+    Flags.text(
+      "import-method",
+      "Import method used for Image Import workflow. Valid values can be retrieved with import-info command and the default \"glance-direct\" is used with \"image-stage\".",
+      "<METHOD>"
     ),
-    Options.withDefault("glance-direct")
+    "glance-direct"
   ),
-  ...importOptions,
-  id: imageIdArg("ID of image to import."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
+  ...importFlags,
+  id: imageIdArg("ID of image to import.")
+}
+
+/** `image-import IMAGE_ID`: python-glanceclient's checks, then the import (and `--wait`). */
+const importImage = (a: Flags.Values<typeof importFlagsOf>) =>
+  Effect.gen(function*() {
     const images = yield* Images.Images
     const choice = yield* storeChoice(a)
     yield* validateStores([...(choice.store ? [choice.store] : []), ...(choice.stores ?? [])])
@@ -213,13 +202,13 @@ export const imageImport = Command.make("image-import", {
     const method = a.importMethod
     const fail = (message: string) => new CommandError({ message })
     if (!methods.includes(method)) return yield* invalidMethod(method)
-    const uri = opt(a.uri)
+    const uri = a.uri
     if (method === "web-download" && !uri) return yield* fail("Provide URI for web-download import method.")
     if (uri && method !== "web-download") {
       return yield* fail("Import method should be 'web-download' if URI is provided.")
     }
-    const region = opt(a.remoteRegion)
-    const remoteId = opt(a.remoteImageId)
+    const region = a.remoteRegion
+    const remoteId = a.remoteImageId
     if (method === "glance-download" && !(region && remoteId)) {
       return yield* fail("Provide REMOTE_IMAGE_ID and remote-region for 'glance-download' import method.")
     }
@@ -229,7 +218,7 @@ export const imageImport = Command.make("image-import", {
     if (remoteId && method !== "glance-download") {
       return yield* fail("Import method should be 'glance-download' if REMOTE IMAGE ID is provided.")
     }
-    if (opt(a.remoteServiceInterface) && method !== "glance-download") {
+    if (a.remoteServiceInterface && method !== "glance-download") {
       return yield* fail("Import method should be 'glance-download' if REMOTE SERVICE INTERFACE is provided.")
     }
     if (method === "copy-image" && !(choice.stores || choice.allStores)) {
@@ -253,45 +242,43 @@ export const imageImport = Command.make("image-import", {
     const request = importRequest(method, a, choice)
     yield* images.importImage(a.id, request)
     if (a.wait) yield* waitForImport(a.id, a, request.stores)
-    yield* printImage(yield* images.get(a.id), a)
-  }))).pipe(Command.withDescription("Initiate the image import taskflow."))
+    return yield* images.get(a.id)
+  })
 
-/** `image-create-via-import`: create the record, stage (glance-direct), import; python-glanceclient's checks. */
-export const imageCreateViaImport = Command.make("image-create-via-import", {
-  ...fieldOptions,
-  id: optionalText("id", "An identifier for the image (a UUID)."),
-  tags: Options.text("tags").pipe(
-    Options.withDescription("List of strings related to the image (repeat, or give several after one --tags)."),
-    Options.repeated
-  ),
-  file: optionalText(
-    "file",
-    "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
-  ),
-  size: sizeOption,
-  progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
-  importMethod: optionalText(
-    "import-method",
-    "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created.",
+const createViaImportFlags = {
+  ...fieldFlags,
+  id: Flags.text("id", "An identifier for the image (a UUID)."),
+  tags: tagsFlag(),
+  file: fileFlag,
+  size: sizeFlag,
+  progress: progressFlag(),
+  importMethod: Flags.withEnv(
+    Flags.text(
+      "import-method",
+      "Import method used for Image Import workflow. Valid values can be retrieved with import-info command. Defaults to env[OS_IMAGE_IMPORT_METHOD] or, when data is given with --file or stdin, glance-direct; otherwise only the record is created."
+    ),
     "OS_IMAGE_IMPORT_METHOD"
   ),
-  ...importOptions,
-  ...inspectOptions,
-  ifAbsent: ifAbsentOption,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
+  ...importFlags,
+  ...inspectFlags,
+  ifAbsent: ifAbsentFlag,
+  ...Flags.formatFlags
+}
+
+/** `image-create-via-import`: create the record, stage (glance-direct), import; python-glanceclient's checks. */
+const createViaImport = (a: Flags.Values<typeof createViaImportFlags>) =>
+Effect.gen(function*() {
     const images = yield* Images.Images
-    const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
+    const fields = yield* fieldsOf(a, a.tags)
     Object.assign(fields, yield* extraFields("image-create-via-import", yield* CloudConfig, (yield* glance).getSchema))
-    if (a.id._tag === "Some") fields.id = a.id.value
+    if (a.id !== undefined) fields.id = a.id
     yield* refuseSizeField(fields)
-    yield* checkSize(opt(a.size))
-    const fileName = opt(a.file)
-    const source = yield* inspectUpload(yield* dataSource(fileName, opt(a.size)), fields, a)
+    yield* checkSize(a.size)
+    const fileName = a.file
+    const source = yield* inspectUpload(yield* dataSource(fileName, a.size), fields, a)
     const usingStdin = Option.isSome(source) && source.value.name === "stdin"
     const hasData = Option.isSome(source)
-    const uri = opt(a.uri)
+    const uri = a.uri
     // python-glanceclient's on_data_require_fields: data (or --uri) needs both formats.
     if ((hasData || uri) && (fields.disk_format === undefined || fields.container_format === undefined)) {
       const missing = [
@@ -303,7 +290,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
         message: `error: Must provide ${missing.join(", ")} when using ${present.join(", ") || "stdin"}.`
       })
     }
-    let method = opt(a.importMethod)
+    let method = a.importMethod
     if (method === undefined && hasData) method = "glance-direct"
     const fail = (message: string) => new CommandError({ message })
     if (method === "copy-image") {
@@ -357,7 +344,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
       if (usingStdin) return yield* fail("You cannot pass data via stdin with the web-download import method.")
     }
     if (method === "glance-download") {
-      if (!(opt(a.remoteRegion) && opt(a.remoteImageId))) {
+      if (!(a.remoteRegion && a.remoteImageId)) {
         return yield* fail(
           "REMOTE GlANCE REGION and REMOTE IMAGE ID are required for glance-download import method. Please use --remote-region <region> and --remote-image-id <remote-image-id>."
         )
@@ -381,7 +368,7 @@ export const imageCreateViaImport = Command.make("image-create-via-import", {
     const image = yield* images.get(created.id).pipe(Effect.orElseSucceed(() => created))
     yield* printImage(image, a)
     if (result._tag === "Left") return yield* Effect.fail(result.left)
-  }))).pipe(Command.withDescription("EXPERIMENTAL: Create a new image via image import."))
+  })
 
 const parseMetadata = (text: string) =>
   Effect.try({
@@ -409,7 +396,7 @@ const field = (name: string) => (t: Record<string, unknown>) => {
   return v === undefined ? "" : v === null ? "None" : typeof v === "object" ? JSON.stringify(v) : String(v)
 }
 
-/** The commands of this file made from table entries. */
+/** The commands of this file. */
 export const imageActionTable = [
   make({
     name: "image-tag-update",
@@ -448,6 +435,38 @@ export const imageActionTable = [
     help: "Reactivate specified image.",
     fields: { id: imageId("ID of image to reactivate.") },
     call: (a) => Effect.flatMap(images, (i) => i.reactivate(a.id))
+  }),
+  make({
+    name: "image-stage",
+    help: "Upload data for a specific image to staging.",
+    fields: {
+      file: Flags.text(
+        "file",
+        "Local file that contains disk image to be uploaded. Alternatively, images can be passed to the client via stdin."
+      ),
+      size: sizeFlag,
+      progress: progressFlag(),
+      ...inspectFlags,
+      id: imageIdArg("ID of image to upload data to.")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(a.file, a.size, "stage"), a)
+        yield* stageData(a.id, source, a.progress)
+      })
+  }),
+  make({
+    name: "image-import",
+    help: "Initiate the image import taskflow.",
+    fields: importFlagsOf,
+    call: importImage,
+    output: (image, format) => printImage(image, format)
+  }),
+  make({
+    name: "image-create-via-import",
+    help: "EXPERIMENTAL: Create a new image via image import.",
+    fields: createViaImportFlags,
+    call: createViaImport
   }),
   make({
     name: "image-tasks",
@@ -531,28 +550,3 @@ export const imageActionTable = [
   })
 ] as const
 
-const [
-  imageTagUpdate,
-  imageTagDelete,
-  imageDeactivate,
-  imageReactivate,
-  imageTasks,
-  locationAdd,
-  locationDelete,
-  locationUpdate
-] = imageActionTable.map((e) => e.command)
-
-/** All the commands of this file. */
-export const imageActionCommands = [
-  imageTagUpdate,
-  imageTagDelete,
-  imageDeactivate,
-  imageReactivate,
-  imageStage,
-  imageImport,
-  imageCreateViaImport,
-  imageTasks,
-  locationAdd,
-  locationDelete,
-  locationUpdate
-] as const

@@ -1,12 +1,8 @@
 /**
  * The `image-*` commands, with python-glanceclient's names, flags and tables.
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Chunk from "effect/Chunk"
-import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -16,92 +12,63 @@ import * as Fs from "node:fs"
 import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import { CommandError, describe, inFlagWords, LocalFileError, PartialFailure, UsageError } from "./errors.js"
-import { glance, withClient } from "./globalOptions.js"
-import { existingImage, ifAbsentOption } from "./ifAbsent.js"
-import { inspectOptions, inspectUpload, inspectUploadTo } from "./inspect.js"
+import * as Flags from "./flags.js"
+import { glance } from "./globalOptions.js"
+import { existingImage, ifAbsentFlag } from "./ifAbsent.js"
+import { inspectFlags, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { fileFill, type Fill, firstReadFailure, stdinFill, stdinHoldsData } from "./localData.js"
-import { type Column, type FormatOptions, formatOptions, opt, printList, printObject } from "./output.js"
+import { type Column, type FormatOptions, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
 import { extraFields } from "./schemaFlags.js"
-
-export const parseBool = (flag: string) => (value: string): Effect.Effect<boolean, UsageError> => {
-  const v = value.toLowerCase()
-  if (["1", "t", "true", "on", "y", "yes"].includes(v)) return Effect.succeed(true)
-  if (["0", "f", "false", "off", "n", "no"].includes(v)) return Effect.succeed(false)
-  return Effect.fail(new UsageError({ message: `${flag} expects True or False, not "${value}"` }))
-}
-
-/** The flag, else the environment variable (flag > environment > clouds.yaml, as the OpenStack clients). */
-const fallback = (env: string | undefined) => (o: Options.Options<string>) =>
-  env === undefined ? o : Options.withFallbackConfig(o, Config.string(env))
-
-/** A switch also set by an environment variable given any value (python-glanceclient's `env(...)` defaults). */
-export const switchOrEnv = (name: string, description: string, env: string) =>
-  Options.boolean(name).pipe(
-    Options.withDescription(description),
-    Options.mapEffect((on) =>
-      on
-        ? Effect.succeed(true)
-        : Effect.map(Effect.orElseSucceed(Config.option(Config.string(env)), Option.none), Option.isSome)
-    )
-  )
-
-export const optionalText = (name: string, description: string, env?: string) =>
-  Options.text(name).pipe(Options.withDescription(description), fallback(env), Options.optional)
-export const optionalInt = (name: string, description: string) =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
-export const optionalBool = (name: string, description: string, env?: string) =>
-  Options.text(name).pipe(
-    Options.withPseudoName("[True|False]"),
-    Options.withDescription(description),
-    fallback(env),
-    Options.optional
-  )
-
-const imageId = (description: string) => Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription(description))
+import { make } from "./table.js"
 
 /** The image fields that `image-create` and `image-update` take as flags. */
-export const fieldOptions = {
-  name: optionalText("name", "Descriptive name for the image."),
-  visibility: optionalText(
+export const fieldFlags = {
+  name: Flags.text("name", "Descriptive name for the image."),
+  visibility: Flags.text(
     "visibility",
     "Scope of image accessibility. Valid values: community, public, private, shared"
   ),
-  protected: optionalBool("protected", "If true, image will not be deletable."),
-  hidden: optionalBool("hidden", "If true, image will not appear in default image list response."),
-  containerFormat: optionalText(
+  protected: Flags.bool("protected", "If true, image will not be deletable."),
+  hidden: Flags.bool("hidden", "If true, image will not appear in default image list response."),
+  containerFormat: Flags.text(
     "container-format",
     "Format of the container. Valid values: None, ami, ari, aki, bare, ovf, ova, docker, compressed"
   ),
-  diskFormat: optionalText(
+  diskFormat: Flags.text(
     "disk-format",
     "Format of the disk. Valid values: None, ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop"
   ),
-  minDisk: optionalInt("min-disk", "Amount of disk space (in GB) required to boot image."),
-  minRam: optionalInt("min-ram", "Amount of ram (in MB) required to boot image."),
-  owner: optionalText("owner", "Owner of the image."),
-  kernelId: optionalText("kernel-id", "ID of image stored in Glance that should be used as the kernel."),
-  ramdiskId: optionalText("ramdisk-id", "ID of image stored in Glance that should be used as the ramdisk."),
-  instanceUuid: optionalText(
+  minDisk: Flags.integer("min-disk", "Amount of disk space (in GB) required to boot image."),
+  minRam: Flags.integer("min-ram", "Amount of ram (in MB) required to boot image."),
+  owner: Flags.text("owner", "Owner of the image."),
+  kernelId: Flags.text("kernel-id", "ID of image stored in Glance that should be used as the kernel."),
+  ramdiskId: Flags.text("ramdisk-id", "ID of image stored in Glance that should be used as the ramdisk."),
+  instanceUuid: Flags.text(
     "instance-uuid",
     "Metadata which can be used to record which instance this image is associated with."
   ),
-  architecture: optionalText(
+  architecture: Flags.text(
     "architecture",
     "Operating system architecture as specified in https://docs.openstack.org/python-glanceclient/latest/cli/property-keys.html"
   ),
-  osDistro: optionalText("os-distro", "Common name of operating system distribution."),
-  osVersion: optionalText("os-version", "Operating system version as specified by the distributor."),
-  description: optionalText("description", "A human-readable string describing this image."),
-  property: Options.text("property").pipe(
-    Options.withPseudoName("<key=value>"),
-    Options.withDescription("Arbitrary property to associate with image. May be used multiple times."),
-    Options.repeated
+  osDistro: Flags.text("os-distro", "Common name of operating system distribution."),
+  osVersion: Flags.text("os-version", "Operating system version as specified by the distributor."),
+  description: Flags.text("description", "A human-readable string describing this image."),
+  property: Flags.repeated(
+    Flags.text("property", "Arbitrary property to associate with image. May be used multiple times.", "<key=value>")
   )
 }
 
-type FieldOptions = Command.Command.ParseConfig<typeof fieldOptions>
+/** `--tags`, repeated or several after one (argparse's nargs='+'), each also split on commas. */
+export const tagsFlag = (metavar?: string) =>
+  Flags.withNargs(Flags.repeated(Flags.text(
+    "tags",
+    "List of strings related to the image (repeat, or give several after one --tags).",
+    metavar
+  )))
 
+/** `key=value` split at its first `=`; the usage error names the flag. */
 export const keyValue = (flag: string) => (datum: string): Effect.Effect<readonly [string, string], UsageError> => {
   const at = datum.indexOf("=")
   return at <= 0
@@ -109,28 +76,27 @@ export const keyValue = (flag: string) => (datum: string): Effect.Effect<readonl
     : Effect.succeed([datum.slice(0, at), datum.slice(at + 1)] as const)
 }
 
-export const fieldsOf = (f: FieldOptions, tags: ReadonlyArray<string> | undefined) =>
+/** The image's fields from the field flags (and `--tags`), without those not given. */
+export const fieldsOf = (f: Flags.Values<typeof fieldFlags>, tags?: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const bool = (flag: string, value: Option.Option<string>) =>
-      Option.match(value, { onNone: () => Effect.succeed(undefined), onSome: parseBool(flag) })
     const fields: Record<string, unknown> = {
-      name: opt(f.name),
-      visibility: opt(f.visibility),
-      protected: yield* bool("--protected", f.protected),
-      os_hidden: yield* bool("--hidden", f.hidden),
-      container_format: opt(f.containerFormat),
-      disk_format: opt(f.diskFormat),
-      min_disk: opt(f.minDisk),
-      min_ram: opt(f.minRam),
-      owner: opt(f.owner),
-      kernel_id: opt(f.kernelId),
-      ramdisk_id: opt(f.ramdiskId),
-      instance_uuid: opt(f.instanceUuid),
-      architecture: opt(f.architecture),
-      os_distro: opt(f.osDistro),
-      os_version: opt(f.osVersion),
-      description: opt(f.description),
-      tags
+      name: f.name,
+      visibility: f.visibility,
+      protected: Flags.toBool(f.protected),
+      os_hidden: Flags.toBool(f.hidden),
+      container_format: f.containerFormat,
+      disk_format: f.diskFormat,
+      min_disk: f.minDisk,
+      min_ram: f.minRam,
+      owner: f.owner,
+      kernel_id: f.kernelId,
+      ramdisk_id: f.ramdiskId,
+      instance_uuid: f.instanceUuid,
+      architecture: f.architecture,
+      os_distro: f.osDistro,
+      os_version: f.osVersion,
+      description: f.description,
+      tags: tags !== undefined && tags.length > 0 ? tags.flatMap((t) => t.split(",")) : undefined
     }
     for (const datum of f.property) {
       const [key, value] = yield* keyValue("--property")(datum)
@@ -270,10 +236,38 @@ const sizeAgreeing = (actual: number, given: number | undefined): Effect.Effect<
     )
 
 /** `--size` of the commands that upload or stage data (python-glanceclient 4.10). */
-export const sizeOption = optionalInt(
+export const sizeFlag = Flags.integer(
   "size",
-  "Size in bytes of image to be uploaded. Default is to get size from provided data object but this is supported in case where size cannot be inferred."
-).pipe(Options.withPseudoName("<IMAGE_SIZE>"))
+  "Size in bytes of image to be uploaded. Default is to get size from provided data object but this is supported in case where size cannot be inferred.",
+  "<IMAGE_SIZE>"
+)
+
+/** `--file`, the data of an upload (or piped standard input). */
+export const fileFlag = Flags.text(
+  "file",
+  "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
+)
+
+/** `--progress`. */
+export const progressFlag = (what = "upload") => Flags.flag("progress", `Show ${what} progress bar.`)
+
+/** `--store`, falling back to `OS_IMAGE_STORE`. */
+export const storeFlag = Flags.withEnv(
+  Flags.text("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE]."),
+  "OS_IMAGE_STORE"
+)
+
+/** `--allow-md5-fallback`, also set by `OS_IMAGE_ALLOW_MD5_FALLBACK` given any value. */
+export const allowMd5FallbackFlag = Flags.withEnv(
+  Flags.flag(
+    "allow-md5-fallback",
+    "Verify with the legacy MD5 checksum when os_hash_algo is not available here. Defaults to env[OS_IMAGE_ALLOW_MD5_FALLBACK]."
+  ),
+  "OS_IMAGE_ALLOW_MD5_FALLBACK"
+)
+
+/** The image's ID, the positional of most image commands. */
+export const imageIdArg = (help: string) => Flags.arg("IMAGE_ID", help)
 
 /** Refuses a negative `--size`. */
 export const checkSize = (size: number | undefined): Effect.Effect<void, UsageError> =>
@@ -340,142 +334,17 @@ const listColumns = (verbose: boolean, includeStores: boolean): Array<Column<Ima
 
 const sortKeys = ["name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at"]
 
-/** `image-list`. */
-export const imageList = Command.make("image-list", {
-  limit: optionalInt("limit", "Maximum number of images to get."),
-  pageSize: Options.integer("page-size").pipe(
-    Options.withPseudoName("<SIZE>"),
-    Options.withDescription("Number of images to request in each paginated request."),
-    Options.optional
-  ),
-  visibility: optionalText("visibility", "The visibility of the images to display."),
-  memberStatus: optionalText("member-status", "The status of images to display."),
-  owner: optionalText("owner", "Display images owned by <OWNER>."),
-  propertyFilter: Options.text("property-filter").pipe(
-    Options.withPseudoName("<KEY=VALUE>"),
-    Options.withDescription("Filter images by a user-defined image property."),
-    Options.repeated
-  ),
-  checksum: optionalText("checksum", "Displays images that match the MD5 checksum."),
-  hash: Options.text("hash").pipe(
-    Options.withPseudoName("<HASH_VALUE>"),
-    Options.withDescription("Displays images that match the specified hash value."),
-    Options.optional
-  ),
-  tag: Options.text("tag").pipe(Options.withDescription("Filter images by a user-defined tag."), Options.repeated),
-  sortKey: Options.choice("sort-key", sortKeys).pipe(
-    Options.withDescription("Sort image list by specified fields. May be used multiple times."),
-    Options.repeated
-  ),
-  sortDir: Options.choice("sort-dir", ["asc", "desc"]).pipe(
-    Options.withDescription("Sort image list in specified directions."),
-    Options.repeated
-  ),
-  sort: Options.text("sort").pipe(
-    Options.withPseudoName("<key>[:<direction>]"),
-    Options.withDescription("Comma-separated list of sort keys and directions in the form of <key>[:<asc|desc>]."),
-    Options.optional
-  ),
-  hidden: optionalBool("hidden", "Filters results by hidden status."),
-  includeStores: Options.boolean("include-stores").pipe(Options.withDescription("Print backend store id.")),
-  verbose: Options.boolean("verbose").pipe(Options.withDescription("Show more columns.")),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
+/** Creates the image and uploads its data, if any; an image whose upload failed is deleted again. */
+const createImage = (a: Flags.Values<typeof createFlags>) =>
+  Effect.gen(function*() {
     const images = yield* Images.Images
-    if (a.limit._tag === "Some" && a.limit.value < 0) {
-      return yield* new UsageError({ message: `--limit must be zero or more, not ${a.limit.value}` })
-    }
-    if (a.pageSize._tag === "Some" && (a.pageSize.value < 1 || a.pageSize.value > 1000)) {
-      return yield* new UsageError({ message: `--page-size must be between 1 and 1000, not ${a.pageSize.value}` })
-    }
-    const filters: Record<string, string | ReadonlyArray<string>> = {}
-    const put = (key: string, value: string | undefined) => value !== undefined && (filters[key] = value)
-    put("visibility", opt(a.visibility))
-    put("member_status", opt(a.memberStatus))
-    put("owner", opt(a.owner))
-    put("checksum", opt(a.checksum))
-    put("os_hash_value", opt(a.hash))
-    if (a.hidden._tag === "Some") put("os_hidden", String(yield* parseBool("--hidden")(a.hidden.value)))
-    if (a.tag.length > 0) filters.tag = a.tag
-    for (const datum of a.propertyFilter) {
-      const [key, value] = yield* keyValue("--property-filter")(datum).pipe(
-        // python-glanceclient's words (it exits 1; a usage mistake exits 2 here).
-        Effect.mapError(() =>
-          new UsageError({ message: "Argument --property-filter expected properties in the format KEY=VALUE" })
-        )
-      )
-      put(key, value)
-    }
-    const sort = opt(a.sort)
-    const defaultSort = sort === undefined && a.sortKey.length === 0 && a.sortDir.length === 0
-    const rows = images.list({
-      filters,
-      sort,
-      sortKey: defaultSort ? ["name"] : a.sortKey,
-      sortDir: defaultSort ? ["asc"] : (a.sortDir as ReadonlyArray<"asc" | "desc">),
-      pageSize: opt(a.pageSize),
-      limit: opt(a.limit)
-    })
-    // python-glanceclient's `--verbose` is the global one (`glance --verbose image-list`); take both spellings.
-    const verbose = a.verbose || (yield* glance).verbose
-    // Printed as the pages arrive (a table once the last one is in), never all held.
-    yield* printList(rows, listColumns(verbose, a.includeStores), a)
-  }))).pipe(Command.withDescription("List images you can access."))
-
-/** `image-show`. */
-export const imageShow = Command.make("image-show", {
-  id: imageId("ID of image to describe."),
-  humanReadable: Options.boolean("human-readable").pipe(
-    Options.withDescription("Print image size in a human-friendly format.")
-  ),
-  maxColumnWidth: Options.integer("max-column-width").pipe(
-    Options.withPseudoName("<integer>"),
-    Options.withDescription("The max column width of the printed table."),
-    Options.withDefault(80)
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const images = yield* Images.Images
-    const image = yield* images.get(a.id)
-    yield* printImage(image, a, a.humanReadable, a.maxColumnWidth)
-  }))).pipe(Command.withDescription("Describe a specific image."))
-
-const transferOptions = {
-  file: optionalText(
-    "file",
-    "Local file that contains disk image to be uploaded during creation. Alternatively, the image data can be passed to the client via stdin."
-  ),
-  progress: Options.boolean("progress").pipe(Options.withDescription("Show upload progress bar.")),
-  store: optionalText("store", "Backend store to upload image to. Defaults to env[OS_IMAGE_STORE].", "OS_IMAGE_STORE"),
-  ...inspectOptions
-}
-
-/** `image-create`: create the record, upload the data if any, show the image. */
-export const imageCreate = Command.make("image-create", {
-  ...fieldOptions,
-  id: optionalText("id", "An identifier for the image (a UUID)."),
-  tags: Options.text("tags").pipe(
-    Options.withPseudoName("<TAGS> [<TAGS> ...]"),
-    Options.withDescription("List of strings related to the image (repeat, or give several after one --tags)."),
-    Options.repeated
-  ),
-  ...transferOptions,
-  size: sizeOption,
-  ifAbsent: ifAbsentOption,
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const images = yield* Images.Images
-    const fields = yield* fieldsOf(a, a.tags.length > 0 ? a.tags.flatMap((t) => t.split(",")) : undefined)
+    const fields = yield* fieldsOf(a, a.tags)
     Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig, (yield* glance).getSchema))
-    if (a.id._tag === "Some") fields.id = a.id.value
+    if (a.id !== undefined) fields.id = a.id
     yield* refuseSizeField(fields)
-    yield* checkSize(opt(a.size))
-    const store = opt(a.store)
-    const source = yield* inspectUpload(yield* dataSource(opt(a.file), opt(a.size)), fields, a)
-    if (store !== undefined && Option.isNone(source)) {
+    yield* checkSize(a.size)
+    const source = yield* inspectUpload(yield* dataSource(a.file, a.size), fields, a)
+    if (a.store !== undefined && Option.isNone(source)) {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
     }
     if (Option.isSome(source) && (fields.disk_format === undefined || fields.container_format === undefined)) {
@@ -488,11 +357,11 @@ export const imageCreate = Command.make("image-create", {
         message: `Must provide ${missing.join(", ")} when using ${source.value.name === "stdin" ? "stdin" : "--file"}.`
       })
     }
-    const existing = yield* existingImage(a.ifAbsent, opt(a.file))
-    if (Option.isSome(existing)) return yield* printImage(existing.value, a)
+    const existing = yield* existingImage(a.ifAbsent, a.file)
+    if (Option.isSome(existing)) return existing.value
     const created = yield* images.create(fields)
-    if (Option.isNone(source)) return yield* printImage(created, a)
-    yield* upload(created.id, source.value, { progress: a.progress, store }).pipe(
+    if (Option.isNone(source)) return created
+    yield* upload(created.id, source.value, { progress: a.progress, store: a.store }).pipe(
       Effect.tapError(() =>
         images.delete(created.id).pipe(
           Effect.zipRight(Console.error(`glance: the upload failed, so image ${created.id} was deleted`)),
@@ -502,32 +371,20 @@ export const imageCreate = Command.make("image-create", {
         )
       )
     )
-    yield* printImage(yield* images.get(created.id), a)
-  }))).pipe(Command.withDescription("Create a new image."))
+    return yield* images.get(created.id)
+  })
 
-/** `image-update`. */
-export const imageUpdate = Command.make("image-update", {
-  id: imageId("ID of image to update."),
-  ...fieldOptions,
-  removeProperty: Options.text("remove-property").pipe(
-    Options.withPseudoName("key"),
-    Options.withDescription("Name of arbitrary property to remove from the image."),
-    Options.repeated
-  ),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const images = yield* Images.Images
-    const extra = yield* extraFields("image-update", yield* CloudConfig, (yield* glance).getSchema)
-    const set = { ...(yield* fieldsOf(a, undefined)), ...extra }
-    // As python-glanceclient: remove only properties the image has and that are not being set.
-    const remove = a.removeProperty.length === 0 ? [] : yield* Effect.map(
-      images.get(a.id),
-      (current) => [...new Set(a.removeProperty)].filter((key) => key in current && !(key in set))
-    )
-    const image = yield* images.update(a.id, { set, remove })
-    yield* printImage(image, a)
-  }))).pipe(Command.withDescription("Update an existing image."))
+const createFlags = {
+  ...fieldFlags,
+  id: Flags.text("id", "An identifier for the image (a UUID)."),
+  tags: tagsFlag("<TAGS> [<TAGS> ...]"),
+  file: fileFlag,
+  progress: progressFlag(),
+  store: storeFlag,
+  ...inspectFlags,
+  size: sizeFlag,
+  ifAbsent: ifAbsentFlag
+}
 
 /** The data of `image-upload` / `image-stage`: `--file` or piped standard input, required. */
 export const requiredDataSource = (file: string | undefined, size: number | undefined, verb: string) =>
@@ -539,19 +396,6 @@ export const requiredDataSource = (file: string | undefined, size: number | unde
     }
     return source.value
   })
-
-/** `image-upload`. */
-export const imageUpload = Command.make("image-upload", {
-  id: imageId("ID of image to upload data to."),
-  ...transferOptions,
-  size: sizeOption
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(opt(a.file), opt(a.size), "upload"), a)
-    yield* upload(a.id, source, { progress: a.progress, store: opt(a.store) }).pipe(
-      Effect.catchTag("TransportError", (e) => uploadBroke(a.id, inFlagWords(e.message)))
-    )
-  }))).pipe(Command.withDescription("Upload data for a specific image."))
 
 /** A broken upload: says in which status it left the image (Glance takes a moment to leave `saving`). */
 const uploadBroke = (id: string, reason: string) =>
@@ -572,55 +416,6 @@ const uploadBroke = (id: string, reason: string) =>
       message: `Uploading the data of image ${id} failed: ${reason}. The image is in status ${status}${next}`
     })
   })
-
-/** `image-download`: to `--file` (atomically) or to a redirected standard output. */
-export const imageDownload = Command.make("image-download", {
-  id: imageId("ID of image to download."),
-  file: optionalText(
-    "file",
-    "Local file to save downloaded image data to. If this is not specified and there is no redirection the image data will not be saved."
-  ),
-  progress: Options.boolean("progress").pipe(Options.withDescription("Show download progress bar.")),
-  allowMd5Fallback: switchOrEnv(
-    "allow-md5-fallback",
-    "Verify with the legacy MD5 checksum when os_hash_algo is not available here. Defaults to env[OS_IMAGE_ALLOW_MD5_FALLBACK].",
-    "OS_IMAGE_ALLOW_MD5_FALLBACK"
-  )
-}, (a) =>
-  withClient(
-    Effect.gen(function*() {
-      const file = opt(a.file)
-      if (file === undefined && process.stdout.isTTY) {
-        return yield* new UsageError({
-          message: "No redirection or local file specified for downloaded image data. " +
-            "Please specify a local file with --file to save downloaded image or redirect output to another source."
-        })
-      }
-      const images = yield* Images.Images
-      const image = a.progress ? Option.some(yield* images.get(a.id)) : Option.none()
-      const size = Option.getOrUndefined(Option.flatMap(image, (i) => Option.fromNullable(i.size)))
-      const progress = Progress.make(a.progress, "Downloading", size)
-      const options = { allowMd5Fallback: a.allowMd5Fallback }
-      if (file !== undefined) {
-        yield* Images.downloadToFile(a.id, file, { ...options, onProgress: progress.add }).pipe(
-          // Name the file asked for, not the temporary file beside it.
-          Effect.catchTag("SystemError", (e) =>
-            Effect.fail(
-              new LocalFileError({
-                message: `Cannot write ${file}: ${systemReason[e.reason] ?? e.description?.split(",")[0] ?? e.reason}`
-              })
-            )),
-          namingTheImage(a.id)
-        )
-      } else {
-        yield* images.downloadEach(a.id, (block) => {
-          progress.add(block.byteLength)
-          return writeStdout(block)
-        }, options).pipe(namingTheImage(a.id))
-      }
-      progress.done()
-    })
-  )).pipe(Command.withDescription("Download a specific image."))
 
 /** As python-glanceclient: an HTTP failure of `image-download` names the image. */
 const namingTheImage = (id: string) => <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
@@ -665,24 +460,6 @@ const deleteFailure = (id: string, error: { readonly _tag: string }): string => 
   }
 }
 
-/** `image-delete`: deletes each image, reports each failure, exits 1 if any failed. */
-export const imageDelete = Command.make("image-delete", {
-  ids: Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription("ID of image(s) to delete."), Args.atLeast(1))
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const images = yield* Images.Images
-    let failed = 0
-    for (const id of a.ids) {
-      const result = yield* Effect.either(images.delete(id))
-      if (result._tag === "Left") {
-        failed++
-        yield* Console.error(deleteFailure(id, result.left))
-      }
-    }
-    // python-glanceclient exits 1 after the per-image lines, with no summary line.
-    if (failed > 0) return yield* new PartialFailure({ message: "" })
-  }))).pipe(Command.withDescription("Delete specified image."))
-
 const hashAlgorithms = ["sha512", "sha256", "sha1", "md5"]
 
 /** The `--validation-data` of `add-location`, checked as python-glanceclient checks it. */
@@ -721,34 +498,229 @@ export const validationData = (text: string) =>
     return { os_hash_algo: algo, os_hash_value: value }
   })
 
-/** `add-location`: `POST /v2/images/{id}/locations` (Image API v2.17), for a queued image. */
-export const addLocation = Command.make("add-location", {
-  url: Options.text("url").pipe(Options.withPseudoName("<URL>"), Options.withDescription("URL of location to add.")),
-  validationData: Options.text("validation-data").pipe(
-    Options.withPseudoName("<STRING>"),
-    Options.withDescription(
-      "Validation data containing os_hash_algo and os_hash_value only associated to the image. Must be a valid JSON object (default: {})"
-    ),
-    Options.withDefault("{}")
-  ),
-  id: imageId("ID of image whose location is to be added."),
-  ...formatOptions
-}, (a) =>
-  withClient(Effect.gen(function*() {
-    const data = yield* validationData(a.validationData)
-    yield* Images.addImageLocation(a.id, a.url, { validationData: data })
-    const images = yield* Images.Images
-    yield* printImage(yield* images.get(a.id), a)
-  }))).pipe(Command.withDescription("Add location to an image which is in `queued` state only."))
-
-/** All image commands. */
-export const imageCommands = [
-  imageList,
-  imageShow,
-  imageCreate,
-  imageUpdate,
-  imageUpload,
-  imageDownload,
-  imageDelete,
-  addLocation
+/** The `image-*` commands of python-glanceclient's v2 shell that create, read, change and delete images, and `add-location`. */
+export const imageTable = [
+  make({
+    name: "image-list",
+    help: "List images you can access.",
+    fields: {
+      limit: Flags.integer("limit", "Maximum number of images to get."),
+      pageSize: Flags.integer("page-size", "Number of images to request in each paginated request.", "<SIZE>"),
+      visibility: Flags.text("visibility", "The visibility of the images to display."),
+      memberStatus: Flags.text("member-status", "The status of images to display."),
+      owner: Flags.text("owner", "Display images owned by <OWNER>."),
+      propertyFilter: Flags.repeated(
+        Flags.text("property-filter", "Filter images by a user-defined image property.", "<KEY=VALUE>")
+      ),
+      checksum: Flags.text("checksum", "Displays images that match the MD5 checksum."),
+      hash: Flags.text("hash", "Displays images that match the specified hash value.", "<HASH_VALUE>"),
+      tag: Flags.repeated(Flags.text("tag", "Filter images by a user-defined tag.")),
+      sortKey: Flags.repeated(
+        Flags.choice("sort-key", sortKeys, "Sort image list by specified fields. May be used multiple times.")
+      ),
+      sortDir: Flags.repeated(Flags.choice("sort-dir", ["asc", "desc"], "Sort image list in specified directions.")),
+      sort: Flags.text(
+        "sort",
+        "Comma-separated list of sort keys and directions in the form of <key>[:<asc|desc>].",
+        "<key>[:<direction>]"
+      ),
+      hidden: Flags.bool("hidden", "Filters results by hidden status."),
+      includeStores: Flags.flag("include-stores", "Print backend store id."),
+      verbose: Flags.flag("verbose", "Show more columns.")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const images = yield* Images.Images
+        if (a.limit !== undefined && a.limit < 0) {
+          return yield* new UsageError({ message: `--limit must be zero or more, not ${a.limit}` })
+        }
+        if (a.pageSize !== undefined && (a.pageSize < 1 || a.pageSize > 1000)) {
+          return yield* new UsageError({ message: `--page-size must be between 1 and 1000, not ${a.pageSize}` })
+        }
+        const filters: Record<string, string | ReadonlyArray<string>> = {}
+        const put = (key: string, value: string | undefined) => value !== undefined && (filters[key] = value)
+        put("visibility", a.visibility)
+        put("member_status", a.memberStatus)
+        put("owner", a.owner)
+        put("checksum", a.checksum)
+        put("os_hash_value", a.hash)
+        put("os_hidden", a.hidden === undefined ? undefined : String(Flags.toBool(a.hidden)))
+        if (a.tag.length > 0) filters.tag = a.tag
+        for (const datum of a.propertyFilter) {
+          const [key, value] = yield* keyValue("--property-filter")(datum).pipe(
+            // python-glanceclient's words (it exits 1; a usage mistake exits 2 here).
+            Effect.mapError(() =>
+              new UsageError({ message: "Argument --property-filter expected properties in the format KEY=VALUE" })
+            )
+          )
+          put(key, value)
+        }
+        const defaultSort = a.sort === undefined && a.sortKey.length === 0 && a.sortDir.length === 0
+        // Printed as the pages arrive (a table once the last one is in), never all held.
+        return images.list({
+          filters,
+          sort: a.sort,
+          sortKey: defaultSort ? ["name"] : a.sortKey,
+          sortDir: defaultSort ? ["asc"] : a.sortDir,
+          pageSize: a.pageSize,
+          limit: a.limit
+        })
+      }),
+    // python-glanceclient's `--verbose` is the global one (`glance --verbose image-list`); take both spellings.
+    output: (rows, format, a) =>
+      Effect.flatMap(glance, (g) => printList(rows, listColumns(a.verbose || g.verbose, a.includeStores), format))
+  }),
+  make({
+    name: "image-show",
+    help: "Describe a specific image.",
+    fields: {
+      id: imageIdArg("ID of image to describe."),
+      humanReadable: Flags.flag("human-readable", "Print image size in a human-friendly format."),
+      maxColumnWidth: Flags.withDefault(
+        Flags.integer("max-column-width", "The max column width of the printed table.", "<integer>"),
+        80
+      )
+    },
+    call: (a) => Effect.flatMap(Images.Images, (images) => images.get(a.id)),
+    output: (image, format, a) => printImage(image, format, a.humanReadable, a.maxColumnWidth)
+  }),
+  make({
+    name: "image-create",
+    help: "Create a new image.",
+    fields: createFlags,
+    call: createImage,
+    output: (image, format) => printImage(image, format)
+  }),
+  make({
+    name: "image-update",
+    help: "Update an existing image.",
+    fields: {
+      id: imageIdArg("ID of image to update."),
+      ...fieldFlags,
+      removeProperty: Flags.repeated(
+        Flags.text("remove-property", "Name of arbitrary property to remove from the image.", "key")
+      )
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const images = yield* Images.Images
+        const extra = yield* extraFields("image-update", yield* CloudConfig, (yield* glance).getSchema)
+        const set = { ...(yield* fieldsOf(a)), ...extra }
+        // As python-glanceclient: remove only properties the image has and that are not being set.
+        const remove = a.removeProperty.length === 0 ? [] : yield* Effect.map(
+          images.get(a.id),
+          (current) => [...new Set(a.removeProperty)].filter((key) => key in current && !(key in set))
+        )
+        return yield* images.update(a.id, { set, remove })
+      }),
+    output: (image, format) => printImage(image, format)
+  }),
+  make({
+    name: "image-upload",
+    help: "Upload data for a specific image.",
+    fields: {
+      id: imageIdArg("ID of image to upload data to."),
+      file: fileFlag,
+      progress: progressFlag(),
+      store: storeFlag,
+      ...inspectFlags,
+      size: sizeFlag
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const source = yield* inspectUploadTo(a.id, yield* requiredDataSource(a.file, a.size, "upload"), a)
+        yield* upload(a.id, source, { progress: a.progress, store: a.store }).pipe(
+          Effect.catchTag("TransportError", (e) => uploadBroke(a.id, inFlagWords(e.message)))
+        )
+      })
+  }),
+  make({
+    name: "image-download",
+    help: "Download a specific image.",
+    fields: {
+      id: imageIdArg("ID of image to download."),
+      file: Flags.text(
+        "file",
+        "Local file to save downloaded image data to. If this is not specified and there is no redirection the image data will not be saved."
+      ),
+      progress: progressFlag("download"),
+      allowMd5Fallback: allowMd5FallbackFlag
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        if (a.file === undefined && process.stdout.isTTY) {
+          return yield* new UsageError({
+            message: "No redirection or local file specified for downloaded image data. " +
+              "Please specify a local file with --file to save downloaded image or redirect output to another source."
+          })
+        }
+        const images = yield* Images.Images
+        const size = a.progress ? (yield* images.get(a.id)).size ?? undefined : undefined
+        const progress = Progress.make(a.progress, "Downloading", size)
+        const options = { allowMd5Fallback: a.allowMd5Fallback }
+        const file = a.file
+        if (file !== undefined) {
+          yield* Images.downloadToFile(a.id, file, { ...options, onProgress: progress.add }).pipe(
+            // Name the file asked for, not the temporary file beside it.
+            Effect.catchTag("SystemError", (e) =>
+              Effect.fail(
+                new LocalFileError({
+                  message: `Cannot write ${file}: ${
+                    systemReason[e.reason] ?? e.description?.split(",")[0] ?? e.reason
+                  }`
+                })
+              )),
+            namingTheImage(a.id)
+          )
+        } else {
+          yield* images.downloadEach(a.id, (block) => {
+            progress.add(block.byteLength)
+            return writeStdout(block)
+          }, options).pipe(namingTheImage(a.id))
+        }
+        progress.done()
+      })
+  }),
+  make({
+    name: "image-delete",
+    help: "Delete specified image.",
+    fields: { ids: Flags.args("IMAGE_ID", "ID of image(s) to delete.") },
+    call: (a) =>
+      Effect.gen(function*() {
+        const images = yield* Images.Images
+        let failed = 0
+        for (const id of a.ids) {
+          const result = yield* Effect.either(images.delete(id))
+          if (result._tag === "Left") {
+            failed++
+            yield* Console.error(deleteFailure(id, result.left))
+          }
+        }
+        // python-glanceclient exits 1 after the per-image lines, with no summary line.
+        if (failed > 0) return yield* new PartialFailure({ message: "" })
+      })
+  }),
+  make({
+    name: "add-location",
+    help: "Add location to an image which is in `queued` state only.",
+    fields: {
+      url: Flags.required(Flags.text("url", "URL of location to add.", "<URL>")),
+      validationData: Flags.withDefault(
+        Flags.text(
+          "validation-data",
+          "Validation data containing os_hash_algo and os_hash_value only associated to the image. Must be a valid JSON object (default: {})",
+          "<STRING>"
+        ),
+        "{}"
+      ),
+      id: imageIdArg("ID of image whose location is to be added.")
+    },
+    call: (a) =>
+      Effect.gen(function*() {
+        const data = yield* validationData(a.validationData)
+        yield* Images.addImageLocation(a.id, a.url, { validationData: data })
+        return yield* Effect.flatMap(Images.Images, (images) => images.get(a.id))
+      }),
+    output: (image, format) => printImage(image, format)
+  })
 ] as const

@@ -3,8 +3,6 @@
  * `image-create`, `image-upload`, `image-stage` and `image-create-via-import` make before any
  * image is created or any byte sent (see docs/inspection.md).
  */
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -18,32 +16,29 @@ import { compressions, Decompression, type DecompressionError } from "../Decompr
 import * as ImageInspector from "../ImageInspector.js"
 import * as Images from "../Images.js"
 import { CommandError, LocalFileError, UsageError } from "./errors.js"
-import { arg } from "./flags.js"
+import { arg, flag, type Values } from "./flags.js"
 import { sequentialFileBlocks, stdinBlocks } from "./localData.js"
 import { printObject } from "./output.js"
 import { make } from "./table.js"
 
 /** The flags of the check before an upload. */
-export const inspectOptions = {
-  noInspect: Options.boolean("no-inspect").pipe(
-    Options.withDescription(
-      "Upload the data as it is, without inspecting it first (its format, safety and compression; see docs/inspection.md)."
-    )
+export const inspectFlags = {
+  noInspect: flag(
+    "no-inspect",
+    "Upload the data as it is, without inspecting it first (its format, safety and compression; see docs/inspection.md)."
   ),
-  allowUnsafeImage: Options.boolean("allow-unsafe-image").pipe(
-    Options.withDescription(
-      "Upload the data even when inspection finds it unsafe (a backing file, an external data file, extents in other files, invalid headers)."
-    )
+  allowUnsafeImage: flag(
+    "allow-unsafe-image",
+    "Upload the data even when inspection finds it unsafe (a backing file, an external data file, extents in other files, invalid headers)."
   ),
-  decompress: Options.boolean("decompress").pipe(
-    Options.withDescription(
-      "Decompress gzip, xz, bzip2 or zstd data while it is uploaded: the image (and its checksum) is the disk inside."
-    )
+  decompress: flag(
+    "decompress",
+    "Decompress gzip, xz, bzip2 or zstd data while it is uploaded: the image (and its checksum) is the disk inside."
   )
 }
 
 /** The parsed inspection flags. */
-export type InspectFlags = Command.Command.ParseConfig<typeof inspectOptions>
+export type InspectFlags = Values<typeof inspectFlags>
 
 /** The data of an upload, as `images.ts` reads it (`--file` or standard input). */
 export interface UploadData<E> {

@@ -6,24 +6,23 @@ import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as CloudConfig from "../CloudConfig.js"
 import { cacheTable } from "./cache.js"
 import * as CommandLine from "./commandLine.js"
 import { optionalArg } from "./flags.js"
 import { checkImageApiVersion, glance, rootSpec, timeoutProblem, toSettings } from "./globalOptions.js"
-import { imageActionCommands, imageActionTable } from "./imageActions.js"
-import { imageCommands } from "./images.js"
+import { imageActionTable } from "./imageActions.js"
+import { imageTable } from "./images.js"
 import { infoTable } from "./info.js"
 import { inspectTable } from "./inspect.js"
 import { memberTable } from "./members.js"
 import { metadefTable } from "./metadefs.js"
 import { cachedFlagSpecs, ExtraFlags, schemaCommands, splitExtraFlags } from "./schemaFlags.js"
-import { type CommandSpec, type ProgramSpec, programSpec } from "./spec.js"
+import type { ProgramSpec } from "./spec.js"
 import { make } from "./table.js"
 import { taskTable } from "./tasks.js"
-import { transferCommands } from "./transfer.js"
+import { transferTable } from "./transfer.js"
 
 /** The version `glance --version` prints. */
 export const version = "0.1.0"
@@ -61,46 +60,32 @@ const ownTable = [
       })
   })
 ] as const
-const [bashCompletionCommand, helpCommand] = ownTable.map((e) => e.command)
 
-/** The whole command tree. */
-export const command = glance.pipe(
-  Command.withDescription(rootSpec.description),
-  Command.withSubcommands([
-    ...imageCommands,
-    ...imageActionCommands,
-    ...inspectTable.map((e) => e.command),
-    ...memberTable.map((e) => e.command),
-    ...infoTable.map((e) => e.command),
-    ...taskTable.map((e) => e.command),
-    ...transferCommands,
-    ...cacheTable.map((e) => e.command),
-    ...metadefTable.map((e) => e.command),
-    bashCompletionCommand,
-    helpCommand
-  ])
-)
-
-/** The commands made from table entries (the others are @effect/cli definitions still). */
+/** Every command, in the order python-glanceclient's help lists them after its own. */
 export const table = [
-  ...ownTable,
+  ...imageTable,
   ...imageActionTable,
+  ...inspectTable,
   ...memberTable,
   ...infoTable,
   ...taskTable,
+  ...transferTable,
   ...cacheTable,
-  ...metadefTable
+  ...metadefTable,
+  ...ownTable
 ]
 
-const tableSpecs: ReadonlyMap<string, CommandSpec> = new Map(table.map((e) => [e.spec.name, e.spec]))
+/** The whole command tree, made from the table. */
+export const command = glance.pipe(
+  Command.withDescription(rootSpec.description),
+  Command.withSubcommands([table[0].command, ...table.slice(1).map((e) => e.command)])
+)
 
 let programCache: ProgramSpec | undefined
 
-/** What help, docs/cli.md and completions read: the table's commands, the others from their @effect/cli definitions. */
+/** What help, docs/cli.md, completions and the command-line check read: the table. */
 export const program = (): ProgramSpec => {
-  if (programCache !== undefined) return programCache
-  const { commands } = programSpec(command)
-  programCache = { root: rootSpec, commands: commands.map((c) => tableSpecs.get(c.name) ?? c) }
+  programCache ??= { root: rootSpec, commands: table.map((e) => e.spec) }
   return programCache
 }
 
@@ -143,7 +128,7 @@ export const grammar = (): CommandLine.Grammar => {
   const versionOption = { names: ["--version"], canonical: "--version", takesValue: false, secret: false }
   // argparse lists the choices of a bad command as python-glanceclient registers them: its own, sorted, then these.
   const own = ["bash-completion", "help"]
-  const names = [...HashMap.keys(Command.getSubcommands(command))].filter((n) => !own.includes(n)).sort()
+  const names = table.map((e) => e.spec.name).filter((n) => !own.includes(n)).sort()
   grammarCache = {
     globals: [help, versionOption, ...options, ...hidden, ...builtIns],
     commands: [...names, ...own, "bash_completion"],

@@ -27,6 +27,10 @@ export interface OptionSpec {
   readonly choices: ReadonlyArray<string> | undefined
   /** The `OS_*` (or other) variable it falls back to, when its description names one. */
   readonly env: string | undefined
+  /** Why a given value is refused (the usage error's words), or undefined when it is accepted. */
+  readonly check?: ((value: string) => string | undefined) | undefined
+  /** argparse's `nargs='+'`: several values after one flag. */
+  readonly nargs?: "+" | undefined
 }
 
 /** A command. */

@@ -2,9 +2,6 @@
  * `glance image-transfer`: one image copied to other clouds (clouds.yaml entries), regions or
  * stores without touching disk, fanned out, verified, one row per target (`Transfer.transfer`).
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -22,9 +19,11 @@ import {
   type PlatformTokenCache,
   resolvedSettings
 } from "./globalOptions.js"
-import { keyValue } from "./images.js"
-import { type Column, formatOptions, opt, printList } from "./output.js"
+import * as Flags from "./flags.js"
+import { allowMd5FallbackFlag, imageIdArg, keyValue } from "./images.js"
+import { type Column, printList } from "./output.js"
 import { formatBytes } from "./progress.js"
+import { make } from "./table.js"
 
 /** One progress line per target on stderr while bytes flow (a terminal only), redrawn in place. */
 /** What an image id looks like: the transfer refuses anything else before logging in anywhere. */
@@ -152,63 +151,49 @@ const columns: ReadonlyArray<Column<Row>> = [
   { header: "Detail", get: (r) => r.detail }
 ]
 
+const transferFlags = {
+  id: imageIdArg("ID of the image to transfer."),
+  toCloud: Flags.repeated(Flags.text(
+    "to-cloud",
+    "A clouds.yaml entry to copy the image to (its own Keystone, project and region); the data is streamed through this client, even within one cloud.",
+    "<CLOUD>"
+  )),
+  toRegion: Flags.repeated(Flags.text(
+    "to-region",
+    "Another region of the source's cloud, same credentials. Its Glance imports the image itself (glance-download) where it offers that; else the data is streamed.",
+    "<REGION>"
+  )),
+  toStore: Flags.text(
+    "to-store",
+    "The store of the copies. Alone (no --to-cloud, --to-region), copies the image into that store of its own cloud (copy-image).",
+    "<STORE>"
+  ),
+  name: Flags.text("name", "Name of the copies (default the source's)."),
+  visibility: Flags.choice(
+    "visibility",
+    ["public", "private", "shared", "community"],
+    "Visibility of the copies (default each target's default)."
+  ),
+  property: Flags.repeated(Flags.text("property", "A property set on the copies, over the source's.", "<key=value>")),
+  skipExisting: Flags.flag(
+    "skip-existing",
+    "Reuse an active image the target project already sees with the same data (os_hash_value) instead of copying."
+  ),
+  sameName: Flags.flag("same-name", "With --skip-existing: only an image of the copy's name counts."),
+  streamOnly: Flags.flag(
+    "stream-only",
+    "Stream the data through this client to every target; never ask a Glance to import it."
+  ),
+  allowMd5Fallback: allowMd5FallbackFlag,
+  progress: Flags.flag("progress", "Show one progress bar per target."),
+  ...Flags.formatFlags
+}
+
 /** `image-transfer`: the source from the global options, each target from its own flag. */
-export const imageTransfer = Command.make("image-transfer", {
-  id: Args.text({ name: "IMAGE_ID" }).pipe(Args.withDescription("ID of the image to transfer.")),
-  toCloud: Options.text("to-cloud").pipe(
-    Options.withPseudoName("<CLOUD>"),
-    Options.withDescription(
-      "A clouds.yaml entry to copy the image to (its own Keystone, project and region); the data is streamed through this client, even within one cloud."
-    ),
-    Options.repeated
-  ),
-  toRegion: Options.text("to-region").pipe(
-    Options.withPseudoName("<REGION>"),
-    Options.withDescription(
-      "Another region of the source's cloud, same credentials. Its Glance imports the image itself (glance-download) where it offers that; else the data is streamed."
-    ),
-    Options.repeated
-  ),
-  toStore: Options.text("to-store").pipe(
-    Options.withPseudoName("<STORE>"),
-    Options.withDescription(
-      "The store of the copies. Alone (no --to-cloud, --to-region), copies the image into that store of its own cloud (copy-image)."
-    ),
-    Options.optional
-  ),
-  name: Options.text("name").pipe(
-    Options.withDescription("Name of the copies (default the source's)."),
-    Options.optional
-  ),
-  visibility: Options.choice("visibility", ["public", "private", "shared", "community"]).pipe(
-    Options.withDescription("Visibility of the copies (default each target's default)."),
-    Options.optional
-  ),
-  property: Options.text("property").pipe(
-    Options.withPseudoName("<key=value>"),
-    Options.withDescription("A property set on the copies, over the source's."),
-    Options.repeated
-  ),
-  skipExisting: Options.boolean("skip-existing").pipe(
-    Options.withDescription(
-      "Reuse an active image the target project already sees with the same data (os_hash_value) instead of copying."
-    )
-  ),
-  sameName: Options.boolean("same-name").pipe(
-    Options.withDescription("With --skip-existing: only an image of the copy's name counts.")
-  ),
-  streamOnly: Options.boolean("stream-only").pipe(
-    Options.withDescription("Stream the data through this client to every target; never ask a Glance to import it.")
-  ),
-  allowMd5Fallback: Options.boolean("allow-md5-fallback").pipe(
-    Options.withDescription("Verify the source with the legacy MD5 checksum when os_hash_algo is not available here.")
-  ),
-  progress: Options.boolean("progress").pipe(Options.withDescription("Show one progress bar per target.")),
-  ...formatOptions
-}, (a) =>
+const transferImage = (a: Flags.Values<typeof transferFlags>) =>
   Effect.gen(function*() {
     const g = yield* glance
-    const store = opt(a.toStore)
+    const store = a.toStore
     if (a.toCloud.length === 0 && a.toRegion.length === 0 && store === undefined) {
       return yield* new UsageError({ message: "image-transfer needs a target: --to-cloud, --to-region or --to-store" })
     }
@@ -262,11 +247,11 @@ export const imageTransfer = Command.make("image-transfer", {
       ]
       const progress = progressBars(a.progress, targets.map((t) => t.label), size ?? undefined)
       const report = yield* Transfer.transfer(a.id, targets, {
-        name: opt(a.name),
-        visibility: opt(a.visibility),
+        name: a.name,
+        visibility: a.visibility,
         properties,
         skipExisting: a.skipExisting ? (a.sameName ? "same-name" : true) : false,
-        download: { allowMd5Fallback: a.allowMd5Fallback || process.env.OS_IMAGE_ALLOW_MD5_FALLBACK !== undefined },
+        download: { allowMd5Fallback: a.allowMd5Fallback },
         onProgress: progress.add
       })
       progress.done()
@@ -281,11 +266,17 @@ export const imageTransfer = Command.make("image-transfer", {
         message: `${failed.length} of ${report.outcomes.length} targets failed`
       })
     }
-  })).pipe(
-    Command.withDescription(
-      "Copy an image to other clouds, regions or stores without touching disk: one verified download streamed to every target."
-    )
-  )
+  })
 
 /** The transfer commands. */
-export const transferCommands = [imageTransfer] as const
+export const transferTable = [
+  make({
+    name: "image-transfer",
+    help:
+      "Copy an image to other clouds, regions or stores without touching disk: one verified download streamed to every target.",
+    fields: transferFlags,
+    // It logs in to the source and to each target itself.
+    local: true,
+    call: transferImage
+  })
+] as const
