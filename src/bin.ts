@@ -3,6 +3,7 @@
  * failure into one line on stderr and an exit code.
  */
 import "./cli/heap.js"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Cause from "effect/Cause"
 import type * as Console from "effect/Console"
@@ -13,7 +14,7 @@ import * as Fs from "node:fs"
 import { secretsOf } from "./cli/commandLine.js"
 import { describe, UsageError } from "./cli/errors.js"
 import { PlatformHttp, PlatformTokenCache } from "./cli/globalOptions.js"
-import { canonicalArgs, commandIndex, grammar, program, run } from "./cli/main.js"
+import { grammar, run } from "./cli/main.js"
 import { escapeControls, oneLine } from "./cli/safeText.js"
 import { ConfigError, type Settings } from "./CloudConfig.js"
 import * as NodeGlanceHttp from "./node/httpClient.js"
@@ -40,38 +41,6 @@ const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "")
 const args = process.argv.slice(2)
 
 /**
- * @effect/cli's parse errors, reworded where they do not name the problem: a number that is
- * not a safe integer does not say which flag; an unknown option after the command is named as
- * argparse names it.
- */
-const reword = (line: string): string => {
-  const notInteger = /^'(.*)' is not a integer$/.exec(line)
-  if (notInteger) {
-    const value = notInteger[1]!
-    const at = args.findIndex((a, i) => a.startsWith("-") && (a.endsWith(`=${value}`) || args[i + 1] === value))
-    const flag = at === -1 ? undefined : args[at]!.split("=")[0]!
-    const range = /^-?\d+$/.test(value) ? ` (at most ${Number.MAX_SAFE_INTEGER})` : ""
-    return `${flag ?? "An option"} expects a whole number${range}, not '${value}'`
-  }
-  if (line.startsWith("Received unknown argument: ")) {
-    // argparse's words, naming the options the command does not have (not the value after one).
-    // The line @effect/cli was given: global options spelled in full, before the command.
-    const given = canonicalArgs(args)
-    const at = commandIndex(given)
-    const spec = at === -1 ? undefined : program().commands.find((c) => c.name === given[at])
-    if (spec !== undefined) {
-      const known = new Set(spec.options.flatMap((o) => o.names))
-      const unknown = given.slice(at + 1).map((a) => a.split("=")[0]!).filter((a) =>
-        /^--?[A-Za-z]/.test(a) && !known.has(a)
-      )
-      if (unknown.length > 0) return `unrecognized arguments: ${unknown.join(" ")}`
-    }
-    return `unrecognized arguments: ${line.slice("Received unknown argument: ".length).replace(/^'(.*)'$/, "$1")}`
-  }
-  return line
-}
-
-/**
  * The secrets given on the command line (however the flag is spelled) or in the environment,
  * hidden from any line printed.
  */
@@ -88,13 +57,12 @@ const scrub = (line: string): string =>
   /^(REQ|RESP): /.test(line) ? line : secrets.reduce((l, secret) => l.split(secret).join("***"), line)
 
 /**
- * The console, with each error output (@effect/cli's parse errors, a command's per-item failures,
- * `--debug` lines) folded into one line, control characters escaped.
+ * The console, with each error output (a command's per-item failures, `--debug` lines, @effect/cli's
+ * message should it refuse a line the table passed) folded into one line, control characters escaped.
  */
 const oneLineErrors: Effect.Effect<Console.Console> = Effect.map(Effect.console, (base) => ({
   ...base,
-  error: (...parts: ReadonlyArray<unknown>) =>
-    base.error(scrub(reword(oneLine(stripAnsi(parts.map(String).join(" "))))))
+  error: (...parts: ReadonlyArray<unknown>) => base.error(scrub(oneLine(stripAnsi(parts.map(String).join(" ")))))
 }))
 
 /** Prints the failure's line: always one line, escaped, without secrets, whatever produced it. */
@@ -158,13 +126,8 @@ function report(exit: Exit.Exit<unknown, unknown>): void {
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "Some") {
     const { exitCode, line } = describe(failure.value)
-    // @effect/cli has printed its own message for a parse error already.
-    if (
-      line.length > 0 &&
-      ((failure.value as { _tag?: string })._tag === undefined || exitCode !== 2 || !isCliError(failure.value))
-    ) {
-      printFailure(line)
-    }
+    // @effect/cli has printed its own message for a line it refused already.
+    if (line.length > 0 && !ValidationError.isValidationError(failure.value)) printFailure(line)
     process.exitCode = exitCode
   } else if (Cause.isInterruptedOnly(exit.cause)) {
     process.stderr.write("... terminating glance client\n")
@@ -174,22 +137,4 @@ function report(exit: Exit.Exit<unknown, unknown>): void {
     printFailure(`Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`)
     process.exitCode = 1
   }
-}
-
-function isCliError(e: unknown): boolean {
-  const tag = (e as { _tag?: string })._tag
-  return tag !== undefined && tag !== "UsageError" && tag !== "ConfigError" && /^[A-Z][a-zA-Z]+$/.test(tag) &&
-    [
-      "CommandMismatch",
-      "CorrectedFlag",
-      "HelpRequested",
-      "InvalidArgument",
-      "InvalidValue",
-      "MissingValue",
-      "MissingFlag",
-      "MultipleValuesDetected",
-      "MissingSubcommand",
-      "NoBuiltInMatch",
-      "UnclusteredFlag"
-    ].includes(tag)
 }

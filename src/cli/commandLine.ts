@@ -16,6 +16,7 @@
  */
 import * as Either from "effect/Either"
 import { UsageError } from "./errors.js"
+import type { CommandSpec, OptionSpec } from "./spec.js"
 
 /** A global option as the parser needs it. */
 export interface GlobalOption {
@@ -261,4 +262,100 @@ export const secretsOf = (args: ReadonlyArray<string>, grammar: Grammar): Array<
     if (value !== undefined) out.push(value)
   })
   return out
+}
+
+/**
+ * A command's own arguments (the words after its name), checked against its spec as argparse checks
+ * them: the first bad value (no value, not a number, not a choice, refused by the flag's check),
+ * then the arguments missing, then those it does not take. What passes is the line @effect/cli is
+ * given: positionals first, then each option by its long name, a single value as `--long=value`
+ * (it may start with a dash), an option that is not repeatable once (argparse keeps the last value).
+ */
+export const checkCommand = (
+  spec: CommandSpec,
+  words: ReadonlyArray<string>
+): Either.Either<Array<string>, UsageError> => {
+  const byName = new Map<string, OptionSpec>()
+  for (const o of spec.options) for (const name of o.names) byName.set(name, o)
+  const given = new Map<OptionSpec, Array<string>>()
+  const positionals: Array<{ readonly at: number; readonly word: string }> = []
+  const unknown: Array<{ readonly at: number; readonly word: string }> = []
+  const fail = (message: string) => Either.left(new UsageError({ message }))
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!
+    if (word === "--") {
+      positionals.push(...words.slice(i + 1).map((word, k) => ({ at: i + 1 + k, word })))
+      break
+    }
+    if (!looksLikeOption(word)) {
+      positionals.push({ at: i, word })
+      continue
+    }
+    // `--name=value`, `-f json` and `-fjson`.
+    const long = word.startsWith("--")
+    const eq = long ? word.indexOf("=") : -1
+    const name = long ? (eq === -1 ? word : word.slice(0, eq)) : word.slice(0, 2)
+    const glued = long ? (eq === -1 ? undefined : word.slice(eq + 1)) : word.length > 2 ? word.slice(2) : undefined
+    const option = byName.get(name)
+    if (option === undefined) {
+      unknown.push({ at: i, word })
+      continue
+    }
+    const what = `argument ${option.names.join("/")}`
+    if (option.metavar === undefined) {
+      if (glued !== undefined) return fail(`${what}: ignored explicit argument '${glued.replace(/^=/, "")}'`)
+      given.set(option, [])
+      continue
+    }
+    const values: Array<string> = []
+    if (glued !== undefined) values.push(long ? glued : glued.replace(/^=/, ""))
+    else {
+      // argparse's nargs='+' takes every word up to the next option; one value otherwise.
+      while (i + 1 < words.length && !looksLikeOption(words[i + 1]!) && words[i + 1] !== "--") {
+        values.push(words[++i]!)
+        if (option.nargs !== "+") break
+      }
+      if (values.length === 0) return fail(`${what}: expected one argument`)
+    }
+    for (const value of values) {
+      if (option.type === "integer" && !/^\s*[-+]?\d+\s*$/.test(value)) {
+        return fail(`${what}: invalid int value: '${value}'`)
+      }
+      if (option.type === "integer" && !Number.isSafeInteger(Number(value))) {
+        return fail(`${what}: ${value.trim()} is beyond the largest whole number taken (${Number.MAX_SAFE_INTEGER})`)
+      }
+      if (option.choices !== undefined && !option.choices.includes(value)) {
+        return fail(
+          `${what}: invalid choice: '${value}' (choose from ${option.choices.map((c) => `'${c}'`).join(", ")})`
+        )
+      }
+      const refused = option.check?.(value)
+      if (refused !== undefined) return fail(refused)
+    }
+    given.set(option, option.repeated ? [...(given.get(option) ?? []), ...values] : values)
+  }
+  for (const [k, p] of positionals.entries()) {
+    const arg = spec.args[Math.min(k, spec.args.length - 1)]
+    if (arg?.choices !== undefined && (k < spec.args.length || arg.many !== "") && !arg.choices.includes(p.word)) {
+      return fail(
+        `argument ${arg.metavar}: invalid choice: '${p.word}' (choose from ${
+          arg.choices.map((c) => `'${c}'`).join(", ")
+        })`
+      )
+    }
+  }
+  const missing = [
+    ...spec.options.filter((o) => o.required && !given.has(o)).map((o) => o.names.join("/")),
+    ...spec.args.slice(positionals.length).filter((a) => !a.optional).map((a) => a.metavar)
+  ]
+  if (missing.length > 0) return fail(`the following arguments are required: ${missing.join(", ")}`)
+  // Words it does not take, in the order given: unknown options, and positionals beyond its own.
+  const takes = spec.args.some((a) => a.many !== "") ? Infinity : spec.args.length
+  const extra = [...unknown, ...positionals.slice(takes)].sort((a, b) => a.at - b.at)
+  if (extra.length > 0) return fail(`unrecognized arguments: ${extra.map((u) => u.word).join(" ")}`)
+  // @effect/cli takes a repeatable option's value as the next word only.
+  const options = [...given].flatMap(([o, values]) =>
+    o.metavar === undefined ? [o.long] : values.flatMap((v) => o.repeated ? [o.long, v] : [`${o.long}=${v}`])
+  )
+  return Either.right([...options, ...positionals.map((p) => p.word)])
 }

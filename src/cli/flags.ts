@@ -175,7 +175,10 @@ export const toOptions = <A>(f: Flag<A>): Options.Options<A> => {
     const env = Config.option(Config.string(f.env))
     o = f.type === "flag"
       // python-glanceclient's `env(...)` default: any value turns the switch on.
-      ? Options.mapEffect(o, (on) => on ? Effect.succeed(true) : Effect.map(Effect.orElseSucceed(env, Option.none), Option.isSome))
+      ? Options.mapEffect(
+        o,
+        (on) => on ? Effect.succeed(true) : Effect.map(Effect.orElseSucceed(env, Option.none), Option.isSome)
+      )
       : Options.withFallbackConfig(o, Config.string(f.env))
   }
   switch (f.presence) {
@@ -253,7 +256,8 @@ export const argSpec = (p: Positional<unknown>): ArgSpec => ({
   metavar: `<${p.name}>`,
   description: p.help,
   optional: p.presence === "optional",
-  many: p.presence === "some" ? "+" : ""
+  many: p.presence === "some" ? "+" : "",
+  choices: p.choices
 })
 
 /** The output formats. */

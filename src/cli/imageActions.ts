@@ -267,7 +267,7 @@ const createViaImportFlags = {
 
 /** `image-create-via-import`: create the record, stage (glance-direct), import; python-glanceclient's checks. */
 const createViaImport = (a: Flags.Values<typeof createViaImportFlags>) =>
-Effect.gen(function*() {
+  Effect.gen(function*() {
     const images = yield* Images.Images
     const fields = yield* fieldsOf(a, a.tags)
     Object.assign(fields, yield* extraFields("image-create-via-import", yield* CloudConfig, (yield* glance).getSchema))
@@ -549,4 +549,3 @@ export const imageActionTable = [
     output: (image, format) => printImage(image, format)
   })
 ] as const
-

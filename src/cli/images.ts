@@ -665,9 +665,7 @@ export const imageTable = [
             Effect.catchTag("SystemError", (e) =>
               Effect.fail(
                 new LocalFileError({
-                  message: `Cannot write ${file}: ${
-                    systemReason[e.reason] ?? e.description?.split(",")[0] ?? e.reason
-                  }`
+                  message: `Cannot write ${file}: ${systemReason[e.reason] ?? e.description?.split(",")[0] ?? e.reason}`
                 })
               )),
             namingTheImage(a.id)

@@ -144,13 +144,6 @@ export const grammar = (): CommandLine.Grammar => {
   return grammarCache
 }
 
-/** The line @effect/cli is given for `args`: global options spelled in full, before the command. */
-export const canonicalArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
-  Either.match(CommandLine.parse(args, grammar()), {
-    onLeft: () => args,
-    onRight: (parsed) => (parsed._tag === "Line" ? parsed.args : args)
-  })
-
 /** Global flags that take no value (every other global option takes one). */
 const globalFlags = (): ReadonlySet<string> =>
   new Set(grammar().globals.filter((o) => !o.takesValue).flatMap((o) => o.names))
@@ -184,15 +177,6 @@ export const normalizeArgs = (args: ReadonlyArray<string>): Array<string> => {
   if (out[at] === "bash_completion") out[at] = "bash-completion"
   // `glance COMMAND ... --help` is `glance help COMMAND`, as argparse prints the help whatever else is given.
   if (out.slice(at + 1).some(isHelp)) return [...out.slice(0, at), "help", out[at]!]
-  // `--tags a b c` (argparse nargs='+') is `--tags a --tags b --tags c`.
-  for (let i = 0; i < out.length; i++) {
-    if (out[i] !== "--tags") continue
-    let j = i + 2
-    while (j < out.length && !out[j]!.startsWith("-")) {
-      out.splice(j, 0, "--tags")
-      j += 2
-    }
-  }
   return out
 }
 
@@ -216,19 +200,24 @@ export const run = (args: ReadonlyArray<string>) =>
     )
   })
 
+/** The line after the global options: the command's own arguments checked by its table entry, then parsed by @effect/cli. */
 const runLine = (args: ReadonlyArray<string>) => {
   const normalized = normalizeArgs(args)
   const at = commandIndex(normalized)
-  const name = at === -1 ? undefined : normalized[at]
-  const spec = name !== undefined && (schemaCommands as ReadonlyArray<string>).includes(name)
-    ? program().commands.find((c) => c.name === name)
-    : undefined
+  const spec = at === -1 ? undefined : program().commands.find((c) => c.name === normalized[at])
   if (spec === undefined) return cli(["node", "glance", ...normalized])
   // image-create / image-update: the flags from the cloud's image schema are taken out here and typed by it later.
+  const schema = (schemaCommands as ReadonlyArray<string>).includes(spec.name)
   const known = new Set(spec.options.flatMap((o) => o.names))
   const withValue = new Set(spec.options.filter((o) => o.metavar !== undefined).flatMap((o) => o.names))
-  for (const builtIn of ["--completions", "--log-level"]) [known, withValue].forEach((s) => s.add(builtIn))
-  known.add("--wizard")
-  const { args: rest, extras } = splitExtraFlags(normalized, at, known, withValue)
-  return cli(["node", "glance", ...rest]).pipe(Effect.provideService(ExtraFlags, { flags: extras, known }))
+  const { args: line, extras } = schema
+    ? splitExtraFlags(normalized, at, known, withValue)
+    : { args: normalized, extras: [] }
+  return Either.match(CommandLine.checkCommand(spec, line.slice(at + 1)), {
+    onLeft: (mistake) => Effect.fail(mistake),
+    onRight: (words) =>
+      cli(["node", "glance", ...line.slice(0, at + 1), ...words]).pipe(
+        Effect.provideService(ExtraFlags, { flags: extras, known })
+      )
+  })
 }

@@ -12,6 +12,7 @@ import * as Images from "../Images.js"
 import type * as Info from "../Info.js"
 import * as Transfer from "../Transfer.js"
 import { PartialFailure, UsageError } from "./errors.js"
+import * as Flags from "./flags.js"
 import {
   clientLayerFor,
   glance,
@@ -19,7 +20,6 @@ import {
   type PlatformTokenCache,
   resolvedSettings
 } from "./globalOptions.js"
-import * as Flags from "./flags.js"
 import { allowMd5FallbackFlag, imageIdArg, keyValue } from "./images.js"
 import { type Column, printList } from "./output.js"
 import { formatBytes } from "./progress.js"

@@ -195,12 +195,5 @@ describe("argument rewriting", () => {
     assert.deepStrictEqual(normalizeArgs(["--debug"]), ["--debug", "help"])
     assert.deepStrictEqual(normalizeArgs(["--version"]), ["--version"])
     assert.deepStrictEqual(normalizeArgs(["--completions", "bash"]), ["--completions", "bash"])
-    assert.deepStrictEqual(normalizeArgs(["image-create", "--tags", "a", "b"]), [
-      "image-create",
-      "--tags",
-      "a",
-      "--tags",
-      "b"
-    ])
   })
 })
