@@ -268,8 +268,8 @@ export const secretsOf = (args: ReadonlyArray<string>, grammar: Grammar): Array<
  * A command's own arguments (the words after its name), checked against its spec as argparse checks
  * them: the first bad value (no value, not a number, not a choice, refused by the flag's check),
  * then the arguments missing, then those it does not take. What passes is the line @effect/cli is
- * given: positionals first, then each option by its long name, a single value as `--long=value`
- * (it may start with a dash), an option that is not repeatable once (argparse keeps the last value).
+ * given: each option by its long name with its value as the next word, an option that is not
+ * repeatable once (argparse keeps the last value), then the positionals.
  */
 export const checkCommand = (
   spec: CommandSpec,
@@ -287,7 +287,8 @@ export const checkCommand = (
       positionals.push(...words.slice(i + 1).map((word, k) => ({ at: i + 1 + k, word })))
       break
     }
-    if (!looksLikeOption(word)) {
+    // argparse takes `--name=a b` for an option it has, though a word with a space is no option otherwise.
+    if (!looksLikeOption(word) && !(word.startsWith("--") && byName.has(word.split("=")[0]!))) {
       positionals.push({ at: i, word })
       continue
     }
@@ -349,13 +350,15 @@ export const checkCommand = (
     ...spec.args.slice(positionals.length).filter((a) => !a.optional).map((a) => a.metavar)
   ]
   if (missing.length > 0) return fail(`the following arguments are required: ${missing.join(", ")}`)
-  // Words it does not take, in the order given: unknown options, and positionals beyond its own.
+  // Words it does not take, in the order given: unknown options, and positionals beyond its own but
+  // one right after an unknown option (it may be that option's value, a password say: not repeated).
   const takes = spec.args.some((a) => a.many !== "") ? Infinity : spec.args.length
-  const extra = [...unknown, ...positionals.slice(takes)].sort((a, b) => a.at - b.at)
+  const unknownAt = new Set(unknown.map((u) => u.at))
+  const extra = [...unknown, ...positionals.slice(takes).filter((p) => !unknownAt.has(p.at - 1))]
+    .sort((a, b) => a.at - b.at)
   if (extra.length > 0) return fail(`unrecognized arguments: ${extra.map((u) => u.word).join(" ")}`)
-  // @effect/cli takes a repeatable option's value as the next word only.
   const options = [...given].flatMap(([o, values]) =>
-    o.metavar === undefined ? [o.long] : values.flatMap((v) => o.repeated ? [o.long, v] : [`${o.long}=${v}`])
+    o.metavar === undefined ? [o.long] : values.flatMap((v) => [o.long, v])
   )
   return Either.right([...options, ...positionals.map((p) => p.word)])
 }

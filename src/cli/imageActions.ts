@@ -6,7 +6,6 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { CloudConfig } from "../CloudConfig.js"
 import * as Images from "../Images.js"
 import * as Info from "../Info.js"
 import { CommandError, UsageError } from "./errors.js"
@@ -15,25 +14,21 @@ import { arg, required, some, text, withDefault } from "./flags.js"
 import { glance } from "./globalOptions.js"
 import { existingImage, ifAbsentFlag } from "./ifAbsent.js"
 import {
-  checkSize,
-  dataSource,
   fieldFlags,
-  fieldsOf,
   fileFlag,
   imageIdArg,
+  newImage,
   printImage,
   progressFlag,
-  refuseSizeField,
   requiredDataSource,
   sizeFlag,
   storeFlag,
   tagsFlag,
   withProgress
 } from "./images.js"
-import { inspectFlags, inspectUpload, inspectUploadTo } from "./inspect.js"
+import { inspectFlags, inspectUploadTo } from "./inspect.js"
 import { printList } from "./output.js"
 import * as Progress from "./progress.js"
-import { extraFields } from "./schemaFlags.js"
 import { make } from "./table.js"
 
 /** Stages `--file` or piped standard input for an image. */
@@ -269,25 +264,16 @@ const createViaImportFlags = {
 const createViaImport = (a: Flags.Values<typeof createViaImportFlags>) =>
   Effect.gen(function*() {
     const images = yield* Images.Images
-    const fields = yield* fieldsOf(a, a.tags)
-    Object.assign(fields, yield* extraFields("image-create-via-import", yield* CloudConfig, (yield* glance).getSchema))
-    if (a.id !== undefined) fields.id = a.id
-    yield* refuseSizeField(fields)
-    yield* checkSize(a.size)
+    const { fields, missingFormats, source } = yield* newImage("image-create-via-import", a)
     const fileName = a.file
-    const source = yield* inspectUpload(yield* dataSource(fileName, a.size), fields, a)
     const usingStdin = Option.isSome(source) && source.value.name === "stdin"
     const hasData = Option.isSome(source)
     const uri = a.uri
     // python-glanceclient's on_data_require_fields: data (or --uri) needs both formats.
-    if ((hasData || uri) && (fields.disk_format === undefined || fields.container_format === undefined)) {
-      const missing = [
-        ...(fields.disk_format === undefined ? ["--disk-format"] : []),
-        ...(fields.container_format === undefined ? ["--container-format"] : [])
-      ]
+    if ((hasData || uri) && missingFormats.length > 0) {
       const present = [...(fileName ? ["--file"] : []), ...(uri ? ["--uri"] : [])]
       return yield* new CommandError({
-        message: `error: Must provide ${missing.join(", ")} when using ${present.join(", ") || "stdin"}.`
+        message: `error: Must provide ${missingFormats.join(", ")} when using ${present.join(", ") || "stdin"}.`
       })
     }
     let method = a.importMethod
@@ -302,43 +288,24 @@ const createViaImport = (a: Flags.Values<typeof createViaImportFlags>) =>
     yield* validateStores([...(choice.store ? [choice.store] : []), ...(choice.stores ?? [])])
     const { allStores, store, stores } = choice
     if (method === undefined && uri) return yield* fail("You cannot use --uri without specifying an import method.")
+    /** python-glanceclient's words for a store flag given without the data the method imports. */
+    const storesNeed = (what: string, method: string) =>
+      Effect.forEach(
+        [["--store", store], ["--stores", stores], ["--all-stores", allStores]] as const,
+        ([flag, given]) =>
+          given
+            ? fail(`${flag} option should only be provided with ${what} for the ${method} import method.`)
+            : Effect.void
+      )
     if (method === "glance-direct") {
-      if (store && !hasData) {
-        return yield* fail(
-          "--store option should only be provided with --file option or stdin for the glance-direct import method."
-        )
-      }
-      if (stores && !hasData) {
-        return yield* fail(
-          "--stores option should only be provided with --file option or stdin for the glance-direct import method."
-        )
-      }
-      if (allStores && !hasData) {
-        return yield* fail(
-          "--all-stores option should only be provided with --file option or stdin for the glance-direct import method."
-        )
-      }
+      if (!hasData) yield* storesNeed("--file option or stdin", method)
       if (uri) return yield* fail("You cannot specify a --uri with the glance-direct import method.")
       if (!hasData) {
         return yield* fail("You must specify a --file or provide data via stdin for the glance-direct import method.")
       }
     }
     if (method === "web-download") {
-      if (store && !uri) {
-        return yield* fail(
-          "--store option should only be provided with --uri option for the web-download import method."
-        )
-      }
-      if (stores && !uri) {
-        return yield* fail(
-          "--stores option should only be provided with --uri option for the web-download import method."
-        )
-      }
-      if (allStores && !uri) {
-        return yield* fail(
-          "--all-stores option should only be provided with --uri option for the web-download import method."
-        )
-      }
+      if (!uri) yield* storesNeed("--uri option", method)
       if (!uri) return yield* fail("URI is required for web-download import method. Please use '--uri <uri>'.")
       if (fileName) return yield* fail("You cannot specify a --file with the web-download import method.")
       if (usingStdin) return yield* fail("You cannot pass data via stdin with the web-download import method.")

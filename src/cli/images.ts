@@ -15,7 +15,7 @@ import { CommandError, describe, inFlagWords, LocalFileError, PartialFailure, Us
 import * as Flags from "./flags.js"
 import { glance } from "./globalOptions.js"
 import { existingImage, ifAbsentFlag } from "./ifAbsent.js"
-import { inspectFlags, inspectUpload, inspectUploadTo } from "./inspect.js"
+import { type InspectFlags, inspectFlags, inspectUpload, inspectUploadTo } from "./inspect.js"
 import { fileFill, type Fill, firstReadFailure, stdinFill, stdinHoldsData } from "./localData.js"
 import { type Column, type FormatOptions, printList, printObject } from "./output.js"
 import * as Progress from "./progress.js"
@@ -334,27 +334,48 @@ const listColumns = (verbose: boolean, includeStores: boolean): Array<Column<Ima
 
 const sortKeys = ["name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at"]
 
-/** Creates the image and uploads its data, if any; an image whose upload failed is deleted again. */
-const createImage = (a: Flags.Values<typeof createFlags>) =>
+/**
+ * What `image-create` and `image-create-via-import` start from: the new image's fields (its flags,
+ * the schema's flags, `--id`) and its data (`--file` or standard input) inspected, with the format
+ * flags data needs that are missing.
+ */
+export const newImage = (
+  command: "image-create" | "image-create-via-import",
+  a: Flags.Values<typeof fieldFlags> & InspectFlags & {
+    readonly tags: ReadonlyArray<string>
+    readonly id: string | undefined
+    readonly file: string | undefined
+    readonly size: number | undefined
+  }
+) =>
   Effect.gen(function*() {
-    const images = yield* Images.Images
     const fields = yield* fieldsOf(a, a.tags)
-    Object.assign(fields, yield* extraFields("image-create", yield* CloudConfig, (yield* glance).getSchema))
+    Object.assign(fields, yield* extraFields(command, yield* CloudConfig, (yield* glance).getSchema))
     if (a.id !== undefined) fields.id = a.id
     yield* refuseSizeField(fields)
     yield* checkSize(a.size)
     const source = yield* inspectUpload(yield* dataSource(a.file, a.size), fields, a)
+    // python-glanceclient names only the missing flags.
+    const missingFormats = [
+      ...(fields.disk_format === undefined ? ["--disk-format"] : []),
+      ...(fields.container_format === undefined ? ["--container-format"] : [])
+    ]
+    return { fields, source, missingFormats }
+  })
+
+/** Creates the image and uploads its data, if any; an image whose upload failed is deleted again. */
+const createImage = (a: Flags.Values<typeof createFlags>) =>
+  Effect.gen(function*() {
+    const images = yield* Images.Images
+    const { fields, missingFormats, source } = yield* newImage("image-create", a)
     if (a.store !== undefined && Option.isNone(source)) {
       return yield* new UsageError({ message: "--store option should only be provided with --file option or stdin." })
     }
-    if (Option.isSome(source) && (fields.disk_format === undefined || fields.container_format === undefined)) {
-      // python-glanceclient names only the missing flags.
-      const missing = [
-        ...(fields.disk_format === undefined ? ["--disk-format"] : []),
-        ...(fields.container_format === undefined ? ["--container-format"] : [])
-      ]
+    if (Option.isSome(source) && missingFormats.length > 0) {
       return yield* new UsageError({
-        message: `Must provide ${missing.join(", ")} when using ${source.value.name === "stdin" ? "stdin" : "--file"}.`
+        message: `Must provide ${missingFormats.join(", ")} when using ${
+          source.value.name === "stdin" ? "stdin" : "--file"
+        }.`
       })
     }
     const existing = yield* existingImage(a.ifAbsent, a.file)

@@ -48,14 +48,17 @@ describe("checkCommand", () => {
     )
   })
 
-  it("lists what is missing, then what it does not take, in the order given", () => {
+  it("lists what is missing, then what it does not take in the order given, never the value of an unknown option", () => {
     assert.strictEqual(check("add-location"), "error: the following arguments are required: --url, <IMAGE_ID>")
     assert.strictEqual(check("image-delete", "--nosuch"), "error: the following arguments are required: <IMAGE_ID>")
     assert.strictEqual(
       check("image-list", "-f", "value", "-x", "left", "--nosuch=1"),
-      "error: unrecognized arguments: -x left --nosuch=1"
+      "error: unrecognized arguments: -x --nosuch=1"
     )
     assert.strictEqual(check("image-show", "A", "B", "--nosuch"), "error: unrecognized arguments: B --nosuch")
+    assert.strictEqual(check("image-show", "--os-pass", "s3cret", "ID"), "error: unrecognized arguments: --os-pass ID")
+    // A word after an unknown option is still a positional, as argparse takes it.
+    assert.strictEqual(check("image-show", "--nosuch", "ID"), "error: unrecognized arguments: --nosuch")
   })
 
   it("gives @effect/cli each option by its long name, once unless repeatable, then the positionals", () => {
@@ -72,14 +75,18 @@ describe("checkCommand", () => {
         "id",
         "-cname"
       ),
-      "--format=json --max-column-width=50 --column id --column name ID"
+      "--format json --max-column-width 50 --column id --column name ID"
     )
     // argparse's nargs='+': several values after one --tags; a value may start with a dash after `=`.
     assert.strictEqual(
       check("image-create", "--tags", "a", "b", "--name=-x", "--protected", "yes"),
-      "--tags a --tags b --name=-x --protected=yes"
+      "--tags a --tags b --name -x --protected yes"
     )
     assert.strictEqual(check("image-tag-update", "ID", "--", "-odd"), "ID -odd")
+    assert.deepStrictEqual(
+      Either.getOrThrow(checkCommand(spec("md-tag-create"), ["NS", "--name=  ", "--name=a b"])),
+      ["--name", "a b", "NS"]
+    )
     assert.strictEqual(check("image-delete", "A", "B", "C"), "A B C")
   })
 })

@@ -1,8 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
-import { commandHelp, usage, wrap } from "../../src/cli/help.js"
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
+import { assert, describe, it } from "@effect/vitest"
+import { commandHelp, usage, wrap } from "../../src/cli/help.js"
 import { program, table } from "../../src/cli/main.js"
 import { metadefTable } from "../../src/cli/metadefs.js"
 
