@@ -4,11 +4,15 @@ import { describe, expect, it } from "vitest"
 import * as MisbehavingServer from "../support/misbehavingServer.js"
 
 /** Sends raw request bytes and collects what comes back until the server closes or `ms` pass. */
-const exchange = (port: number, host: string, request: string, ms = 300): Promise<string> =>
+const exchange = (port: number, host: string, request: string, ms = 300, until?: RegExp): Promise<string> =>
   new Promise((resolve) => {
     const socket = Net.connect(port, host)
     const parts: Array<Buffer> = []
-    socket.on("data", (b: Buffer) => parts.push(b))
+    socket.on("data", (b: Buffer) => {
+      parts.push(b)
+      // A reply on a connection kept open: done once it is in, not after a fixed wait.
+      if (until?.test(Buffer.concat(parts).toString("latin1"))) done()
+    })
     const done = () => {
       socket.destroy()
       resolve(Buffer.concat(parts).toString("latin1"))
@@ -64,7 +68,14 @@ describe("MisbehavingServer", () => {
     const other = await MisbehavingServer.start({ host: "127.0.0.2" })
     try {
       other.on(undefined, /.*/, { status: 204 })
-      await exchange(other.port, other.host, "DELETE /v2/x?y=1 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: t\r\n\r\n")
+      const reply = await exchange(
+        other.port,
+        other.host,
+        "DELETE /v2/x?y=1 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: t\r\n\r\n",
+        30_000,
+        /^HTTP\/1\.1 204 .*\r\n\r\n/s
+      )
+      expect(reply).toMatch(/^HTTP\/1\.1 204 /)
       expect(other.requests).toHaveLength(1)
       expect(other.requests[0]).toMatchObject({
         method: "DELETE",
