@@ -266,17 +266,21 @@ export const secretsOf = (args: ReadonlyArray<string>, grammar: Grammar): Array<
 
 /**
  * A command's own arguments (the words after its name), checked against its spec as argparse checks
- * them: the first bad value (no value, not a number, not a choice, refused by the flag's check),
+ * them (options abbreviated to a unique prefix): the first bad value (no value, not a number, not a
+ * choice, refused by the flag's check), or an ambiguous abbreviation,
  * then the arguments missing, then those it does not take. What passes is the line @effect/cli is
  * given: each option by its long name with its value as the next word, an option that is not
  * repeatable once (argparse keeps the last value), then the positionals.
  */
 export const checkCommand = (
   spec: CommandSpec,
-  words: ReadonlyArray<string>
+  words: ReadonlyArray<string>,
+  /** The global options' names: an abbreviation of one of them is not taken for the command's. */
+  globals: ReadonlyArray<string> = []
 ): Either.Either<Array<string>, UsageError> => {
   const byName = new Map<string, OptionSpec>()
   for (const o of spec.options) for (const name of o.names) byName.set(name, o)
+  const longNames = [...byName.keys()].filter((n) => n.startsWith("--"))
   const given = new Map<OptionSpec, Array<string>>()
   const positionals: Array<{ readonly at: number; readonly word: string }> = []
   const unknown: Array<{ readonly at: number; readonly word: string }> = []
@@ -297,7 +301,15 @@ export const checkCommand = (
     const eq = long ? word.indexOf("=") : -1
     const name = long ? (eq === -1 ? word : word.slice(0, eq)) : word.slice(0, 2)
     const glued = long ? (eq === -1 ? undefined : word.slice(eq + 1)) : word.length > 2 ? word.slice(2) : undefined
-    const option = byName.get(name)
+    // argparse's abbreviations: a unique prefix of the command's long options (python-glanceclient's
+    // first pass would take the prefix of a global option: that one is not taken here at all).
+    const candidates = byName.has(name) || !long || name.length < 3 || globals.some((g) => g.startsWith(name))
+      ? []
+      : longNames.filter((n) => n.startsWith(name))
+    if (new Set(candidates.map((n) => byName.get(n))).size > 1) {
+      return fail(`ambiguous option: ${name} could match ${candidates.join(", ")}`)
+    }
+    const option = byName.get(name) ?? byName.get(candidates[0] ?? "")
     if (option === undefined) {
       unknown.push({ at: i, word })
       continue

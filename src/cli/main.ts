@@ -213,7 +213,8 @@ const runLine = (args: ReadonlyArray<string>) => {
   const { args: line, extras } = schema
     ? splitExtraFlags(normalized, at, known, withValue)
     : { args: normalized, extras: [] }
-  return Either.match(CommandLine.checkCommand(spec, line.slice(at + 1)), {
+  const globals = grammar().globals.flatMap((o) => o.names)
+  return Either.match(CommandLine.checkCommand(spec, line.slice(at + 1), globals), {
     onLeft: (mistake) => Effect.fail(mistake),
     onRight: (words) =>
       cli(["node", "glance", ...line.slice(0, at + 1), ...words]).pipe(

@@ -61,6 +61,28 @@ describe("checkCommand", () => {
     assert.strictEqual(check("image-show", "--nosuch", "ID"), "error: unrecognized arguments: --nosuch")
   })
 
+  it("takes a unique prefix of the command's own option, as argparse, but not one of a global option", () => {
+    const globals = ["--version", "--verbose", "--os-username", "-d", "--debug"]
+    const abbreviated = (...words: ReadonlyArray<string>) =>
+      Either.match(checkCommand(spec("image-list"), words, globals), {
+        onLeft: (e) => `error: ${e.message}`,
+        onRight: (line) => line.join(" ")
+      })
+    assert.strictEqual(abbreviated("--lim", "5", "--include-s"), "--limit 5 --include-stores")
+    assert.strictEqual(abbreviated("--page=20"), "--page-size 20")
+    assert.strictEqual(
+      abbreviated("--sort", "name"),
+      "--sort name",
+      "a name in full is that option, though it starts others"
+    )
+    assert.strictEqual(
+      abbreviated("--so", "name"),
+      "error: ambiguous option: --so could match --sort-key, --sort-dir, --sort"
+    )
+    assert.strictEqual(abbreviated("--vers"), "error: unrecognized arguments: --vers")
+    assert.strictEqual(abbreviated("--os-user", "demo"), "error: unrecognized arguments: --os-user")
+  })
+
   it("gives @effect/cli each option by its long name, once unless repeatable, then the positionals", () => {
     assert.strictEqual(
       check(
