@@ -10,7 +10,6 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -23,9 +22,6 @@ import { escapeChar, escapeControls, escapedBeyondC0 } from "./safeText.js"
 
 /** The output formats. */
 export type Format = Flags.Format
-
-/** `-f/--format`, `-c/--column` and `--prefix`, added to every command that prints. */
-export const formatOptions = Flags.toConfig(Flags.formatFlags)
 
 /** The parsed `-f` / `-c` / `--prefix` options. */
 export interface FormatOptions {
@@ -680,9 +676,3 @@ export const printList = <A, E = never, R = never>(
 }
 
 const listCell = pyStr
-
-/** Parsed format options, for commands that take none. */
-export const defaultFormat: FormatOptions = { format: "table", column: [], prefix: "" }
-
-/** Unwraps an optional CLI value. */
-export const opt = <A>(o: Option.Option<A>): A | undefined => Option.getOrUndefined(o)
