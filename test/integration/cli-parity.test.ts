@@ -268,6 +268,44 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
     })
   })
 
+  describe("a command's own mistakes, checked from the command table", () => {
+    it("are argparse's words, as python-glanceclient prints them after its usage, before any request", async () => {
+      const cases = [
+        ["image-list", "--limit", "ten"],
+        ["image-list", "--sort-dir", "up"],
+        ["image-list", "--page-size"],
+        ["image-list", "--so", "name"],
+        ["task-list", "--page-size=x"],
+        ["image-show"],
+        ["image-show", "a", "b", "--nosuch"],
+        ["image-delete"],
+        ["member-update", "a", "b", "maybe"],
+        ["md-tag-create", "ns"]
+      ]
+      const results = await mapPool(cases, 4, (args) => Promise.all([python(args), glance("demo", args)]))
+      for (const [i, args] of cases.entries()) {
+        const [theirs, ours] = results[i]!
+        assert.strictEqual(theirs.status, 2, args.join(" "))
+        assert.strictEqual(ours.status, 2, args.join(" "))
+        const said = theirs.stderr.trim().split("\n").at(-1)!.replace(/^glance( [a-z-]+)?: error: /, "")
+        assert.strictEqual(oneLine(ours), said, args.join(" "))
+      }
+    }, 120_000)
+
+    it("an abbreviated option of the command is taken, as argparse takes it", async () => {
+      const [theirs, ours] = await Promise.all([
+        python(["image-list", "--lim", "1", "--sort-k", "name"]),
+        glance("demo", ["image-list", "--lim", "1", "--sort-k", "name"])
+      ])
+      assert.strictEqual(theirs.status, 0, theirs.stderr)
+      // Other files create images meanwhile: the same table, one row at most, not the same row.
+      const rows = (out: string) => out.split("\n").filter((l) => l.startsWith("| "))
+      const [header, ...mine] = rows(ok(ours, "image-list --lim 1"))
+      assert.strictEqual(header, rows(theirs.stdout)[0])
+      assert.isAtMost(mine.length, 1)
+    })
+  })
+
   describe("bash-completion", () => {
     // python-glanceclient's md-namespace-create takes every property of the namespace schema,
     // the read-only ones included; ours takes the writable ones.
