@@ -15,13 +15,18 @@ const target = process.env.CLI_DOCS_FILE ?? Path.join(root, "docs/cli.md") // an
 const width = 78 // argparse's width on an 80-column terminal
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "\\<").replace(/>/g, "\\>")
-const code = (text: string) => `\`${text}\``
+// Inside a table a `|` splits the row, in a code span too (GFM), unless it is escaped.
+const code = (text: string) => `\`${text.replace(/\|/g, "\\|")}\``
 
 const notes = (o: OptionSpec) =>
-  [o.required ? "Required." : "", o.repeated ? "Repeatable." : ""].filter((n) => n !== "")
+  [
+    o.required ? "Required." : "",
+    o.repeated ? "Repeatable." : "",
+    o.ifAlone !== undefined ? `Given alone: ${o.ifAlone}.` : ""
+  ].filter((n) => n !== "")
 
 const optionRow = (o: OptionSpec) => {
-  const value = o.metavar === undefined ? "" : code(o.metavar)
+  const value = o.metavar === undefined ? "" : code(o.nargs === "?" ? `[${o.metavar}]` : o.metavar)
   return `| ${o.names.map(code).join(", ")} | ${value} | ${cell([o.description, ...notes(o)].join(" "))} |`
 }
 

@@ -328,6 +328,7 @@ export const checkCommand = (
         values.push(words[++i]!)
         if (option.nargs !== "+") break
       }
+      if (values.length === 0 && option.ifAlone !== undefined) values.push(option.ifAlone)
       if (values.length === 0) return fail(`${what}: expected one argument`)
     }
     for (const value of values) {

@@ -30,8 +30,13 @@ export interface Flag<A> {
   readonly check?: ((value: never) => string | undefined) | undefined
   /** The variable read when the flag is not given (`OS_IMAGE_STORE`); a switch is on when it is set at all. */
   readonly env?: string | undefined
-  /** argparse's `nargs='+'`: `--tags a b c` is `--tags a --tags b --tags c`. */
-  readonly nargs?: "+" | undefined
+  /**
+   * argparse's `nargs`: `+` several values after one flag (`--tags a b c` is `--tags a --tags b --tags c`);
+   * `?` the value may be left out, and is then `ifAlone`.
+   */
+  readonly nargs?: "+" | "?" | undefined
+  /** The value of a flag of `nargs: "?"` given without one (argparse's `const`). */
+  readonly ifAlone?: string | undefined
   readonly _A?: (_: never) => A
 }
 
@@ -111,6 +116,9 @@ export const withEnv = <A>(f: Flag<A>, env: string): Flag<A> => ({ ...f, env })
 
 /** argparse's `nargs='+'`: several values after one flag. */
 export const withNargs = <A>(f: Flag<A>): Flag<A> => ({ ...f, nargs: "+" })
+
+/** argparse's `nargs='?'` with a `const`: the flag alone means `ifAlone` (`--hidden` is `--hidden True`). */
+export const withOptionalValue = <A>(f: Flag<A>, ifAlone: string): Flag<A> => ({ ...f, nargs: "?", ifAlone })
 
 const truthy = ["1", "t", "true", "on", "y", "yes"]
 const falsy = ["0", "f", "false", "off", "n", "no"]
@@ -248,7 +256,8 @@ export const optionSpec = (f: Flag<unknown>): OptionSpec => ({
   choices: f.choices,
   env: f.env ?? /Defaults to env\[(\w+)\]/.exec(f.help)?.[1],
   check: f.check as OptionSpec["check"],
-  nargs: f.nargs
+  nargs: f.nargs,
+  ifAlone: f.ifAlone
 })
 
 /** How help, docs and completions see a positional. */

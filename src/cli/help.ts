@@ -48,8 +48,11 @@ export const wrap = (text: string, width: number): Array<string> => {
   return lines
 }
 
+/** argparse's placeholder of an option's value: `[<META>]` when it may be left out (nargs '?'). */
+const valueOf = (o: OptionSpec): string => (o.nargs === "?" ? `[${o.metavar}]` : o.metavar!)
+
 const optionUsage = (o: OptionSpec): string => {
-  const inner = o.metavar === undefined ? o.names[0]! : `${o.names[0]} ${o.metavar}`
+  const inner = o.metavar === undefined ? o.names[0]! : `${o.names[0]} ${valueOf(o)}`
   return o.required ? inner : `[${inner}]`
 }
 
@@ -107,7 +110,7 @@ interface Entry {
 }
 
 const optionInvocation = (o: OptionSpec): string =>
-  o.metavar === undefined ? o.names.join(", ") : o.names.map((n) => `${n} ${o.metavar}`).join(", ")
+  o.metavar === undefined ? o.names.join(", ") : o.names.map((n) => `${n} ${valueOf(o)}`).join(", ")
 
 /** argparse's sections: `Title:` then each entry with its help in a column (at most 24). */
 const sections = (groups: ReadonlyArray<readonly [string, ReadonlyArray<Entry>]>, width: number): string => {

@@ -545,8 +545,8 @@ export const imageTable = [
         "Comma-separated list of sort keys and directions in the form of <key>[:<asc|desc>].",
         "<key>[:<direction>]"
       ),
-      hidden: Flags.bool("hidden", "Filters results by hidden status."),
-      includeStores: Flags.flag("include-stores", "Print backend store id."),
+      hidden: Flags.withOptionalValue(Flags.bool("hidden", "Filters results by hidden status."), "True"),
+      includeStores: Flags.withOptionalValue(Flags.bool("include-stores", "Print backend store id."), "True"),
       verbose: Flags.flag("verbose", "Show more columns.")
     },
     call: (a) =>
@@ -589,7 +589,10 @@ export const imageTable = [
       }),
     // python-glanceclient's `--verbose` is the global one (`glance --verbose image-list`); take both spellings.
     output: (rows, format, a) =>
-      Effect.flatMap(glance, (g) => printList(rows, listColumns(a.verbose || g.verbose, a.includeStores), format))
+      Effect.flatMap(
+        glance,
+        (g) => printList(rows, listColumns(a.verbose || g.verbose, Flags.toBool(a.includeStores) ?? false), format)
+      )
   }),
   make({
     name: "image-show",

@@ -30,8 +30,10 @@ export interface OptionSpec {
   readonly env: string | undefined
   /** Why a given value is refused (the usage error's words), or undefined when it is accepted. */
   readonly check?: ((value: string) => string | undefined) | undefined
-  /** argparse's `nargs='+'`: several values after one flag. */
-  readonly nargs?: "+" | undefined
+  /** argparse's `nargs`: `+` several values after one flag, `?` a value that may be left out. */
+  readonly nargs?: "+" | "?" | undefined
+  /** With `nargs: "?"`, the value of the flag given alone. */
+  readonly ifAlone?: string | undefined
 }
 
 /** A command. */

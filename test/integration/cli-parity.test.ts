@@ -292,17 +292,23 @@ describe.skipIf(!up)("glance CLI parity with python-glanceclient", () => {
       }
     }, 120_000)
 
-    it("an abbreviated option of the command is taken, as argparse takes it", async () => {
-      const [theirs, ours] = await Promise.all([
-        python(["image-list", "--lim", "1", "--sort-k", "name"]),
-        glance("demo", ["image-list", "--lim", "1", "--sort-k", "name"])
-      ])
-      assert.strictEqual(theirs.status, 0, theirs.stderr)
+    it("an abbreviated option, and --include-stores with or without its value, are taken as argparse takes them", async () => {
+      const lines = [
+        ["image-list", "--lim", "1", "--sort-k", "name"],
+        ["image-list", "--limit", "1", "--include-stores"],
+        ["image-list", "--limit", "1", "--include-stores", "False"]
+      ]
+      const results = await Promise.all(lines.map((args) => Promise.all([python(args), glance("demo", args)])))
       // Other files create images meanwhile: the same table, one row at most, not the same row.
       const rows = (out: string) => out.split("\n").filter((l) => l.startsWith("| "))
-      const [header, ...mine] = rows(ok(ours, "image-list --lim 1"))
-      assert.strictEqual(header, rows(theirs.stdout)[0])
-      assert.isAtMost(mine.length, 1)
+      for (const [i, [theirs, ours]] of results.entries()) {
+        assert.strictEqual(theirs.status, 0, theirs.stderr)
+        const [header, ...mine] = rows(ok(ours, lines[i]!.join(" ")))
+        assert.strictEqual(header, rows(theirs.stdout)[0], lines[i]!.join(" "))
+        assert.isAtMost(mine.length, 1)
+      }
+      assert.include(rows(results[1]![1].stdout)[0], "Stores")
+      assert.notInclude(rows(results[2]![1].stdout)[0], "Stores")
     })
   })
 

@@ -38,8 +38,8 @@ describe("checkCommand", () => {
       "error: argument <MEMBER_STATUS>: invalid choice: 'maybe' (choose from 'accepted', 'rejected', 'pending')"
     )
     assert.strictEqual(
-      check("image-list", "--include-stores=yes"),
-      "error: argument --include-stores: ignored explicit argument 'yes'"
+      check("image-list", "--verbose=yes"),
+      "error: argument --verbose: ignored explicit argument 'yes'"
     )
     // A flag's own check speaks for itself.
     assert.strictEqual(
@@ -61,6 +61,15 @@ describe("checkCommand", () => {
     assert.strictEqual(check("image-show", "--nosuch", "ID"), "error: unrecognized arguments: --nosuch")
   })
 
+  it("takes a flag of nargs '?' alone as its const, or with its value (image-list --hidden, --include-stores)", () => {
+    assert.strictEqual(check("image-list", "--hidden"), "--hidden True")
+    assert.strictEqual(
+      check("image-list", "--hidden", "false", "--include-stores", "--limit", "1"),
+      "--hidden false --include-stores True --limit 1"
+    )
+    assert.strictEqual(check("image-list", "--hidden", "maybe"), `error: --hidden expects True or False, not "maybe"`)
+  })
+
   it("takes a unique prefix of the command's own option, as argparse, but not one of a global option", () => {
     const globals = ["--version", "--verbose", "--os-username", "-d", "--debug"]
     const abbreviated = (...words: ReadonlyArray<string>) =>
@@ -68,7 +77,7 @@ describe("checkCommand", () => {
         onLeft: (e) => `error: ${e.message}`,
         onRight: (line) => line.join(" ")
       })
-    assert.strictEqual(abbreviated("--lim", "5", "--include-s"), "--limit 5 --include-stores")
+    assert.strictEqual(abbreviated("--lim", "5", "--include-s"), "--limit 5 --include-stores True")
     assert.strictEqual(abbreviated("--page=20"), "--page-size 20")
     assert.strictEqual(
       abbreviated("--sort", "name"),
