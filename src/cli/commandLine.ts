@@ -13,6 +13,9 @@
  * from python-glanceclient"), unless the command has an option of that name (`-f` is `--format`
  * there). What comes out is a canonical line for @effect/cli: each global option once, as
  * `--name=value` or `--name`, before the command.
+ *
+ * The command's own arguments are then checked from its table entry (`checkCommand`), as the
+ * command's argparse subparser would check them, before @effect/cli parses them.
  */
 import * as Either from "effect/Either"
 import { UsageError } from "./errors.js"

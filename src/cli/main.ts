@@ -61,7 +61,7 @@ const ownTable = [
   })
 ] as const
 
-/** Every command, in the order python-glanceclient's help lists them after its own. */
+/** Every command: one entry each (table.ts), in the order of @effect/cli's command tree. */
 export const table = [
   ...imageTable,
   ...imageActionTable,
