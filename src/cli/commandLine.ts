@@ -79,6 +79,14 @@ const isNegativeNumber = (arg: string) => /^-\d+$|^-\d*\.\d+$/.test(arg)
 const looksLikeOption = (arg: string) =>
   arg.startsWith("-") && arg !== "-" && !isNegativeNumber(arg) && !arg.includes(" ")
 
+/** argparse's words for a value that is not one of the choices (`what`: `argument --sort-dir`). */
+export const invalidChoice = (what: string, value: string, choices: ReadonlyArray<string>): string =>
+  `${what}: invalid choice: '${value}' (choose from ${choices.map((c) => `'${c}'`).join(", ")})`
+
+/** argparse's words for a value that is not a whole number, or undefined when it is one. */
+export const notAnInteger = (what: string, value: string): string | undefined =>
+  /^\s*[-+]?\d+\s*$/.test(value) ? undefined : `${what}: invalid int value: '${value}'`
+
 /** `argument -d/--debug` — how argparse names an option in a message. */
 const argument = (option: GlobalOption) => `argument ${option.names.join("/")}`
 
@@ -241,11 +249,7 @@ const parseOrThrow = (args: ReadonlyArray<string>, grammar: Grammar): Parsed => 
   // alone: the word after it may be a password, and is not taken for the command).
   if (before.length > 0) throw new Mistake(`unrecognized arguments: ${before.join(" ")}`)
   if (command !== undefined && !grammar.commands.includes(command)) {
-    throw new Mistake(
-      `argument <subcommand>: invalid choice: '${command}' (choose from ${
-        grammar.commands.map((c) => `'${c}'`).join(", ")
-      })`
-    )
+    throw new Mistake(invalidChoice("argument <subcommand>", command, grammar.commands))
   }
   const helpAfter = help.includes("after") ? ["--help"] : []
   const line = command === undefined ? options : [...options, command, ...rest, ...helpAfter]
@@ -303,7 +307,11 @@ export const checkCommand = (
     const long = word.startsWith("--")
     const eq = long ? word.indexOf("=") : -1
     const name = long ? (eq === -1 ? word : word.slice(0, eq)) : word.slice(0, 2)
-    const glued = long ? (eq === -1 ? undefined : word.slice(eq + 1)) : word.length > 2 ? word.slice(2) : undefined
+    const glued = long
+      ? (eq === -1 ? undefined : word.slice(eq + 1))
+      : word.length > 2
+      ? word.slice(2).replace(/^=/, "")
+      : undefined
     // argparse's abbreviations: a unique prefix of the command's long options (python-glanceclient's
     // first pass would take the prefix of a global option: that one is not taken here at all).
     const candidates = byName.has(name) || !long || name.length < 3 || globals.some((g) => g.startsWith(name))
@@ -319,12 +327,12 @@ export const checkCommand = (
     }
     const what = `argument ${option.names.join("/")}`
     if (option.metavar === undefined) {
-      if (glued !== undefined) return fail(`${what}: ignored explicit argument '${glued.replace(/^=/, "")}'`)
+      if (glued !== undefined) return fail(`${what}: ignored explicit argument '${glued}'`)
       given.set(option, [])
       continue
     }
     const values: Array<string> = []
-    if (glued !== undefined) values.push(long ? glued : glued.replace(/^=/, ""))
+    if (glued !== undefined) values.push(glued)
     else {
       // argparse's nargs='+' takes every word up to the next option; one value otherwise.
       while (i + 1 < words.length && !looksLikeOption(words[i + 1]!) && words[i + 1] !== "--") {
@@ -335,16 +343,13 @@ export const checkCommand = (
       if (values.length === 0) return fail(`${what}: expected one argument`)
     }
     for (const value of values) {
-      if (option.type === "integer" && !/^\s*[-+]?\d+\s*$/.test(value)) {
-        return fail(`${what}: invalid int value: '${value}'`)
-      }
+      const notInteger = option.type === "integer" ? notAnInteger(what, value) : undefined
+      if (notInteger !== undefined) return fail(notInteger)
       if (option.type === "integer" && !Number.isSafeInteger(Number(value))) {
         return fail(`${what}: ${value.trim()} is beyond the largest whole number taken (${Number.MAX_SAFE_INTEGER})`)
       }
       if (option.choices !== undefined && !option.choices.includes(value)) {
-        return fail(
-          `${what}: invalid choice: '${value}' (choose from ${option.choices.map((c) => `'${c}'`).join(", ")})`
-        )
+        return fail(invalidChoice(what, value, option.choices))
       }
       const refused = option.check?.(value)
       if (refused !== undefined) return fail(refused)
@@ -354,11 +359,7 @@ export const checkCommand = (
   for (const [k, p] of positionals.entries()) {
     const arg = spec.args[Math.min(k, spec.args.length - 1)]
     if (arg?.choices !== undefined && (k < spec.args.length || arg.many !== "") && !arg.choices.includes(p.word)) {
-      return fail(
-        `argument ${arg.metavar}: invalid choice: '${p.word}' (choose from ${
-          arg.choices.map((c) => `'${c}'`).join(", ")
-        })`
-      )
+      return fail(invalidChoice(`argument ${arg.metavar}`, p.word, arg.choices))
     }
   }
   const missing = [

@@ -129,12 +129,13 @@ export const toBool = (value: string | undefined): boolean | undefined => {
   return v === undefined ? undefined : truthy.includes(v) ? true : falsy.includes(v) ? false : undefined
 }
 
+/** Why `value` of `flag` is refused as a boolean, or undefined when it reads as one. */
+export const notABoolean = (flag: string, value: string): string | undefined =>
+  toBool(value) !== undefined ? undefined : `${flag} expects True or False, not "${value}"`
+
 /** `--long [True|False]`, optional, refused unless it reads as a boolean. */
 export const bool = (long: string, help: string): Flag<string | undefined> =>
-  withCheck(
-    text(long, help, "[True|False]"),
-    (v) => v === undefined || toBool(v) !== undefined ? undefined : `--${long} expects True or False, not "${v}"`
-  )
+  withCheck(text(long, help, "[True|False]"), (v) => v === undefined ? undefined : notABoolean(`--${long}`, v))
 
 /** A positional argument, required. */
 export const arg = (name: string, help: string): Positional<string> => ({ name, help, presence: "required" })

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Metadefs from "../Metadefs.js"
 import { CommandError, LocalFileError } from "./errors.js"
-import { arg, choice, flag, integer, repeated, required, text, withDefault } from "./flags.js"
+import { arg, choice, flag, integer, repeated, required, text, toBool, withDefault } from "./flags.js"
 import { cell, type Column, type FormatOptions, printList, printObject, pyStr, table } from "./output.js"
 import { make } from "./table.js"
 
@@ -92,8 +92,7 @@ const dict = <T>(toRecord: (value: T) => Record<string, unknown>) =>
 ) => printDict(toRecord(value), format, a.maxColumnWidth)
 
 /** oslo's `bool_from_string` (non-strict): true for 1/t/true/on/y/yes, false otherwise. */
-const boolFromString = (value: string): boolean =>
-  ["1", "t", "true", "on", "y", "yes"].includes(value.trim().toLowerCase())
+const boolFromString = (value: string): boolean => toBool(value.trim()) === true
 
 /** A `--schema` argument: a JSON object, or python-glanceclient's message. */
 const parseSchema = (text: string | undefined) =>

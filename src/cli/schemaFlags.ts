@@ -16,7 +16,9 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import type { Settings } from "../CloudConfig.js"
 import * as Schemas from "../Schemas.js"
+import { invalidChoice, notAnInteger } from "./commandLine.js"
 import { UsageError } from "./errors.js"
+import { notABoolean, toBool } from "./flags.js"
 import { escapeControls } from "./safeText.js"
 import type { OptionSpec } from "./spec.js"
 
@@ -208,26 +210,23 @@ export const schemaFlags = (
 const typed = (flag: string, type: string, choices: ReadonlyArray<string> | undefined, value: string) =>
   Effect.gen(function*() {
     if (choices !== undefined && !choices.includes(value)) {
-      return yield* new UsageError({
-        message: `argument ${flag}: invalid choice: '${value}' (choose from ${choices.map((c) => `'${c}'`).join(", ")})`
-      })
+      return yield* new UsageError({ message: invalidChoice(`argument ${flag}`, value, choices) })
     }
     switch (type) {
-      case "integer":
-        if (!/^[-+]?\d+$/.test(value.trim())) {
-          return yield* new UsageError({ message: `argument ${flag}: invalid int value: '${value}'` })
-        }
+      case "integer": {
+        const refused = notAnInteger(`argument ${flag}`, value)
+        if (refused !== undefined) return yield* new UsageError({ message: refused })
         return Number(value)
+      }
       case "number":
         if (value.trim() === "" || Number.isNaN(Number(value))) {
           return yield* new UsageError({ message: `argument ${flag}: invalid float value: '${value}'` })
         }
         return Number(value)
       case "boolean": {
-        const v = value.toLowerCase()
-        if (["1", "t", "true", "on", "y", "yes"].includes(v)) return true
-        if (["0", "f", "false", "off", "n", "no"].includes(v)) return false
-        return yield* new UsageError({ message: `${flag} expects True or False, not "${value}"` })
+        const refused = notABoolean(flag, value)
+        if (refused !== undefined) return yield* new UsageError({ message: refused })
+        return toBool(value)!
       }
       default:
         return value
